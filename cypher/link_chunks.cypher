@@ -1,0 +1,3 @@
+UNWIND $pairs AS pair
+MATCH (a:Chunk {chunk_id: pair.from}), (b:Chunk {chunk_id: pair.to})
+CREATE (a)-[:NEXT]->(b)

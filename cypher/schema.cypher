@@ -1,0 +1,25 @@
+// The graph schema of DESIGN.md, applied idempotently at start (every statement is IF NOT EXISTS).
+// $dimension is the embedding model's output size; vector indexes use cosine similarity.
+
+CREATE CONSTRAINT document_id IF NOT EXISTS FOR (n:Document) REQUIRE n.doc_id IS UNIQUE;
+CREATE CONSTRAINT chunk_id IF NOT EXISTS FOR (n:Chunk) REQUIRE n.chunk_id IS UNIQUE;
+CREATE CONSTRAINT metagraph_id IF NOT EXISTS FOR (n:MetaGraph) REQUIRE n.graph_id IS UNIQUE;
+CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.entity_id IS UNIQUE;
+CREATE CONSTRAINT concept_id IF NOT EXISTS FOR (n:Concept) REQUIRE n.concept_id IS UNIQUE;
+CREATE CONSTRAINT tag_id IF NOT EXISTS FOR (n:Tag) REQUIRE n.tag_id IS UNIQUE;
+
+CREATE INDEX document_tier IF NOT EXISTS FOR (n:Document) ON (n.tier);
+CREATE INDEX chunk_tier IF NOT EXISTS FOR (n:Chunk) ON (n.tier);
+CREATE INDEX concept_cui IF NOT EXISTS FOR (n:Concept) ON (n.cui);
+CREATE INDEX entity_norm_name IF NOT EXISTS FOR (n:Entity) ON (n.norm_name);
+
+CREATE VECTOR INDEX chunk_embedding IF NOT EXISTS FOR (n:Chunk) ON n.embedding
+OPTIONS {indexConfig: {`vector.dimensions`: $dimension, `vector.similarity_function`: 'cosine'}};
+CREATE VECTOR INDEX entity_embedding IF NOT EXISTS FOR (n:Entity) ON n.embedding
+OPTIONS {indexConfig: {`vector.dimensions`: $dimension, `vector.similarity_function`: 'cosine'}};
+CREATE VECTOR INDEX tag_embedding IF NOT EXISTS FOR (n:Tag) ON n.embedding
+OPTIONS {indexConfig: {`vector.dimensions`: $dimension, `vector.similarity_function`: 'cosine'}};
+
+CREATE FULLTEXT INDEX chunk_text IF NOT EXISTS FOR (n:Chunk) ON EACH [n.text];
+CREATE FULLTEXT INDEX entity_name IF NOT EXISTS FOR (n:Entity) ON EACH [n.name, n.norm_name];
+CREATE FULLTEXT INDEX concept_name IF NOT EXISTS FOR (n:Concept) ON EACH [n.name, n.synonyms];

@@ -1,0 +1,1 @@
+"""Neo4j: connection, schema, writers and the local server."""

@@ -1,0 +1,316 @@
+"""Getting a Neo4j server: the one at NEO4J_URI, Docker Compose, or the embedded `neo4j-local/`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from medgraphrag.graph.connection import answers, open_driver
+from medgraphrag.graph.inventory import label_counts, server_version
+from medgraphrag.settings import Settings
+
+READY_PREFIX = "READY "
+_MAIN_CLASS = "org.medgraphrag.neo4jlocal.Main"
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+# The module openings Neo4j's own launcher passes; vector index builds can stall without java.nio.
+_JVM_FLAGS = [
+    "-XX:+UseG1GC",
+    "-Dio.netty.tryReflectionSetAccessible=true",
+    "--add-opens=java.base/java.nio=ALL-UNNAMED",
+    "--add-opens=java.base/java.io=ALL-UNNAMED",
+    "--add-opens=java.base/java.lang=ALL-UNNAMED",
+    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+    "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
+    "--enable-native-access=ALL-UNNAMED",
+]
+
+
+class Backend(str, Enum):
+    """How the Neo4j in use was started."""
+
+    URI = "uri"
+    DOCKER = "docker"
+    LOCAL = "local"
+
+
+class ServerError(RuntimeError):
+    """A Neo4j server could not be started, stopped or found."""
+
+
+@dataclass
+class ServerStatus:
+    """What `medgraph db status` reports."""
+
+    uri: str
+    running: bool
+    backend: Backend | None = None
+    version: str | None = None
+    edition: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    detail: str = ""
+
+
+Echo = Callable[[str], None]
+
+
+def project_root() -> Path:
+    """The checkout that holds `neo4j-local/` and `docker-compose.yml` (the package's, else cwd)."""
+    for candidate in (Path(__file__).resolve().parent.parent, Path.cwd()):
+        if (candidate / "neo4j-local" / "pom.xml").is_file():
+            return candidate
+    return Path.cwd()
+
+
+class LocalNeo4j:
+    """The `neo4j-local/` Maven project: builds it and runs its embedded Neo4j DBMS."""
+
+    def __init__(self, project_dir: Path) -> None:
+        self.project_dir = project_dir
+        if not (project_dir / "pom.xml").is_file():
+            raise ServerError(f"{project_dir}: no pom.xml; set MEDGRAPH_NEO4J_LOCAL_DIR to the neo4j-local folder")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LocalNeo4j:
+        """The project the settings name, or the one in this checkout."""
+        return cls(settings.neo4j_local_dir or project_root() / "neo4j-local")
+
+    @property
+    def built(self) -> bool:
+        """True when classes and the runtime classpath are in `target/`."""
+        target = self.project_dir / "target"
+        return (target / "classes" / "org" / "medgraphrag" / "neo4jlocal" / "Main.class").is_file() and any(
+            (target / "lib").glob("neo4j-*.jar")
+        )
+
+    def build(self) -> None:
+        """Compile and copy the runtime jars with Maven (the first build downloads them)."""
+        mvn = shutil.which("mvn")
+        if mvn is None:
+            raise ServerError("Maven (mvn) is not on PATH: install Maven 3.8+ and Java 17+ to run neo4j-local")
+        done = subprocess.run(
+            [mvn, "-q", "-B", "-f", str(self.project_dir / "pom.xml"), "package", "-DskipTests"],
+            capture_output=True, text=True,
+        )
+        if done.returncode != 0:
+            raise ServerError(f"building neo4j-local failed:\n{(done.stdout + done.stderr)[-3000:]}")
+
+    def command(self, home: Path, port: int, heap: str, pagecache_mb: int) -> list[str]:
+        """The java command line that runs the DBMS."""
+        java_home = os.environ.get("JAVA_HOME")
+        java = str(Path(java_home) / "bin" / "java") if java_home else (shutil.which("java") or "java")
+        classpath = os.pathsep.join([str(self.project_dir / "target" / "classes"),
+                                     str(self.project_dir / "target" / "lib" / "*")])
+        return [java, f"-Xmx{heap}", *_JVM_FLAGS, "-cp", classpath, _MAIN_CLASS,
+                "--home", str(home), "--port", str(port), "--pagecache-mb", str(pagecache_mb)]
+
+    def start(
+        self, *, home: Path, port: int, password: str, heap: str = "1g", pagecache_mb: int = 512,
+        log_path: Path, timeout_s: float = 180.0,
+    ) -> subprocess.Popen[bytes]:
+        """Start the DBMS in its own process session and return once Bolt accepts connections."""
+        if not self.built:
+            self.build()
+        if _port_in_use("127.0.0.1", port):
+            raise ServerError(f"port {port} on 127.0.0.1 is taken by something that is not the configured Neo4j")
+        home.mkdir(parents=True, exist_ok=True)
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        offset = log_path.stat().st_size if log_path.exists() else 0
+        with log_path.open("ab") as log:
+            process = subprocess.Popen(
+                self.command(home, port, heap, pagecache_mb), stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, env={**os.environ, "NEO4J_PASSWORD": password}, start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise ServerError(f"neo4j-local exited with {process.returncode}:\n{_tail(log_path)}")
+            if _ready_line(log_path, offset):
+                return process
+            time.sleep(0.25)
+        stop_process(process.pid)
+        raise ServerError(f"neo4j-local did not become ready within {timeout_s:.0f}s:\n{_tail(log_path)}")
+
+
+def stop_process(pid: int, timeout_s: float = 60.0) -> bool:
+    """SIGTERM for a clean shutdown, SIGKILL if it outlives `timeout_s`; True if it was running."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return False
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            return True
+        time.sleep(0.2)
+    os.kill(pid, signal.SIGKILL)
+    return True
+
+
+def docker_engine() -> bool:
+    """True when a Docker engine answers (a client alone is not enough)."""
+    docker = shutil.which("docker")
+    if docker is None:
+        return False
+    try:
+        return subprocess.run([docker, "info"], capture_output=True, timeout=15).returncode == 0
+    except (subprocess.TimeoutExpired, OSError):
+        return False
+
+
+def up(settings: Settings, echo: Echo = lambda message: None) -> ServerStatus:
+    """Make a Neo4j answer at NEO4J_URI: use a running one, else Docker Compose, else neo4j-local."""
+    if answers(settings):
+        return status(settings)
+    if settings.bolt_host not in _LOCAL_HOSTS:
+        raise ServerError(
+            f"NEO4J_URI points at {settings.bolt_host}, which does not answer; "
+            "medgraph starts servers only on this machine (127.0.0.1)"
+        )
+    if docker_engine():
+        echo("starting Neo4j with docker compose")
+        _compose("up", "-d", "neo4j")
+        _wait_until_answers(settings)
+        return status(settings)
+    local = LocalNeo4j.from_settings(settings)
+    if not local.built:
+        echo("building neo4j-local with Maven (the first build downloads Neo4j's jars)")
+        local.build()
+    echo(f"starting embedded Neo4j (neo4j-local) on 127.0.0.1:{settings.bolt_port}")
+    started = time.monotonic()
+    process = local.start(
+        home=_local_home(settings), port=settings.bolt_port,
+        password=settings.neo4j_password.get_secret_value(), heap=settings.neo4j_local_heap,
+        pagecache_mb=settings.neo4j_local_pagecache_mb, log_path=_log_file(settings),
+        timeout_s=settings.neo4j_start_timeout_s,
+    )
+    _pid_file(settings).write_text(str(process.pid), encoding="utf-8")
+    echo(f"neo4j-local is up in {time.monotonic() - started:.1f}s (pid {process.pid}, log {_log_file(settings)})")
+    _wait_until_answers(settings)
+    return status(settings)
+
+
+def down(settings: Settings) -> str:
+    """Stop the server `up` started; a server only reached through NEO4J_URI is left alone."""
+    pid = _local_pid(settings)
+    if pid is not None:
+        stop_process(pid)
+        _pid_file(settings).unlink(missing_ok=True)
+        return f"stopped neo4j-local (pid {pid})"
+    if _compose_running():
+        _compose("stop", "neo4j")
+        return "stopped the docker compose neo4j service"
+    if answers(settings):
+        return f"the Neo4j at {settings.neo4j_uri} was not started by medgraph; left running"
+    return "no Neo4j is running"
+
+
+def status(settings: Settings) -> ServerStatus:
+    """Which way Neo4j runs, its version, and node counts by label."""
+    if not answers(settings):
+        return ServerStatus(uri=settings.neo4j_uri, running=False, detail="no Neo4j answers at NEO4J_URI")
+    if _local_pid(settings) is not None:
+        backend = Backend.LOCAL
+    elif _compose_running():
+        backend = Backend.DOCKER
+    else:
+        backend = Backend.URI
+    driver = open_driver(settings)
+    try:
+        name_version, edition = server_version(driver, settings.neo4j_database)
+        counts = label_counts(driver, settings.neo4j_database)
+    finally:
+        driver.close()
+    return ServerStatus(uri=settings.neo4j_uri, running=True, backend=backend, version=name_version,
+                        edition=edition, counts=counts)
+
+
+def _local_home(settings: Settings) -> Path:
+    return (settings.data_dir / "neo4j").resolve()
+
+
+def _log_file(settings: Settings) -> Path:
+    return (settings.data_dir / "neo4j-local.log").resolve()
+
+
+def _pid_file(settings: Settings) -> Path:
+    return (settings.data_dir / "neo4j-local.pid").resolve()
+
+
+def _local_pid(settings: Settings) -> int | None:
+    """The pid of the neo4j-local that `up` started, if it still runs."""
+    try:
+        pid = int(_pid_file(settings).read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        return None
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return pid if _alive(pid) else None
+    return pid if _MAIN_CLASS.encode() in cmdline else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie child has exited already
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return True
+
+
+def _compose(*args: str) -> None:
+    compose_file = project_root() / "docker-compose.yml"
+    done = subprocess.run(["docker", "compose", "-f", str(compose_file), *args], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise ServerError(f"docker compose {' '.join(args)} failed:\n{done.stderr[-2000:]}")
+
+
+def _compose_running() -> bool:
+    if not docker_engine():
+        return False
+    compose_file = project_root() / "docker-compose.yml"
+    done = subprocess.run(
+        ["docker", "compose", "-f", str(compose_file), "ps", "--status", "running", "--services"],
+        capture_output=True, text=True,
+    )
+    return done.returncode == 0 and "neo4j" in done.stdout.split()
+
+
+def _wait_until_answers(settings: Settings) -> None:
+    deadline = time.monotonic() + settings.neo4j_start_timeout_s
+    while time.monotonic() < deadline:
+        if answers(settings):
+            return
+        time.sleep(1.0)
+    raise ServerError(f"Neo4j did not answer at {settings.neo4j_uri} within {settings.neo4j_start_timeout_s:.0f}s")
+
+
+def _port_in_use(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(1.0)
+        return sock.connect_ex((host, port)) == 0
+
+
+def _ready_line(log_path: Path, offset: int) -> bool:
+    with log_path.open("rb") as log:
+        log.seek(offset)
+        return any(line.startswith(READY_PREFIX.encode()) for line in log)
+
+
+def _tail(log_path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"

@@ -1,0 +1,1 @@
+"""From files to graph records: loaders, chunking and the ingest pipeline."""

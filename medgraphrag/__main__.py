@@ -1,0 +1,3 @@
+from medgraphrag.cli import app
+
+app(prog_name="medgraph")

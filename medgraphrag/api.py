@@ -1,0 +1,66 @@
+"""The HTTP API: a thin FastAPI layer over `MedGraph`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Literal
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from medgraphrag.graph.connection import GraphUnavailable
+from medgraphrag.retrieval.evidence import Answer
+from medgraphrag.service import MedGraph
+from medgraphrag.settings import Settings
+
+
+class QueryRequest(BaseModel):
+    """A question and how much evidence to gather for it."""
+
+    question: str = Field(min_length=1, max_length=4000, description="the question")
+    k: int = Field(5, ge=1, le=50, description="chunks of evidence")
+    tier: Literal["user", "reference"] | None = Field(None, description="only evidence of this tier")
+
+
+class Health(BaseModel):
+    """Service health: Neo4j version and node counts by label."""
+
+    status: Literal["ok"]
+    neo4j: str
+    edition: str
+    database: str
+    counts: dict[str, int]
+
+
+def create_app(settings: Settings | None = None, *, service: MedGraph | None = None) -> FastAPI:
+    """The API application over one shared `MedGraph` (created from `settings` if not given)."""
+    shared = service or MedGraph(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        shared.close()
+
+    app = FastAPI(title="medgraphrag", version="0.1.0", lifespan=lifespan,
+                  description="Medical GraphRAG on Neo4j: answers with every claim cited.")
+
+    @app.exception_handler(GraphUnavailable)
+    async def graph_unavailable(request: Request, exc: GraphUnavailable) -> JSONResponse:
+        return JSONResponse(status_code=503, content={"detail": str(exc)})
+
+    @app.get("/healthz", response_model=Health)
+    def healthz() -> Health:
+        """Ready when Neo4j answers and the schema is in place."""
+        return Health(status="ok", **shared.health())  # type: ignore[arg-type]
+
+    @app.post("/v1/query", response_model=Answer)
+    def query(request: QueryRequest) -> Answer:
+        """Answer a question from the graph; every claim cites a numbered chunk span."""
+        try:
+            return shared.query(request.question, k=request.k, tier=request.tier)
+        except ValueError as exc:
+            raise HTTPException(status_code=422, detail=str(exc)) from exc
+
+    return app

@@ -1,0 +1,170 @@
+"""The `medgraph` command line: a thin layer over `MedGraph` and the server helpers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from medgraphrag.graph import server
+from medgraphrag.graph.connection import GraphUnavailable
+from medgraphrag.graph.schema import SchemaError
+from medgraphrag.ingest.pipeline import IngestReport, ProgressEvent
+from medgraphrag.retrieval.evidence import Answer
+from medgraphrag.service import MedGraph
+from medgraphrag.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(help="Medical GraphRAG on Neo4j.", no_args_is_help=True, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Start, stop and inspect the Neo4j server.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+console = Console()
+errors = Console(stderr=True)
+
+TierOption = Annotated[str, typer.Option("--tier", help="user | reference")]
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    errors.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        _fail(str(exc), code=2)
+
+
+def _service() -> MedGraph:
+    return MedGraph(_settings())
+
+
+@db_app.command("up")
+def db_up() -> None:
+    """Start Neo4j: use NEO4J_URI if it answers, else docker compose, else the embedded neo4j-local."""
+    try:
+        state = server.up(_settings(), echo=lambda m: console.print(f"[dim]{escape(m)}[/]"))
+    except server.ServerError as exc:
+        _fail(str(exc))
+    _print_status(state)
+
+
+@db_app.command("down")
+def db_down() -> None:
+    """Stop the Neo4j that `medgraph db up` started."""
+    try:
+        console.print(server.down(_settings()))
+    except server.ServerError as exc:
+        _fail(str(exc))
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Which way Neo4j runs (uri, docker, local), its version and node counts by label."""
+    state = server.status(_settings())
+    _print_status(state)
+    if not state.running:
+        raise typer.Exit(1)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help=".txt and .md files or folders (recursive)")],
+    tier: TierOption = "user",
+) -> None:
+    """Ingest documents into the graph; unchanged files are skipped, changed ones replaced."""
+    with _service() as service, Progress(
+        TextColumn("[bold]{task.description:<8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=False,
+    ) as progress:
+        tasks: dict[str, int] = {}
+
+        def on_progress(event: ProgressEvent) -> None:
+            label = {"read": "files", "embed": "chunks"}.get(event.stage, event.stage)
+            if event.stage not in tasks:
+                tasks[event.stage] = progress.add_task(label, total=event.total)
+            progress.update(tasks[event.stage], completed=event.done, total=event.total)
+
+        try:
+            report = service.ingest(paths, tier=tier, on_progress=on_progress)
+        except (GraphUnavailable, SchemaError, ValueError) as exc:
+            _fail(str(exc))
+    _print_report(report)
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def query(
+    question: Annotated[str, typer.Argument(help="the question")],
+    k: Annotated[int, typer.Option("--k", min=1, max=50, help="chunks of evidence")] = 5,
+    tier: Annotated[str | None, typer.Option("--tier", help="only user or only reference evidence")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the answer as JSON")] = False,
+) -> None:
+    """Answer a question from the graph, each claim cited to a document span."""
+    with _service() as service:
+        try:
+            answer = service.query(question, k=k, tier=tier)
+        except (GraphUnavailable, SchemaError, ValueError) as exc:
+            _fail(str(exc))
+    if as_json:
+        typer.echo(answer.model_dump_json(indent=2))
+    else:
+        _print_answer(answer)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+) -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from medgraphrag.api import create_app
+
+    uvicorn.run(create_app(_settings()), host=host, port=port)
+
+
+def _print_status(state: server.ServerStatus) -> None:
+    if not state.running:
+        console.print(f"[red]down[/]  {escape(state.uri)}  {escape(state.detail)}")
+        return
+    backend = state.backend.value if state.backend else "?"
+    console.print(f"[green]up[/]  {escape(state.uri)}  via [bold]{backend}[/]  Neo4j {state.version} {state.edition}")
+    table = Table("label", "nodes", box=None)
+    for label, count in state.counts.items():
+        table.add_row(label, f"{count:,}")
+    console.print(table)
+
+
+def _print_report(report: IngestReport) -> None:
+    table = Table(box=None, show_header=False)
+    table.add_row("files", str(report.files))
+    table.add_row("documents written", str(report.documents_written))
+    table.add_row("documents unchanged", str(report.documents_unchanged))
+    table.add_row("chunks written", str(report.chunks_written))
+    table.add_row("seconds", f"{report.seconds:.1f}")
+    table.add_row("chunks/s", f"{report.chunks_per_second:.1f}")
+    table.add_row("errors", str(len(report.errors)))
+    console.print(table)
+    for error in report.errors:
+        errors.print(f"[red]skipped[/] {escape(error.path)}: {escape(error.reason)}", soft_wrap=True)
+
+
+def _print_answer(answer: Answer) -> None:
+    console.print(f"[bold]Q:[/] {escape(answer.question)}\n")
+    console.print(f"[bold]A:[/] {escape(answer.text)}\n")
+    for citation in answer.citations:
+        console.print(
+            f"[bold cyan][{citation.n}][/] {escape(citation.title)} [dim]({citation.tier}, "
+            f"{escape(citation.source)} chars {citation.start}-{citation.end}, score {citation.score:.3f})[/]"
+        )
+        quote = " ".join(citation.quote.split())
+        console.print(f"    [italic]\"{escape(quote[:300])}{'…' if len(quote) > 300 else ''}\"[/]")

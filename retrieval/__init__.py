@@ -1,0 +1,1 @@
+"""From a question to cited evidence: search, ranking, evidence and answers. Never writes."""

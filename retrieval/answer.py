@@ -1,0 +1,47 @@
+"""Answers from evidence. Offline: extractive, the evidence sentences closest to the question."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from medgraphrag.embeddings import Embedder
+from medgraphrag.ingest.chunking import sentence_spans
+from medgraphrag.retrieval.evidence import Answer, Citation, Claim
+
+NO_EVIDENCE = "The graph holds no evidence for this question."
+
+
+def extractive_answer(
+    question: str, question_vector: Sequence[float], citations: list[Citation], embedder: Embedder,
+    *, max_claims: int = 3, min_similarity: float = 0.25, relative_floor: float = 0.8,
+) -> Answer:
+    """Up to `max_claims` evidence sentences most similar to the question, each citing its chunk.
+
+    A sentence qualifies if its cosine similarity to the question is at least `min_similarity` and
+    at least `relative_floor` times that of the best sentence.
+    """
+    candidates: list[tuple[Citation, int, int]] = []
+    for citation in citations:
+        for span in sentence_spans(citation.quote):
+            # A heading names a topic; it asserts nothing a claim could rest on.
+            if not citation.quote.startswith("#", span.start):
+                candidates.append((citation, span.start, span.end))
+    if not candidates:
+        return Answer(question=question, text=NO_EVIDENCE, mode="extractive", claims=[], citations=citations)
+    vectors = embedder.embed([c.quote[s:e] for c, s, e in candidates])
+    similarity = vectors @ np.asarray(question_vector, dtype=np.float32)
+    # Claims far below the best match add words, not support.
+    floor = max(min_similarity, relative_floor * float(similarity.max()))
+    order = [i for i in np.argsort(-similarity, kind="stable") if similarity[i] >= floor][:max_claims]
+    claims = [
+        Claim(
+            text=c.quote[s:e], citation=c.n, doc_id=c.doc_id, start=c.start + s, end=c.start + e,
+        )
+        for c, s, e in (candidates[i] for i in order)
+    ]
+    if not claims:
+        return Answer(question=question, text=NO_EVIDENCE, mode="extractive", claims=[], citations=citations)
+    text = " ".join(f"{claim.text} [{claim.citation}]" for claim in claims)
+    return Answer(question=question, text=text, mode="extractive", claims=claims, citations=citations)

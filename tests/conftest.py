@@ -1,0 +1,102 @@
+"""Shared fixtures: a real Neo4j for the session, a clean graph for every test that uses it.
+
+Neo4j comes from, in order: NEO4J_URI (and NEO4J_USERNAME / NEO4J_PASSWORD / NEO4J_DATABASE) if
+set; testcontainers where a Docker engine runs; else the embedded server of `neo4j-local/`, started
+on a free port with its data in a temporary folder and stopped when the session ends.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from neo4j import Driver
+
+from medgraphrag.embeddings import Embedder
+from medgraphrag.graph.connection import open_driver
+from medgraphrag.graph.server import LocalNeo4j, docker_engine, project_root, stop_process
+from medgraphrag.service import MedGraph
+from medgraphrag.settings import Settings
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+TEST_PASSWORD = "medgraph-test-pw"
+REPO = project_root()
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def make_settings(**values: object) -> Settings:
+    """Settings that ignore any `.env` of the developer running the tests."""
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def neo4j_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """Settings pointing at the session's Neo4j."""
+    data_dir = tmp_path_factory.mktemp("medgraph")
+    if os.environ.get("NEO4J_URI"):
+        yield make_settings(data_dir=data_dir)
+        return
+    if docker_engine():
+        from testcontainers.neo4j import Neo4jContainer
+
+        with Neo4jContainer("neo4j:5.26-community", password=TEST_PASSWORD) as container:
+            yield make_settings(neo4j_uri=container.get_connection_url(), neo4j_password=TEST_PASSWORD,
+                                data_dir=data_dir)
+        return
+    local = LocalNeo4j(REPO / "neo4j-local")
+    port = free_port()
+    process = local.start(home=data_dir / "neo4j", port=port, password=TEST_PASSWORD, heap="1g",
+                          pagecache_mb=256, log_path=data_dir / "neo4j.log")
+    try:
+        yield make_settings(neo4j_uri=f"bolt://127.0.0.1:{port}", neo4j_password=TEST_PASSWORD, data_dir=data_dir)
+    finally:
+        stop_process(process.pid)
+        process.wait(timeout=60)
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The default embedding model, loaded once."""
+    return Embedder("all-MiniLM-L6-v2")
+
+
+@pytest.fixture
+def driver(neo4j_settings: Settings) -> Iterator[Driver]:
+    """A driver on a graph emptied of all nodes (the schema stays)."""
+    driver = open_driver(neo4j_settings)
+    with driver.session(database=neo4j_settings.neo4j_database) as session:
+        session.run("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    yield driver
+    driver.close()
+
+
+@pytest.fixture
+def service(neo4j_settings: Settings, driver: Driver, embedder: Embedder) -> Iterator[MedGraph]:
+    """The service layer on a clean graph."""
+    with MedGraph(neo4j_settings, embedder=embedder) as medgraph:
+        yield medgraph
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A small corpus: two notes and one reference text in a folder tree."""
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "mi.md").write_text(
+        "# Chest pain\n\nCrushing chest pain radiating to the left arm.\n\n"
+        "ECG shows ST elevation in II, III and aVF. Troponin is raised.\n", encoding="utf-8")
+    (tmp_path / "notes" / "pneumonia.txt").write_text(
+        "Productive cough and fever for five days. Chest X-ray: right lower lobe consolidation.\n"
+        "Plan: amoxicillin for community-acquired pneumonia.\n", encoding="utf-8")
+    (tmp_path / "reference.md").write_text(
+        "# Metformin\n\nMetformin is first-line drug therapy for type 2 diabetes. "
+        "It lowers hepatic glucose production and rarely causes hypoglycemia.\n", encoding="utf-8")
+    return tmp_path

@@ -1,0 +1,111 @@
+import re
+from pathlib import Path
+
+from neo4j import Driver
+from typer.testing import CliRunner
+
+from medgraphrag.cli import app
+from medgraphrag.service import MedGraph
+
+
+def _counts(driver: Driver) -> tuple[int, int]:
+    records, _, _ = driver.execute_query(
+        "MATCH (n) WITH count(n) AS nodes OPTIONAL MATCH ()-[r]->() RETURN nodes, count(r) AS rels"
+    )
+    return records[0]["nodes"], records[0]["rels"]
+
+
+def _chunks(driver: Driver) -> list[dict]:
+    records, _, _ = driver.execute_query(
+        "MATCH (d:Document)-[r:HAS_CHUNK]->(c:Chunk) "
+        "RETURN d.source AS source, d.tier AS tier, r.ord AS ord, c.chunk_id AS chunk_id, c.start AS start, "
+        "c.end AS end, c.text AS text, size(c.embedding) AS dims, c.tier AS chunk_tier ORDER BY source, ord"
+    )
+    return [r.data() for r in records]
+
+
+def test_round_trip_offsets_slice_back_to_the_source(service: MedGraph, driver: Driver, corpus: Path) -> None:
+    report = service.ingest([corpus], tier="user")
+    assert (report.files, report.documents_written, report.errors) == (3, 3, [])
+    chunks = _chunks(driver)
+    assert len(chunks) == report.chunks_written > 0
+    for chunk in chunks:
+        source_text = Path(chunk["source"]).read_text(encoding="utf-8")
+        assert source_text[chunk["start"] : chunk["end"]] == chunk["text"]
+        assert chunk["dims"] == 384
+        assert chunk["tier"] == chunk["chunk_tier"] == "user"
+    records, _, _ = driver.execute_query(
+        "MATCH (d:Document)-[:HAS_CHUNK]->(c:Chunk) WITH d, count(c) AS n "
+        "OPTIONAL MATCH (d)-[:HAS_CHUNK]->(:Chunk)-[x:NEXT]->(:Chunk)<-[:HAS_CHUNK]-(d) "
+        "RETURN d.chunk_count AS stored, n, count(x) AS next"
+    )
+    assert all(r["stored"] == r["n"] and r["next"] == r["n"] - 1 for r in records)
+
+
+def test_small_budget_gives_ordered_contiguous_chunks(
+    neo4j_settings, driver: Driver, embedder, tmp_path: Path
+) -> None:
+    text = "\n\n".join(f"Paragraph {i} mentions sepsis and lactate number {i}." for i in range(12))
+    (tmp_path / "long.txt").write_text(text, encoding="utf-8")
+    with MedGraph(neo4j_settings.model_copy(update={"chunk_tokens": 16}), embedder=embedder) as service:
+        service.ingest([tmp_path], tier="reference")
+    chunks = _chunks(driver)
+    assert len(chunks) == 12
+    assert [c["ord"] for c in chunks] == list(range(12))
+    records, _, _ = driver.execute_query("MATCH p=(:Chunk)-[:NEXT*]->(:Chunk) RETURN max(length(p)) AS longest")
+    assert records[0]["longest"] == 11
+
+
+def test_reingest_of_unchanged_files_writes_nothing(service: MedGraph, driver: Driver, corpus: Path) -> None:
+    service.ingest([corpus], tier="user")
+    before = _counts(driver)
+    stamps, _, _ = driver.execute_query("MATCH (d:Document) RETURN d.doc_id AS id, d.ingested_at AS at ORDER BY id")
+    report = service.ingest([corpus], tier="user")
+    assert (report.documents_written, report.documents_unchanged, report.chunks_written) == (0, 3, 0)
+    assert _counts(driver) == before
+    again, _, _ = driver.execute_query("MATCH (d:Document) RETURN d.doc_id AS id, d.ingested_at AS at ORDER BY id")
+    assert [r.data() for r in again] == [r.data() for r in stamps]
+
+
+def test_changed_file_replaces_only_its_own_chunks(service: MedGraph, driver: Driver, corpus: Path) -> None:
+    service.ingest([corpus], tier="user")
+    before = {c["chunk_id"]: c for c in _chunks(driver)}
+    note = corpus / "notes" / "pneumonia.txt"
+    note.write_text("Cough resolved after amoxicillin. Discharged home.\n", encoding="utf-8")
+    report = service.ingest([corpus], tier="user")
+    assert (report.documents_written, report.documents_unchanged) == (1, 2)
+    after = {c["chunk_id"]: c for c in _chunks(driver)}
+    changed = [c for c in after.values() if c["source"] == note.resolve().as_posix()]
+    assert [c["text"] for c in changed] == ["Cough resolved after amoxicillin. Discharged home."]
+    untouched = {k for k, c in before.items() if c["source"] != note.resolve().as_posix()}
+    assert untouched <= set(after)
+    assert not any("consolidation" in c["text"] for c in after.values())
+    documents, _, _ = driver.execute_query("MATCH (d:Document) RETURN count(d) AS n")
+    assert documents[0]["n"] == 3
+
+
+def test_moving_a_document_to_another_tier_rewrites_it(service: MedGraph, driver: Driver, corpus: Path) -> None:
+    service.ingest([corpus / "reference.md"], tier="user")
+    report = service.ingest([corpus / "reference.md"], tier="reference")
+    assert report.documents_written == 1
+    assert {c["chunk_tier"] for c in _chunks(driver)} == {"reference"}
+
+
+def test_bad_files_are_reported_and_the_rest_ingested(
+    service: MedGraph, driver: Driver, corpus: Path, neo4j_settings, monkeypatch
+) -> None:
+    (corpus / "empty.md").write_text("", encoding="utf-8")
+    (corpus / "notes" / "latin1.txt").write_bytes("Douleur thoracique, fièvre".encode("latin-1"))
+    report = service.ingest([corpus], tier="user")
+    assert report.documents_written == 3
+    reasons = {Path(e.path).name: e.reason for e in report.errors}
+    assert set(reasons) == {"empty.md", "latin1.txt"}
+    assert "empty" in reasons["empty.md"] and "UTF-8" in reasons["latin1.txt"]
+
+    monkeypatch.chdir(corpus)
+    monkeypatch.setenv("NEO4J_URI", neo4j_settings.neo4j_uri)
+    monkeypatch.setenv("NEO4J_PASSWORD", neo4j_settings.neo4j_password.get_secret_value())
+    result = CliRunner().invoke(app, ["ingest", str(corpus)])
+    assert result.exit_code == 1
+    assert f"{corpus / 'notes' / 'latin1.txt'}: not valid UTF-8" in result.output
+    assert re.search(r"documents unchanged\s+3\b", result.output)

@@ -1,0 +1,36 @@
+import pytest
+from neo4j import Driver
+
+from medgraphrag.graph.schema import SchemaError, apply_schema, schema_objects
+from medgraphrag.settings import Settings
+
+
+def test_schema_applies_idempotently_and_comes_online(driver: Driver, neo4j_settings: Settings) -> None:
+    database = neo4j_settings.neo4j_database
+    apply_schema(driver, database, 384)
+    first = schema_objects(driver, database)
+    apply_schema(driver, database, 384)
+    second = schema_objects(driver, database)
+    assert first == second
+    assert all(index["state"] == "ONLINE" for index in second)
+    by_name = {index["name"]: index for index in second}
+    for name in ("document_id", "chunk_id", "metagraph_id", "entity_id", "concept_id", "tag_id"):
+        assert by_name[name]["type"] == "RANGE"
+    for name in ("chunk_embedding", "entity_embedding", "tag_embedding"):
+        assert by_name[name]["type"] == "VECTOR"
+    assert by_name["concept_name"]["type"] == "FULLTEXT"
+    assert by_name["concept_name"]["properties"] == ["name", "synonyms"]
+    assert by_name["chunk_text"]["labelsOrTypes"] == ["Chunk"]
+
+
+def test_uniqueness_is_enforced(driver: Driver, neo4j_settings: Settings) -> None:
+    apply_schema(driver, neo4j_settings.neo4j_database, 384)
+    driver.execute_query("CREATE (:Concept {concept_id: 'C0027051'})", database_=neo4j_settings.neo4j_database)
+    with pytest.raises(Exception, match="already exists"):
+        driver.execute_query("CREATE (:Concept {concept_id: 'C0027051'})", database_=neo4j_settings.neo4j_database)
+
+
+def test_other_embedding_dimension_is_refused(driver: Driver, neo4j_settings: Settings) -> None:
+    apply_schema(driver, neo4j_settings.neo4j_database, 384)
+    with pytest.raises(SchemaError, match="384-dimensional"):
+        apply_schema(driver, neo4j_settings.neo4j_database, 768)
