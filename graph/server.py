@@ -8,7 +8,9 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -137,6 +139,28 @@ class LocalNeo4j:
             time.sleep(0.25)
         stop_process(process.pid)
         raise ServerError(f"neo4j-local did not become ready within {timeout_s:.0f}s:\n{_tail(log_path)}")
+
+
+@contextmanager
+def scratch_local_server(password: str, *, heap: str = "1g", pagecache_mb: int = 256) -> Iterator[str]:
+    """A throwaway neo4j-local on a free port with its data in a temporary folder; yields its URI."""
+    local = LocalNeo4j(project_root() / "neo4j-local")
+    with tempfile.TemporaryDirectory(prefix="medgraph-neo4j-") as folder:
+        port = free_port()
+        process = local.start(home=Path(folder) / "home", port=port, password=password, heap=heap,
+                              pagecache_mb=pagecache_mb, log_path=Path(folder) / "neo4j.log")
+        try:
+            yield f"bolt://127.0.0.1:{port}"
+        finally:
+            stop_process(process.pid)
+            process.wait(timeout=60)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def stop_process(pid: int, timeout_s: float = 60.0) -> bool:

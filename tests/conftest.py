@@ -8,7 +8,6 @@ on a free port with its data in a temporary folder and stopped when the session 
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,20 +16,13 @@ from neo4j import Driver
 
 from medgraphrag.embeddings import Embedder
 from medgraphrag.graph.connection import open_driver
-from medgraphrag.graph.server import LocalNeo4j, docker_engine, project_root, stop_process
+from medgraphrag.graph.server import docker_engine, project_root, scratch_local_server
 from medgraphrag.service import MedGraph
 from medgraphrag.settings import Settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 TEST_PASSWORD = "medgraph-test-pw"
 REPO = project_root()
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def make_settings(**values: object) -> Settings:
@@ -52,15 +44,8 @@ def neo4j_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setting
             yield make_settings(neo4j_uri=container.get_connection_url(), neo4j_password=TEST_PASSWORD,
                                 data_dir=data_dir)
         return
-    local = LocalNeo4j(REPO / "neo4j-local")
-    port = free_port()
-    process = local.start(home=data_dir / "neo4j", port=port, password=TEST_PASSWORD, heap="1g",
-                          pagecache_mb=256, log_path=data_dir / "neo4j.log")
-    try:
-        yield make_settings(neo4j_uri=f"bolt://127.0.0.1:{port}", neo4j_password=TEST_PASSWORD, data_dir=data_dir)
-    finally:
-        stop_process(process.pid)
-        process.wait(timeout=60)
+    with scratch_local_server(TEST_PASSWORD) as uri:
+        yield make_settings(neo4j_uri=uri, neo4j_password=TEST_PASSWORD, data_dir=data_dir)
 
 
 @pytest.fixture(scope="session")

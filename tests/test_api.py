@@ -1,0 +1,45 @@
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from medgraphrag.api import create_app
+from medgraphrag.service import MedGraph
+from medgraphrag.graph.server import free_port
+from tests.conftest import make_settings
+
+
+def test_query_endpoint_returns_cited_answer(service: MedGraph, corpus: Path) -> None:
+    service.ingest([corpus], tier="reference")
+    with TestClient(create_app(service=service)) as client:
+        response = client.post("/v1/query", json={"question": "How do you treat pneumonia?", "k": 2})
+    assert response.status_code == 200
+    body = response.json()
+    assert len(body["citations"]) == 2
+    top = body["citations"][0]
+    assert top["source"].endswith("pneumonia.txt") and top["n"] == 1
+    assert Path(top["source"]).read_text(encoding="utf-8")[top["start"] : top["end"]] == top["quote"]
+    assert body["claims"] and all(c["citation"] in {1, 2} for c in body["claims"])
+
+
+def test_query_endpoint_validates_input(service: MedGraph) -> None:
+    with TestClient(create_app(service=service)) as client:
+        assert client.post("/v1/query", json={"question": ""}).status_code == 422
+        assert client.post("/v1/query", json={"question": "x", "k": 0}).status_code == 422
+        assert client.post("/v1/query", json={"question": "x", "tier": "vocab"}).status_code == 422
+        assert client.post("/v1/query", json={"question": "   "}).status_code == 422
+
+
+def test_healthz_reports_neo4j_and_counts(service: MedGraph, corpus: Path) -> None:
+    report = service.ingest([corpus], tier="user")
+    with TestClient(create_app(service=service)) as client:
+        body = client.get("/healthz").json()
+    assert body["status"] == "ok" and body["neo4j"].startswith("5.26")
+    assert body["counts"]["Document"] == 3 and body["counts"]["Chunk"] == report.chunks_written
+
+
+def test_unreachable_neo4j_is_503_with_a_remedy(embedder) -> None:
+    settings = make_settings(neo4j_uri=f"bolt://127.0.0.1:{free_port()}")
+    with TestClient(create_app(service=MedGraph(settings, embedder=embedder))) as client:
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert "medgraph db up" in response.json()["detail"]

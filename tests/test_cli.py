@@ -1,0 +1,44 @@
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from medgraphrag.cli import app
+from medgraphrag.settings import Settings
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, neo4j_settings: Settings, driver, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NEO4J_URI", neo4j_settings.neo4j_uri)
+    monkeypatch.setenv("NEO4J_USERNAME", neo4j_settings.neo4j_username)
+    monkeypatch.setenv("NEO4J_PASSWORD", neo4j_settings.neo4j_password.get_secret_value())
+    monkeypatch.setenv("NEO4J_DATABASE", neo4j_settings.neo4j_database)
+
+
+def test_ingest_then_query_json(cli_env: None, corpus: Path) -> None:
+    runner = CliRunner()
+    ingested = runner.invoke(app, ["ingest", str(corpus / "notes"), "--tier", "user"])
+    assert ingested.exit_code == 0, ingested.output
+    result = runner.invoke(app, ["query", "What did the ECG show?", "--json", "--k", "2"])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.output)
+    assert answer["question"] == "What did the ECG show?"
+    assert answer["citations"][0]["source"].endswith("mi.md")
+    assert any("ST elevation" in claim["text"] for claim in answer["claims"])
+
+
+def test_query_prints_answer_and_numbered_citations(cli_env: None, corpus: Path) -> None:
+    runner = CliRunner()
+    runner.invoke(app, ["ingest", str(corpus), "--tier", "reference"])
+    result = runner.invoke(app, ["query", "first-line therapy for type 2 diabetes", "--k", "1"])
+    assert result.exit_code == 0, result.output
+    assert "Metformin is first-line drug therapy for type 2 diabetes. [1]" in " ".join(result.output.split())
+    assert "[1] Metformin" in result.output
+
+
+def test_bad_tier_is_an_error(cli_env: None, corpus: Path) -> None:
+    result = CliRunner().invoke(app, ["ingest", str(corpus), "--tier", "vocabulary"])
+    assert result.exit_code == 1
+    assert "tier must be one of user, reference" in result.output

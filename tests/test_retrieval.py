@@ -1,0 +1,70 @@
+from pathlib import Path
+
+import pytest
+
+from medgraphrag.retrieval.hybrid import lucene_query, search_chunks
+from medgraphrag.service import MedGraph
+
+
+def test_lucene_query_keeps_only_content_words() -> None:
+    assert lucene_query('What is the "dose" of (metformin) AND insulin~2 OR ^x: C++?') == (
+        "dose OR metformin OR insulin OR 2"
+    )
+    assert lucene_query("what is it?") is None
+
+
+def test_vector_search_finds_meaning_without_shared_words(service: MedGraph, corpus: Path) -> None:
+    service.ingest([corpus], tier="user")
+    question = "antibiotic for a lung infection"
+    vector = service.embedder.embed([question])[0]
+    hits = search_chunks(service.driver, service.database, question=question, embedding=vector, k=3)
+    assert Path(hits[0].source).name == "pneumonia.txt"
+    assert hits[0].vector_score is not None and hits[0].vector_score > hits[1].vector_score
+
+
+def test_fulltext_search_contributes_exact_terms(service: MedGraph, corpus: Path) -> None:
+    service.ingest([corpus], tier="user")
+    question = "troponin"
+    vector = service.embedder.embed([question])[0]
+    hits = search_chunks(service.driver, service.database, question=question, embedding=vector, k=3)
+    by_name = {Path(h.source).name: h for h in hits}
+    assert by_name["mi.md"].fulltext_score is not None
+    assert all(h.fulltext_score is None for h in hits if "Troponin" not in h.text)
+    assert hits[0].source.endswith("mi.md")
+
+
+def test_tier_filter(service: MedGraph, corpus: Path) -> None:
+    service.ingest([corpus / "notes"], tier="user")
+    service.ingest([corpus / "reference.md"], tier="reference")
+    answer = service.query("first-line drug for type 2 diabetes", k=5, tier="user")
+    assert answer.citations and {c.tier for c in answer.citations} == {"user"}
+    answer = service.query("first-line drug for type 2 diabetes", k=5, tier="reference")
+    assert [Path(c.source).name for c in answer.citations] == ["reference.md"]
+
+
+def test_every_claim_quotes_its_source_span(service: MedGraph, corpus: Path) -> None:
+    service.ingest([corpus / "notes"], tier="user")
+    service.ingest([corpus / "reference.md"], tier="reference")
+    answer = service.query("What is the first-line drug therapy for type 2 diabetes?", k=3)
+    assert answer.mode == "extractive"
+    assert answer.claims
+    assert answer.claims[0].text == "Metformin is first-line drug therapy for type 2 diabetes."
+    by_n = {c.n: c for c in answer.citations}
+    for claim in answer.claims:
+        citation = by_n[claim.citation]
+        source = Path(citation.source).read_text(encoding="utf-8")
+        assert source[claim.start : claim.end] == claim.text
+        assert source[citation.start : citation.end] == citation.quote
+        assert citation.start <= claim.start < claim.end <= citation.end
+        assert f"{claim.text} [{claim.citation}]" in answer.text
+
+
+def test_empty_graph_answers_without_evidence(service: MedGraph) -> None:
+    answer = service.query("What causes gout?")
+    assert answer.citations == [] and answer.claims == []
+    assert "no evidence" in answer.text
+
+
+def test_blank_question_is_refused(service: MedGraph) -> None:
+    with pytest.raises(ValueError, match="empty"):
+        service.query("   ")
