@@ -1,10 +1,15 @@
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 from fastapi.testclient import TestClient
 
 from medgraphrag.api import create_app
-from medgraphrag.service import MedGraph
 from medgraphrag.graph.server import free_port
+from medgraphrag.service import MedGraph
 from tests.conftest import make_settings
 
 
@@ -43,3 +48,32 @@ def test_unreachable_neo4j_is_503_with_a_remedy(embedder) -> None:
         response = client.get("/healthz")
     assert response.status_code == 503
     assert "medgraph db up" in response.json()["detail"]
+
+
+def test_medgraph_serve_answers_over_http(neo4j_settings, service: MedGraph, corpus: Path, tmp_path: Path) -> None:
+    service.ingest([corpus], tier="reference")
+    port = free_port()
+    env = {
+        **os.environ, "NEO4J_URI": neo4j_settings.neo4j_uri, "NEO4J_USERNAME": neo4j_settings.neo4j_username,
+        "NEO4J_PASSWORD": neo4j_settings.neo4j_password.get_secret_value(),
+        "NEO4J_DATABASE": neo4j_settings.neo4j_database,
+    }
+    server = subprocess.Popen([sys.executable, "-m", "medgraphrag", "serve", "--port", str(port)], env=env,
+                              cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                health = httpx.get(f"{base}/healthz", timeout=60)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None and time.monotonic() < deadline, "medgraph serve did not come up"
+                time.sleep(0.5)
+        assert health.status_code == 200 and health.json()["counts"]["Document"] == 3
+        answer = httpx.post(f"{base}/v1/query", json={"question": "What does troponin show?", "k": 1}, timeout=60)
+        assert answer.status_code == 200
+        assert answer.json()["citations"][0]["source"].endswith("mi.md")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

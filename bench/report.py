@@ -1,0 +1,18 @@
+"""How every benchmark reports: a rich table, then one JSON line of its figures."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+
+def print_report(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]], figures: dict[str, object]) -> None:
+    """Print `rows` as a table titled `title`, then `figures` as a single JSON line on stdout."""
+    table = Table(*columns, title=title)
+    for row in rows:
+        table.add_row(*(f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row))
+    Console(width=120).print(table)
+    print(json.dumps(figures, sort_keys=True))
