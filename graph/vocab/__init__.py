@@ -1,0 +1,1 @@
+"""Tier 3: controlled vocabularies (UMLS, SNOMED CT, open sources) read into concept records."""
