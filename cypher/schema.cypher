@@ -7,6 +7,7 @@ CREATE CONSTRAINT metagraph_id IF NOT EXISTS FOR (n:MetaGraph) REQUIRE n.graph_i
 CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.entity_id IS UNIQUE;
 CREATE CONSTRAINT concept_id IF NOT EXISTS FOR (n:Concept) REQUIRE n.concept_id IS UNIQUE;
 CREATE CONSTRAINT tag_id IF NOT EXISTS FOR (n:Tag) REQUIRE n.tag_id IS UNIQUE;
+CREATE CONSTRAINT vocabulary_source IF NOT EXISTS FOR (n:VocabularySource) REQUIRE n.source IS UNIQUE;
 
 CREATE INDEX document_tier IF NOT EXISTS FOR (n:Document) ON (n.tier);
 CREATE INDEX chunk_tier IF NOT EXISTS FOR (n:Chunk) ON (n.tier);

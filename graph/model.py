@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-LABELS: tuple[str, ...] = ("Document", "Chunk", "MetaGraph", "Entity", "Concept", "Tag")
+LABELS: tuple[str, ...] = ("Document", "Chunk", "MetaGraph", "Entity", "Concept", "Tag", "VocabularySource")
 
 RELATIONSHIP_TYPES: tuple[str, ...] = (
     "HAS_CHUNK",

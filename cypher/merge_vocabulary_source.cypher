@@ -1,0 +1,3 @@
+MERGE (s:VocabularySource {source: $source})
+SET s.version = $version, s.loaded_at = datetime(), s.concepts = $concepts, s.relations = $relations,
+    s.skipped = $skipped
