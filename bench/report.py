@@ -13,6 +13,6 @@ def print_report(title: str, columns: Sequence[str], rows: Sequence[Sequence[obj
     """Print `rows` as a table titled `title`, then `figures` as a single JSON line on stdout."""
     table = Table(*columns, title=title)
     for row in rows:
-        table.add_row(*(f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row))
+        table.add_row(*(f"{v:,.3f}" if isinstance(v, float) else str(v) for v in row))
     Console(width=120).print(table)
     print(json.dumps(figures, sort_keys=True))

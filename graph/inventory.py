@@ -1,6 +1,8 @@
-"""What the graph holds: server version and node counts by label."""
+"""What the graph holds: server version, node counts, vocabularies and single concepts."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from neo4j import Driver
 
@@ -21,3 +23,25 @@ def label_counts(driver: Driver, database: str) -> dict[str, int]:
         records, _, _ = driver.execute_query(cypher.load("label_count"), label=label, database_=database, routing_="r")
         counts[label] = int(records[0]["count"])
     return counts
+
+
+def vocabulary_status(driver: Driver, database: str) -> list[dict[str, object]]:
+    """Per loaded source: version, load time, concepts and relations recorded, concepts held now."""
+    records, _, _ = driver.execute_query(cypher.load("vocabulary_status"), database_=database, routing_="r")
+    return [r.data() for r in records]
+
+
+def concept_detail(driver: Driver, database: str, concept_id: str, *, children: int = 50) -> dict[str, object] | None:
+    """A concept's properties, parents and first `children` children; None if there is no such concept."""
+    records, _, _ = driver.execute_query(
+        cypher.load("concept_detail"), concept_id=concept_id, children=children, database_=database, routing_="r"
+    )
+    return records[0].data() if records else None
+
+
+def cuis_present(driver: Driver, database: str, cuis: Iterable[str]) -> set[str]:
+    """Those of `cuis` that some concept carries."""
+    records, _, _ = driver.execute_query(
+        cypher.load("concepts_with_cui"), cuis=sorted(set(cuis)), database_=database, routing_="r"
+    )
+    return {r["cui"] for r in records}

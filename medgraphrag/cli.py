@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -21,7 +23,11 @@ from medgraphrag.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(help="Medical GraphRAG on Neo4j.", no_args_is_help=True, pretty_exceptions_enable=False)
 db_app = typer.Typer(help="Start, stop and inspect the Neo4j server.", no_args_is_help=True)
+vocab_app = typer.Typer(help="Load and inspect tier-3 vocabularies.", no_args_is_help=True)
+concept_app = typer.Typer(help="Find and show vocabulary concepts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(vocab_app, name="vocab")
+app.add_typer(concept_app, name="concept")
 
 console = Console()
 errors = Console(stderr=True)
@@ -79,10 +85,7 @@ def ingest(
     tier: TierOption = "user",
 ) -> None:
     """Ingest documents into the graph; unchanged files are skipped, changed ones replaced."""
-    with _service() as service, Progress(
-        TextColumn("[bold]{task.description:<8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, transient=False,
-    ) as progress:
+    with _service() as service, _progress() as progress:
         tasks: dict[str, int] = {}
 
         def on_progress(event: ProgressEvent) -> None:
@@ -119,6 +122,107 @@ def query(
         _print_answer(answer)
 
 
+@vocab_app.command("load")
+def vocab_load(
+    kind: Annotated[str, typer.Argument(help="umls | snomed | open")],
+    path: Annotated[Path | None, typer.Argument(help="META folder, RF2 Snapshot folder, or the open data folder")] = None,
+    sab: Annotated[list[str] | None, typer.Option("--sab", help="UMLS: keep only these sources (repeatable)")] = None,
+) -> None:
+    """Load a vocabulary; loading the same release again changes nothing."""
+    with _service() as service, _progress() as progress:
+        tasks: dict[str, int] = {}
+
+        def on_progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        try:
+            load = service.load_vocabulary(kind, path, umls_sources=sab, on_progress=on_progress)
+        except (GraphUnavailable, SchemaError, ValueError, OSError) as exc:
+            _fail(str(exc))
+    table = Table(box=None, show_header=False)
+    for source, version in load.versions.items():
+        table.add_row("source", f"{source} {version or '(no version)'}")
+    table.add_row("concepts", f"{load.concepts:,}")
+    table.add_row("relations", f"{load.relations:,}")
+    table.add_row("seconds", f"{load.seconds:.1f}")
+    table.add_row("rows skipped", f"{sum(load.skipped.values()):,}")
+    for reason, count in sorted(load.skipped.items(), key=lambda item: -item[1]):
+        table.add_row("", f"{count:,}  {escape(reason)}")
+    console.print(table)
+
+
+@vocab_app.command("status")
+def vocab_status() -> None:
+    """Concepts and relations per loaded source, with the version recorded at load."""
+    with _service() as service:
+        try:
+            rows = service.vocabularies()
+        except (GraphUnavailable, SchemaError) as exc:
+            _fail(str(exc))
+    if not rows:
+        console.print("no vocabulary loaded: try `medgraph vocab load open`")
+        return
+    table = Table("source", "version", "loaded at", "concepts", "relations", "skipped", "concepts now")
+    for row in rows:
+        table.add_row(str(row["source"]), str(row["version"] or "-"), str(row["loaded_at"])[:19],
+                      f"{row['concepts']:,}", f"{row['relations']:,}", f"{row['skipped']:,}",
+                      f"{row['concepts_now']:,}")
+    console.print(table)
+
+
+@concept_app.command("search")
+def concept_search(
+    text: Annotated[str, typer.Argument(help="a name, synonym or phrase")],
+    semantic_type: Annotated[str | None, typer.Option("--type", help="a TUI such as T047, or type words")] = None,
+    k: Annotated[int, typer.Option("--k", min=1, max=100)] = 10,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Rank vocabulary concepts for a text span."""
+    with _service() as service:
+        try:
+            matches = service.search_concepts(text, semantic_type=semantic_type, k=k)
+        except (GraphUnavailable, SchemaError, ValueError) as exc:
+            _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps([asdict(m) for m in matches], indent=2))
+        return
+    if not matches:
+        console.print("no concept resembles it")
+        raise typer.Exit(1)
+    table = Table("concept", "name", "score", "method", "matched", "sources")
+    for m in matches:
+        table.add_row(m.concept_id, escape(m.name), f"{m.score:.3f}", m.method, escape(m.matched), ", ".join(m.sources))
+    console.print(table)
+
+
+@concept_app.command("show")
+def concept_show(concept_id: Annotated[str, typer.Argument(help="a CUI or prefixed id such as HP:0001250")]) -> None:
+    """Names, cross-references, definition, parents and children of a concept."""
+    with _service() as service:
+        try:
+            detail = service.concept(concept_id)
+        except (GraphUnavailable, SchemaError) as exc:
+            _fail(str(exc))
+    if detail is None:
+        _fail(f"no concept {concept_id}")
+    concept = detail["concept"]
+    console.print(f"[bold]{escape(concept['name'])}[/]  {concept['concept_id']}")
+    for label, key in (("synonyms", "synonyms"), ("semantic types", "semantic_types"), ("xrefs", "xrefs"),
+                       ("sources", "sources")):
+        if concept.get(key):
+            console.print(f"[dim]{label}:[/] {escape('; '.join(concept[key]))}")
+    if concept.get("definition"):
+        console.print(f"[dim]definition:[/] {escape(concept['definition'])}")
+    for label, key in (("parents", "parents"), ("children", "children")):
+        related = detail[key]
+        if related:
+            console.print(f"[dim]{label}:[/] " + "; ".join(f"{r['name']} ({r['concept_id']})" for r in related))
+    if detail["child_count"] > len(detail["children"]):
+        console.print(f"[dim]... {detail['child_count'] - len(detail['children'])} more children[/]")
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
@@ -130,6 +234,13 @@ def serve(
     from medgraphrag.api import create_app
 
     uvicorn.run(create_app(_settings()), host=host, port=port)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description:<12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=False,
+    )
 
 
 def _print_status(state: server.ServerStatus) -> None:

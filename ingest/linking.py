@@ -1,0 +1,191 @@
+"""The concept linker: a text span (and optionally a semantic type) in, ranked concepts out.
+
+Lookups, strongest first, all through Neo4j indexes (never a scan of the vocabulary):
+1. exact: the span's normalized key (case, accents, punctuation, plurals folded) equals a
+   concept name's or synonym's key;
+2. word order: the span's bag of content words equals a name's bag;
+3. fuzzy: Lucene fuzzy full-text search over names and synonyms, rescored by token and character
+   similarity to the best-matching name;
+4. embedding: where nothing matched exactly, the fuzzy candidates are re-ranked by embedding
+   similarity of the span and each candidate's best name (the last resort).
+Each lookup also runs on variants of the span: without a parenthetical, with the parenthetical as
+an abbreviation, and with "head - qualifier" / "head, qualifier" inverted or reduced to the head.
+A semantic type (a TUI such as "T047" or words such as "disorder") that a concept's types agree or
+disagree with moves it up or down.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+
+import numpy as np
+from neo4j import Driver
+
+from medgraphrag import cypher
+from medgraphrag.embeddings import Embedder
+from medgraphrag.graph.vocab.names import normalize, word_bag
+
+METHOD_SCORES = {"exact": 1.0, "word_order": 0.95}
+_PARENTHETICAL = re.compile(r"\s*[(\[]([^()\[\]]*)[)\]]\s*")
+_QUALIFIER_SPLIT = re.compile(r"\s+[-\u2013\u2014:]\s+|,\s+")
+_TUI = re.compile(r"^T\d{3}$")
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A rewriting of the span, with how much a match on it is worth relative to the span itself."""
+
+    text: str
+    weight: float
+
+
+@dataclass
+class ConceptMatch:
+    """A candidate concept for a span: its identity, score, how it was found and on which name."""
+
+    concept_id: str
+    cui: str | None
+    name: str
+    score: float
+    method: str
+    matched: str
+    semantic_types: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+
+def span_variants(text: str) -> list[Variant]:
+    """The span and its rewritings, strongest first, without duplicates by normalized key."""
+    text = " ".join(text.split())
+    found: list[Variant] = [Variant(text, 1.0)]
+    without = _PARENTHETICAL.sub(" ", text).strip()
+    if without and without != text:
+        found.append(Variant(without, 1.0))
+        for inner in _PARENTHETICAL.findall(text):
+            found.append(Variant(inner.strip(), 0.8))
+    base = without or text
+    parts = [p.strip() for p in _QUALIFIER_SPLIT.split(base) if p.strip()]
+    if len(parts) >= 2:
+        head, rest = parts[0], " ".join(parts[1:])
+        found.append(Variant(f"{rest} {head}", 0.98))
+        found.append(Variant(head, 0.9))
+        found.append(Variant(rest, 0.85))
+    unique: dict[str, Variant] = {}
+    for variant in found:
+        key = normalize(variant.text)
+        if key and key not in unique:
+            unique[key] = variant
+    return list(unique.values())
+
+
+def type_agreement(concept_types: Sequence[str], wanted: str | None) -> int:
+    """+1 if the concept's types include `wanted`, -1 if they exclude it, 0 if unknown."""
+    if not wanted or not concept_types:
+        return 0
+    wanted = wanted.strip()
+    if _TUI.match(wanted):
+        return 1 if any(t.split(":")[0] == wanted for t in concept_types) else -1
+    lowered = wanted.lower()
+    return 1 if any(lowered in t.lower() for t in concept_types) else -1
+
+
+class ConceptLinker:
+    """Links text spans to the vocabulary concepts stored in Neo4j."""
+
+    def __init__(self, driver: Driver, database: str, embedder: Embedder | None = None,
+                 *, candidates: int = 40) -> None:
+        self.driver = driver
+        self.database = database
+        self.embedder = embedder
+        self.candidates = candidates
+
+    def link(self, text: str, semantic_type: str | None = None, *, k: int = 5) -> list[ConceptMatch]:
+        """The `k` best concepts for `text`, best first (empty if nothing resembles it)."""
+        variants = span_variants(text)
+        if not variants:
+            return []
+        found: dict[str, ConceptMatch] = {}
+        for row, method, matched, weight in self._key_hits(variants):
+            self._offer(found, row, METHOD_SCORES[method] * weight, method, matched, semantic_type)
+        if not any(m.method == "exact" for m in found.values()):
+            for row, matched, similarity in self._fuzzy_hits(variants):
+                self._offer(found, row, 0.9 * similarity, "fuzzy", matched, semantic_type)
+            if self.embedder is not None:
+                self._rerank_by_embedding(variants[0].text, found)
+        ranked = sorted(found.values(), key=lambda m: (-m.score, m.cui is None, -len(m.sources), m.concept_id))
+        return ranked[:k]
+
+    def _key_hits(self, variants: list[Variant]) -> list[tuple[dict, str, str, float]]:
+        keys = {normalize(v.text): v for v in variants}
+        bags = {word_bag(v.text): v for v in variants if word_bag(v.text)}
+        clauses = [f'norm_names:"{key}"' for key in keys] + [f'name_bags:"{bag}"' for bag in bags]
+        rows = self._candidates("concept_keys", " OR ".join(clauses), limit=self.candidates * 2)
+        hits = []
+        for row in rows:
+            names = [row["name"], *(row["synonyms"] or [])]
+            for name in names:
+                key = normalize(name)
+                if key in keys:
+                    hits.append((row, "exact", name, keys[key].weight))
+                elif word_bag(name) in bags:
+                    hits.append((row, "word_order", name, bags[word_bag(name)].weight))
+        return hits
+
+    def _fuzzy_hits(self, variants: list[Variant]) -> list[tuple[dict, str, float]]:
+        words = dict.fromkeys(w for v in variants for w in normalize(v.text).split())
+        terms = [f"{w}~" if len(w) >= 5 else w for w in words if len(w) >= 2]
+        if not terms:
+            return []
+        hits = []
+        for row in self._candidates("concept_name", " OR ".join(terms), limit=self.candidates):
+            best_similarity, best_name = 0.0, row["name"]
+            for name in [row["name"], *(row["synonyms"] or [])]:
+                for variant in variants:
+                    similarity = _similarity(variant.text, name) * variant.weight
+                    if similarity > best_similarity:
+                        best_similarity, best_name = similarity, name
+            hits.append((row, best_name, best_similarity))
+        return hits
+
+    def _rerank_by_embedding(self, text: str, found: dict[str, ConceptMatch]) -> None:
+        fuzzy = [m for m in found.values() if m.method == "fuzzy"]
+        if not fuzzy or self.embedder is None:
+            return
+        vectors = self.embedder.embed([text, *(m.matched for m in fuzzy)])
+        cosines = vectors[1:] @ vectors[0]
+        for match, cosine in zip(fuzzy, np.asarray(cosines, dtype=float)):
+            match.score = 0.5 * match.score + 0.5 * 0.9 * max(float(cosine), 0.0)
+            match.method = "fuzzy+embedding"
+
+    def _candidates(self, index: str, query: str, *, limit: int) -> list[dict]:
+        records, _, _ = self.driver.execute_query(
+            cypher.load("concept_candidates"), index=index, query=query, limit=limit,
+            database_=self.database, routing_="r",
+        )
+        return [r.data() for r in records]
+
+    @staticmethod
+    def _offer(found: dict[str, ConceptMatch], row: dict, score: float, method: str, matched: str,
+               semantic_type: str | None) -> None:
+        agreement = type_agreement(row["semantic_types"] or [], semantic_type)
+        # Matching the preferred name is stronger evidence than matching one synonym among many.
+        score += 0.02 * (normalize(matched) == normalize(row["name"])) + 0.03 * agreement - 0.07 * (agreement < 0)
+        current = found.get(row["concept_id"])
+        if current is None or score > current.score:
+            found[row["concept_id"]] = ConceptMatch(
+                concept_id=row["concept_id"], cui=row["cui"], name=row["name"], score=round(score, 4),
+                method=method, matched=matched, semantic_types=list(row["semantic_types"] or []),
+                sources=list(row["sources"] or []),
+            )
+
+
+def _similarity(a: str, b: str) -> float:
+    """Token Dice and character ratio of the normalized strings, averaged."""
+    ka, kb = normalize(a), normalize(b)
+    if not ka or not kb:
+        return 0.0
+    ta, tb = set(ka.split()), set(kb.split())
+    dice = 2 * len(ta & tb) / (len(ta) + len(tb))
+    return 0.5 * dice + 0.5 * SequenceMatcher(None, ka, kb).ratio()

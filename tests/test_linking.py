@@ -1,0 +1,89 @@
+import pytest
+from neo4j import Driver
+
+from medgraphrag.graph.schema import apply_schema
+from medgraphrag.graph.vocab.names import normalize, word_bag
+from medgraphrag.graph.vocab.records import ConceptRecord, SkipCounter
+from medgraphrag.graph.vocab.writer import write_vocabulary
+from medgraphrag.ingest.linking import ConceptLinker, span_variants
+from medgraphrag.settings import Settings
+
+CONCEPTS = [
+    ConceptRecord("C0027051", "Myocardial infarction", cui="C0027051", synonyms=["Heart attack", "MI"],
+                  semantic_types=["T047:Disease or Syndrome"], sources=["DOID", "HPO"]),
+    ConceptRecord("C0010692", "Cystitis", cui="C0010692", semantic_types=["T047:Disease or Syndrome"],
+                  sources=["DOID"]),
+    ConceptRecord("C0149520", "Acute cystitis", cui="C0149520", sources=["DOID"]),
+    ConceptRecord("C0002395", "Alzheimer disease", cui="C0002395", sources=["DOID"]),
+    ConceptRecord("C0086543", "Cataract", cui="C0086543", sources=["DOID"]),
+    ConceptRecord("MESH:D002386", "Cataract", sources=["MESH"]),
+    ConceptRecord("C0023449", "Acute lymphoblastic leukemia", cui="C0023449", synonyms=["ALL"], sources=["DOID"]),
+    ConceptRecord("C0009443", "Common cold", cui="C0009443", synonyms=["Cold"],
+                  semantic_types=["T047:Disease or Syndrome"], sources=["DOID"]),
+    ConceptRecord("C0009264", "Cold temperature", cui="C0009264", synonyms=["Cold"],
+                  semantic_types=["T070:Natural Phenomenon or Process"], sources=["MESH"]),
+    ConceptRecord("C0011860", "Diabetes mellitus, type 2", cui="C0011860", sources=["DOID"]),
+]
+
+
+@pytest.fixture
+def linker(driver: Driver, neo4j_settings: Settings) -> ConceptLinker:
+    apply_schema(driver, neo4j_settings.neo4j_database, 384)
+    write_vocabulary(driver, neo4j_settings.neo4j_database, versions={"TEST": None}, concepts=CONCEPTS,
+                     relations=[], skipped=SkipCounter())
+    return ConceptLinker(driver, neo4j_settings.neo4j_database)
+
+
+def test_keys_fold_case_accents_punctuation_plurals_and_order() -> None:
+    assert normalize("Heart-Attacks") == normalize("heart attack") == "heart attack"
+    assert normalize("Alzheimer's disease") == normalize("Alzheimer disease")
+    assert normalize("Ménière's Diseases") == "meniere disease"
+    assert normalize("Diabetes") == "diabetes" and normalize("Crisis") == "crisis"
+    assert word_bag("Diabetes mellitus, type 2") == word_bag("type 2 diabetes mellitus") == "2 diabetes mellitus"
+
+
+def test_span_variants() -> None:
+    texts = [v.text for v in span_variants("Cystitis - acute")]
+    assert texts == ["Cystitis - acute", "acute Cystitis", "Cystitis", "acute"]
+    texts = [v.text for v in span_variants("Acute lymphoblastic leukemia (ALL)")]
+    assert texts[:3] == ["Acute lymphoblastic leukemia (ALL)", "Acute lymphoblastic leukemia", "ALL"]
+
+
+@pytest.mark.parametrize(
+    ("text", "cui", "method"),
+    [
+        ("heart attack", "C0027051", "exact"),
+        ("HEART-ATTACKS", "C0027051", "exact"),
+        ("infarction, myocardial", "C0027051", "exact"),
+        ("infarction of the myocardial", "C0027051", "word_order"),
+        ("Alzheimer's disease", "C0002395", "exact"),
+        ("Cystitis - acute", "C0149520", "exact"),
+        ("Cataracts - what to ask your doctor", "C0086543", "exact"),
+        ("Acute lymphoblastic leukemia (ALL)", "C0023449", "exact"),
+        ("type 2 diabetes mellitus", "C0011860", "word_order"),
+        ("myocardial infraction", "C0027051", "fuzzy"),
+    ],
+)
+def test_link_finds_the_concept(linker: ConceptLinker, text: str, cui: str, method: str) -> None:
+    best = linker.link(text)[0]
+    assert (best.cui, best.method) == (cui, method)
+
+
+def test_concept_with_a_cui_wins_a_tie(linker: ConceptLinker) -> None:
+    matches = linker.link("cataract")
+    assert [m.concept_id for m in matches[:2]] == ["C0086543", "MESH:D002386"]
+
+
+def test_semantic_type_agreement_decides_between_homonyms(linker: ConceptLinker) -> None:
+    assert linker.link("cold", "T047")[0].cui == "C0009443"
+    assert linker.link("cold", "T070")[0].cui == "C0009264"
+    assert linker.link("cold", "natural phenomenon")[0].cui == "C0009264"
+
+
+def test_nothing_alike_gives_nothing(linker: ConceptLinker) -> None:
+    assert linker.link("zzzz qqqq") == []
+
+
+def test_acronyms_and_singular_nouns_keep_their_s() -> None:
+    assert normalize("AIDS") == "aids" and normalize("hearing aids") == "hearing aid"
+    assert normalize("Measles") == "measles" and normalize("Rabies") == "rabies"

@@ -1,0 +1,274 @@
+"""The open default vocabulary readers: OBO, DOID, MONDO SSSOM, MeSH, ICD-10-CM and CUI merging."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from medgraphrag.graph.vocab.obo import iter_obo_terms
+from medgraphrag.graph.vocab.open_sources import (
+    DEFAULT_VOCAB_DIR,
+    OpenVocabulary,
+    SourceEntry,
+    VocabularyFileMissing,
+    hpo_obo_path,
+    merge_entries,
+    normalize_xref,
+    read_doid,
+    read_hpo,
+    read_icd10cm,
+    read_mondo,
+    read_open_vocabulary,
+)
+from medgraphrag.graph.vocab.records import ConceptRecord, ConceptRelation, SkipCounter
+
+FIXTURES = Path(__file__).parent / "fixtures" / "open_vocab"
+FIXTURE_OBO = FIXTURES / "hp.obo"
+FILE_SOURCES = ("hpo", "doid", "mondo", "mesh")
+
+
+@pytest.fixture(scope="module")
+def vocabulary() -> OpenVocabulary:
+    """The fixture vocabulary without ICD-10-CM (which comes from its package, not from files)."""
+    return read_open_vocabulary(FIXTURES, sources=FILE_SOURCES, hpo_obo=FIXTURE_OBO)
+
+
+def by_id(vocabulary: OpenVocabulary) -> dict[str, ConceptRecord]:
+    return {concept.concept_id: concept for concept in vocabulary.concepts}
+
+
+def test_obo_terms_keep_definition_scopes_and_obsolete_flag() -> None:
+    terms = {term.id: term for term in iter_obo_terms(FIXTURE_OBO)}
+
+    infarction = terms["HP:0001658"]
+    assert infarction.definition == (
+        'Necrosis of the myocardium caused by an "obstruction" of the blood supply.'
+    )
+    assert [(s.text, s.scope) for s in infarction.synonyms][:2] == [
+        ("Heart attack", "EXACT"),
+        ("MI", "EXACT"),
+    ]
+    assert {s.scope for s in infarction.synonyms} == {"EXACT", "RELATED", "BROAD", "NARROW"}
+    assert infarction.is_a == ["HP:0000001"]
+    assert infarction.xrefs == ["SNOMEDCT_US:22298006", "UMLS:C0027051", "UMLS:C0155626"]
+    assert terms["HP:0009999"].obsolete
+    assert "part_of" not in terms
+
+
+def test_hpo_entries_skip_obsolete_and_broad_narrow_synonyms() -> None:
+    skipped = SkipCounter()
+    data = read_hpo(FIXTURE_OBO, skipped)
+    entries = {entry.source_id: entry for entry in data.entries}
+
+    assert set(entries) == {"HP:0000001", "HP:0001658", "HP:0002000", "HP:0001250"}
+    infarction = entries["HP:0001658"]
+    assert infarction.synonyms == ["Heart attack", "MI", "Coronary thrombosis"]
+    assert infarction.cuis == ["C0027051", "C0155626"]
+    assert "SNOMEDCT:22298006" in infarction.xrefs and "HP:0006666" in infarction.xrefs
+    assert entries["HP:0002000"].parents == ["HP:0001658"]
+    assert data.version == "2025-01-16"
+    assert skipped.reasons == {
+        "hpo: obsolete term": 1,
+        "hpo: term without name": 1,
+        "hpo: term outside HP": 1,
+        "hpo: unusable xref": 1,
+    }
+
+
+def test_doid_resolves_parent_labels_reads_quoted_cells_and_counts_bad_rows() -> None:
+    skipped = SkipCounter()
+    entries = {entry.source_id: entry for entry in read_doid(FIXTURES, skipped).entries}
+
+    assert entries["DOID:9352"].parents == ["DOID:9351"]
+    assert entries["DOID:4"].parents == []
+    assert entries["DOID:1111"].name == 'syndrome "quoted", with comma'
+    assert entries["DOID:5844"].xrefs == [
+        "UMLS:C0027051",
+        "SNOMEDCT:22298006",
+        "MESH:D009203",
+        "ICD10CM:I21",
+    ]
+    assert skipped.reasons == {
+        "doid: malformed row in HumanDO.tsv": 1,
+        "doid: malformed row in allXREFinDO.tsv": 1,
+        "doid: unusable xref": 1,
+        "doid: parent label unknown or ambiguous": 1,
+        "doid: xref for an id not in HumanDO": 1,
+    }
+
+
+def test_mondo_collects_mappings_labels_and_release() -> None:
+    skipped = SkipCounter()
+    data = read_mondo(FIXTURES, skipped)
+    entries = {entry.source_id: entry for entry in data.entries}
+
+    diabetes = entries["MONDO:0005148"]
+    assert diabetes.cuis == ["C0011860"]
+    assert diabetes.xrefs == ["DOID:9352", "ICD10CM:E11", "UMLS:C0011860"]
+    # Object labels equal to the MONDO label up to case are not new synonyms.
+    assert diabetes.synonyms == []
+    assert entries["MONDO:0005068"].synonyms == ["Acute myocardial infarction"]
+    assert entries["MONDO:0000001"].synonyms == ["disease or disorder"]
+    assert "MONDO:0009999" not in entries
+    assert data.version == "2026-08-04"
+    assert skipped.reasons == {
+        "mondo: predicate other than skos:exactMatch": 1,
+        "mondo: malformed row in mondo_exactmatch_umls.sssom.tsv": 1,
+    }
+
+
+def test_entries_sharing_a_cui_become_one_concept_with_every_name(
+    vocabulary: OpenVocabulary,
+) -> None:
+    concept = by_id(vocabulary)["C0027051"]
+
+    assert concept.cui == "C0027051"
+    assert concept.name == "Myocardial infarction"
+    assert concept.synonyms == [
+        "Heart attack",
+        "MI",
+        "Coronary thrombosis",
+        "Acute myocardial infarction",
+    ]
+    assert concept.sources == ["hpo", "doid", "mondo", "mesh"]
+    assert {"HP:0001658", "DOID:5844", "MONDO:0005068", "MESH:D009203", "UMLS:C0155626"} <= set(
+        concept.xrefs
+    )
+    assert "UMLS:C0027051" not in concept.xrefs
+    assert concept.definition and concept.definition.startswith("Necrosis")
+
+
+def test_one_hop_adoption_takes_a_single_cui_and_refuses_ambiguity(
+    vocabulary: OpenVocabulary,
+) -> None:
+    concepts = by_id(vocabulary)
+
+    # DOID:9352 has no CUI; its MONDO exact match has one.
+    assert "DOID:9352" in concepts["C0011860"].xrefs
+    assert concepts["C0011860"].sources == ["doid", "mondo"]
+    # MESH:D003920 is cross-referenced by DOID (C0011849) and HPO (C0036572): ambiguous.
+    assert concepts["MESH:D003920"].cui is None
+    assert concepts["MESH:D003924"].name == "Diabetes Mellitus, Type 2"
+    # Neither DOID:4 nor MONDO:0000001 has a CUI: linked but kept apart.
+    assert concepts["DOID:4"].sources == ["doid"] and concepts["MONDO:0000001"].sources == ["mondo"]
+
+
+def test_adoption_is_not_transitive_and_icd_codes_adopt_through_mappings() -> None:
+    entries = [
+        SourceEntry("MONDO:1", "mondo", "type 2 diabetes", xrefs=["UMLS:C0011860", "DOID:2"]),
+        SourceEntry("DOID:2", "doid", "type 2 diabetes mellitus", xrefs=["ICD10CM:E11"]),
+        SourceEntry("ICD10CM:E11", "icd10cm", "Type 2 diabetes mellitus"),
+        SourceEntry("ICD10CM:E11.9", "icd10cm", "Without complications", parents=["ICD10CM:E11"]),
+    ]
+    concepts, relations = merge_entries(entries, SkipCounter())
+    ids = {concept.concept_id for concept in concepts}
+
+    # DOID:2 adopts from MONDO:1; E11 is one hop from DOID:2 only, whose CUI is adopted, not own.
+    assert ids == {"C0011860", "ICD10CM:E11", "ICD10CM:E11.9"}
+    assert relations == [ConceptRelation("ICD10CM:E11.9", "ICD10CM:E11", "IS_A", "icd10cm")]
+
+
+def test_is_a_uses_final_ids_without_self_loops_or_duplicates(vocabulary: OpenVocabulary) -> None:
+    pairs = {(relation.source_id, relation.target_id) for relation in vocabulary.relations}
+
+    assert ("C0027051", "HP:0000001") in pairs
+    assert ("HP:0002000", "C0027051") in pairs
+    assert ("C0011860", "C0011849") in pairs
+    assert ("C0027051", "DOID:4") in pairs
+    assert all(source != target for source, target in pairs)
+    assert len(pairs) == len(vocabulary.relations)
+
+
+def test_merging_drops_self_loops_and_counts_unknown_parents() -> None:
+    skipped = SkipCounter()
+    entries = [
+        SourceEntry("HP:1", "hpo", "Seizure", xrefs=["UMLS:C0036572"], parents=["HP:9"]),
+        SourceEntry("DOID:1", "doid", "seizure disorder", xrefs=["UMLS:C0036572"], parents=["HP:1"]),
+    ]
+    concepts, relations = merge_entries(entries, skipped)
+
+    assert [c.concept_id for c in concepts] == ["C0036572"]
+    assert concepts[0].synonyms == ["seizure disorder"]
+    assert relations == []
+    assert skipped.reasons == {"hpo: IS_A parent not in vocabulary": 1}
+
+
+def test_vocabulary_reports_counts_versions_and_skips(vocabulary: OpenVocabulary) -> None:
+    assert vocabulary.counts == {"hpo": 4, "doid": 5, "mondo": 3, "mesh": 3}
+    assert vocabulary.versions == {
+        "hpo": "2025-01-16",
+        "doid": "unknown",
+        "mondo": "2026-08-04",
+        "mesh": "unknown",
+    }
+    assert vocabulary.skipped.reasons["mesh: malformed row"] == 2
+    assert vocabulary.skipped.reasons["hpo: obsolete term"] == 1
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("SNOMEDCT_US_2023_03_01:22298006", "SNOMEDCT:22298006"),
+        ("SCTID:22298006", "SNOMEDCT:22298006"),
+        ("mesh:D003920", "MESH:D003920"),
+        ("UMLS_CUI:C0027051", "UMLS:C0027051"),
+        ("UMLS:C02", None),
+        ("ICD10CM:E11.9", "ICD10CM:E11.9"),
+        ("MIM:604284", "OMIM:604284"),
+        ("no-prefix", None),
+    ],
+)
+def test_normalize_xref(raw: str, expected: str | None) -> None:
+    assert normalize_xref(raw) == expected
+
+
+def test_missing_file_names_the_file_and_source(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "doid" / "allXREFinDO.tsv").unlink()
+
+    with pytest.raises(VocabularyFileMissing, match=r"doid: .*allXREFinDO\.tsv"):
+        read_open_vocabulary(tmp_path, sources=FILE_SOURCES, hpo_obo=FIXTURE_OBO)
+    with pytest.raises(VocabularyFileMissing, match=r"mesh: .*descriptors\.csv"):
+        read_open_vocabulary(tmp_path / "nowhere", sources=("mesh",))
+    with pytest.raises(ValueError, match="umls"):
+        read_open_vocabulary(tmp_path, sources=("umls",))
+
+
+def test_icd10cm_codes_come_dotted_with_parents_and_inclusion_terms() -> None:
+    entries = {entry.source_id: entry for entry in read_icd10cm(SkipCounter()).entries}
+
+    assert entries["ICD10CM:E11.9"].name == "Type 2 diabetes mellitus without complications"
+    assert entries["ICD10CM:E11.9"].parents == ["ICD10CM:E11"]
+    assert entries["ICD10CM:E11"].parents == []  # its parent E08-E13 is a block
+    assert "Myocardial infarction (acute) NOS" in entries["ICD10CM:I21.9"].synonyms
+    assert "ICD10CM:A00-A09" not in entries
+    assert len(entries) > 90_000
+
+
+@pytest.mark.skipif(
+    not DEFAULT_VOCAB_DIR.is_dir(), reason=f"shared vocabulary data absent at {DEFAULT_VOCAB_DIR}"
+)
+def test_real_open_vocabulary() -> None:
+    started = time.perf_counter()
+    vocabulary = read_open_vocabulary(DEFAULT_VOCAB_DIR)
+    elapsed = time.perf_counter() - started
+    with_cui = sum(1 for concept in vocabulary.concepts if concept.cui)
+    print(
+        f"open vocabulary: {elapsed:.1f} s, {len(vocabulary.concepts)} concepts "
+        f"({with_cui} with a CUI), {len(vocabulary.relations)} IS_A, counts {vocabulary.counts}"
+    )
+    concepts = by_id(vocabulary)
+
+    assert hpo_obo_path().is_file()
+    assert sum(1 for c in vocabulary.concepts if "hpo" in c.sources) > 15_000
+    assert vocabulary.counts["doid"] > 10_000 and vocabulary.counts["mondo"] > 20_000
+    assert vocabulary.counts["mesh"] > 30_000 and vocabulary.counts["icd10cm"] > 90_000
+    assert with_cui > 25_000
+    infarction = concepts["C0027051"]
+    assert "heart attack" in {name.lower() for name in (infarction.name, *infarction.synonyms)}
+    assert {"hpo", "doid", "mondo"} <= set(infarction.sources)
+    assert vocabulary.versions["hpo"] != "unknown" and vocabulary.versions["mondo"] != "unknown"
+    assert len(vocabulary.relations) > 100_000
