@@ -6,8 +6,9 @@ Lookups, strongest first, all through Neo4j indexes (never a scan of the vocabul
 2. word order: the span's bag of content words equals a name's bag;
 3. fuzzy: Lucene fuzzy full-text search over names and synonyms, rescored by token and character
    similarity to the best-matching name;
-4. embedding: where nothing matched exactly, the fuzzy candidates are re-ranked by embedding
-   similarity of the span and each candidate's best name (the last resort).
+4. embedding: where nothing matched exactly, the best fuzzy candidates are re-ranked by embedding
+   similarity of the span and each candidate's best name (the last resort; the vocabulary itself
+   is never embedded in bulk).
 Each lookup also runs on variants of the span: without a parenthetical, with the parenthetical as
 an abbreviation, and with "head - qualifier" / "head, qualifier" inverted or reduced to the head.
 A semantic type (a TUI such as "T047" or words such as "disorder") that a concept's types agree or
@@ -95,11 +96,12 @@ class ConceptLinker:
     """Links text spans to the vocabulary concepts stored in Neo4j."""
 
     def __init__(self, driver: Driver, database: str, embedder: Embedder | None = None,
-                 *, candidates: int = 40) -> None:
+                 *, candidates: int = 40, rerank: int = 10) -> None:
         self.driver = driver
         self.database = database
         self.embedder = embedder
         self.candidates = candidates
+        self.rerank = rerank
 
     def link(self, text: str, semantic_type: str | None = None, *, k: int = 5) -> list[ConceptMatch]:
         """The `k` best concepts for `text`, best first (empty if nothing resembles it)."""
@@ -150,7 +152,11 @@ class ConceptLinker:
         return hits
 
     def _rerank_by_embedding(self, text: str, found: dict[str, ConceptMatch]) -> None:
-        fuzzy = [m for m in found.values() if m.method == "fuzzy"]
+        fuzzy = sorted((m for m in found.values() if m.method == "fuzzy"), key=lambda m: -m.score)
+        # The weakest fuzzy candidates are dropped rather than left on the lexical scale.
+        for weak in fuzzy[self.rerank :]:
+            del found[weak.concept_id]
+        fuzzy = fuzzy[: self.rerank]
         if not fuzzy or self.embedder is None:
             return
         vectors = self.embedder.embed([text, *(m.matched for m in fuzzy)])
@@ -170,8 +176,10 @@ class ConceptLinker:
     def _offer(found: dict[str, ConceptMatch], row: dict, score: float, method: str, matched: str,
                semantic_type: str | None) -> None:
         agreement = type_agreement(row["semantic_types"] or [], semantic_type)
-        # Matching the preferred name is stronger evidence than matching one synonym among many.
-        score += 0.02 * (normalize(matched) == normalize(row["name"])) + 0.03 * agreement - 0.07 * (agreement < 0)
+        # Matching the preferred name is stronger evidence than matching one synonym among many, and
+        # a concept identified by a UMLS CUI is the better-identified of two similar candidates.
+        score += (0.02 * (normalize(matched) == normalize(row["name"])) + 0.05 * (row["cui"] is not None)
+                  + 0.03 * agreement - 0.07 * (agreement < 0))
         current = found.get(row["concept_id"])
         if current is None or score > current.score:
             found[row["concept_id"]] = ConceptMatch(
@@ -181,11 +189,13 @@ class ConceptLinker:
             )
 
 
-def _similarity(a: str, b: str) -> float:
-    """Token Dice and character ratio of the normalized strings, averaged."""
-    ka, kb = normalize(a), normalize(b)
+def _similarity(span: str, name: str) -> float:
+    """How well `name` matches `span`: token Dice, the share of the span's words the name has, and
+    the character ratio of the normalized strings, averaged."""
+    ka, kb = normalize(span), normalize(name)
     if not ka or not kb:
         return 0.0
     ta, tb = set(ka.split()), set(kb.split())
-    dice = 2 * len(ta & tb) / (len(ta) + len(tb))
-    return 0.5 * dice + 0.5 * SequenceMatcher(None, ka, kb).ratio()
+    shared = len(ta & tb)
+    dice = 2 * shared / (len(ta) + len(tb))
+    return (dice + shared / len(ta) + SequenceMatcher(None, ka, kb).ratio()) / 3

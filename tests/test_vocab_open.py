@@ -97,7 +97,9 @@ def test_doid_resolves_parent_labels_reads_quoted_cells_and_counts_bad_rows() ->
         "doid: unusable xref": 1,
         "doid: parent label unknown or ambiguous": 1,
         "doid: xref for an id not in HumanDO": 1,
+        "doid: obsolete term": 1,
     }
+    assert "DOID:7777" not in entries
 
 
 def test_mondo_collects_mappings_labels_and_release() -> None:
@@ -112,9 +114,10 @@ def test_mondo_collects_mappings_labels_and_release() -> None:
     assert diabetes.synonyms == []
     assert entries["MONDO:0005068"].synonyms == ["Acute myocardial infarction"]
     assert entries["MONDO:0000001"].synonyms == ["disease or disorder"]
-    assert "MONDO:0009999" not in entries
+    assert "MONDO:0009999" not in entries and "MONDO:0008888" not in entries
     assert data.version == "2026-08-04"
     assert skipped.reasons == {
+        "mondo: obsolete term": 1,
         "mondo: predicate other than skos:exactMatch": 1,
         "mondo: malformed row in mondo_exactmatch_umls.sssom.tsv": 1,
     }

@@ -26,9 +26,11 @@ _TOKEN = re.compile(r"[^\W_]+")
 
 def fold(text: str) -> str:
     """Lower case, accents and possessive 's removed, every run of non-alphanumerics one space."""
-    decomposed = unicodedata.normalize("NFKD", _POSSESSIVE.sub("", text))
-    ascii_text = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-    return _NON_WORD.sub(" ", ascii_text).strip()
+    text = _POSSESSIVE.sub("", text)
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _NON_WORD.sub(" ", text.lower()).strip()
 
 
 def singular(word: str) -> str:
@@ -46,8 +48,9 @@ def normalize(text: str) -> str:
     """The exact-match key: folded text with each word singularized, short acronyms kept (AIDS)."""
     words = []
     for token in _TOKEN.findall(_POSSESSIVE.sub("", text)):
-        for word in fold(token).split():
-            words.append(word if token.isupper() and len(token) <= 5 else singular(word))
+        acronym = token.isupper() and len(token) <= 5
+        for word in (token.lower(),) if token.isascii() else fold(token).split():
+            words.append(word if acronym else singular(word))
     return " ".join(words)
 
 

@@ -195,6 +195,9 @@ def read_doid(vocab_dir: Path, skipped: SkipCounter) -> SourceData:
     parent_labels: dict[str, list[str]] = defaultdict(list)
     for row in _tsv_rows(terms_path, 3, "doid", skipped, min_columns=2):
         doid, label = row[0], row[1]
+        if _obsolete(label):
+            skipped.skip("doid: obsolete term")
+            continue
         entry = entries.setdefault(doid, SourceEntry(doid, "doid", label))
         if len(row) > 2 and row[2]:
             parent_labels[entry.source_id].append(row[2])
@@ -237,6 +240,9 @@ def read_mondo(vocab_dir: Path, skipped: SkipCounter) -> SourceData:
             if not subject_id.startswith("MONDO:") or not label:
                 skipped.skip("mondo: subject not a labelled MONDO id")
                 continue
+            if _obsolete(label):
+                skipped.skip("mondo: obsolete term")
+                continue
             if row.get("predicate_id") != "skos:exactMatch":
                 skipped.skip("mondo: predicate other than skos:exactMatch")
                 continue
@@ -248,7 +254,7 @@ def read_mondo(vocab_dir: Path, skipped: SkipCounter) -> SourceData:
             if xref not in entry.xrefs:
                 entry.xrefs.append(xref)
             object_label = row.get("object_label", "")
-            if object_label and object_label.lower() != label.lower():
+            if object_label and object_label.lower() != label.lower() and not _obsolete(object_label):
                 entry.synonyms.append(object_label)
     return SourceData(list(entries.values()), version)
 
@@ -354,6 +360,11 @@ def read_open_vocabulary(
         versions={source: data.version for source, data in read.items()},
         counts={source: len(data.entries) for source, data in read.items()},
     )
+
+
+def _obsolete(label: str) -> bool:
+    """Ontologies keep retired terms, labelled "obsolete ...", so that old ids still resolve."""
+    return label.lower().startswith("obsolete ")
 
 
 def _require(path: Path, source: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from neo4j import Driver
 
@@ -78,6 +78,10 @@ def write_vocabulary(
 
 
 def _concept_row(concept: ConceptRecord) -> dict[str, object]:
-    row = asdict(concept)
-    row["norm_names"], row["name_bags"] = name_keys([concept.name, *concept.synonyms])
-    return row
+    norm_names, name_bags = name_keys([concept.name, *concept.synonyms])
+    return {
+        "concept_id": concept.concept_id, "name": concept.name, "cui": concept.cui,
+        "synonyms": concept.synonyms, "semantic_types": concept.semantic_types,
+        "definition": concept.definition, "xrefs": concept.xrefs, "sources": concept.sources,
+        "norm_names": norm_names, "name_bags": name_bags,
+    }
