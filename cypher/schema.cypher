@@ -24,7 +24,7 @@ OPTIONS {indexConfig: {`vector.dimensions`: $dimension, `vector.similarity_funct
 CREATE FULLTEXT INDEX chunk_text IF NOT EXISTS FOR (n:Chunk) ON EACH [n.text];
 CREATE FULLTEXT INDEX entity_name IF NOT EXISTS FOR (n:Entity) ON EACH [n.name, n.norm_name];
 CREATE FULLTEXT INDEX concept_name IF NOT EXISTS FOR (n:Concept) ON EACH [n.name, n.synonyms];
-// Exact lookups of normalized names, word bags (graph/vocab/names.py) and cross-reference ids:
-// the keyword analyzer makes each list element one Lucene term.
-CREATE FULLTEXT INDEX concept_keys IF NOT EXISTS FOR (n:Concept) ON EACH [n.norm_names, n.name_bags, n.xrefs]
+// Exact lookups of normalized names and word bags (graph/vocab/names.py): the keyword analyzer
+// makes each list element one Lucene term.
+CREATE FULLTEXT INDEX concept_keys IF NOT EXISTS FOR (n:Concept) ON EACH [n.norm_names, n.name_bags]
 OPTIONS {indexConfig: {`fulltext.analyzer`: 'keyword'}};

@@ -127,6 +127,8 @@ def vocab_load(
     kind: Annotated[str, typer.Argument(help="umls | snomed | open")],
     path: Annotated[Path | None, typer.Argument(help="META folder, RF2 Snapshot folder, or the open data folder")] = None,
     sab: Annotated[list[str] | None, typer.Option("--sab", help="UMLS: keep only these sources (repeatable)")] = None,
+    source: Annotated[list[str] | None, typer.Option(
+        "--source", help="open: only these of hpo, doid, mondo, mesh, icd10cm (repeatable)")] = None,
 ) -> None:
     """Load a vocabulary; loading the same release again changes nothing."""
     with _service() as service, _progress() as progress:
@@ -138,7 +140,8 @@ def vocab_load(
             progress.update(tasks[stage], completed=done, total=total)
 
         try:
-            load = service.load_vocabulary(kind, path, umls_sources=sab, on_progress=on_progress)
+            load = service.load_vocabulary(kind, path, umls_sources=sab, open_sources=source,
+                                           on_progress=on_progress)
         except (GraphUnavailable, SchemaError, ValueError, OSError) as exc:
             _fail(str(exc))
     table = Table(box=None, show_header=False)

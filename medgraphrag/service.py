@@ -13,7 +13,7 @@ from medgraphrag.graph.connection import open_driver
 from medgraphrag.graph.inventory import concept_detail, label_counts, server_version, vocabulary_status
 from medgraphrag.graph.model import DOCUMENT_TIERS
 from medgraphrag.graph.schema import apply_schema
-from medgraphrag.graph.vocab.open_sources import DEFAULT_VOCAB_DIR, read_open_vocabulary
+from medgraphrag.graph.vocab.open_sources import DEFAULT_VOCAB_DIR, SOURCE_ORDER, read_open_vocabulary
 from medgraphrag.graph.vocab import snomed, umls
 from medgraphrag.graph.vocab.snomed import read_snomed
 from medgraphrag.graph.vocab.umls import UmlsOptions, read_umls
@@ -107,14 +107,18 @@ class MedGraph:
 
     def load_vocabulary(
         self, kind: str, path: Path | str | None = None, *, umls_sources: Sequence[str] | None = None,
-        on_progress: VocabularyProgress | None = None,
+        open_sources: Sequence[str] | None = None, on_progress: VocabularyProgress | None = None,
     ) -> VocabularyLoad:
-        """Load a vocabulary into tier 3: `umls` (a META folder), `snomed` (an RF2 Snapshot folder) or
-        `open` (HPO, Disease Ontology, MONDO, ICD-10-CM, MeSH; `path` is the open data folder)."""
+        """Load a vocabulary into tier 3: `umls` (a META folder, optionally only `umls_sources`),
+        `snomed` (an RF2 Snapshot folder) or `open` (HPO, Disease Ontology, MONDO, ICD-10-CM, MeSH,
+        or only `open_sources` of them; `path` is the open data folder)."""
         notify = on_progress or (lambda stage, done, total: None)
         notify("read", 0, 1)
         if kind == "open":
-            vocabulary = read_open_vocabulary(Path(path) if path else DEFAULT_VOCAB_DIR)
+            vocabulary = read_open_vocabulary(
+                Path(path) if path else self.settings.vocab_dir or DEFAULT_VOCAB_DIR,
+                sources=open_sources or SOURCE_ORDER,
+            )
             concepts, relations, skipped = vocabulary.concepts, vocabulary.relations, vocabulary.skipped
             versions: dict[str, str | None] = dict(vocabulary.versions)
         elif kind in ("umls", "snomed"):

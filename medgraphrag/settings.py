@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     ingest_batch_documents: int = Field(16, ge=1, le=10_000, description="documents per write transaction")
 
     data_dir: Path = Field(Path(".medgraph"), description="local state: the embedded Neo4j's data and logs")
+    vocab_dir: Path | None = Field(None, description="open vocabulary data folder (doid/, mondo/, mesh/)")
     neo4j_local_dir: Path | None = Field(None, description="the neo4j-local Maven project; found by default")
     neo4j_local_heap: str = Field("2g", pattern=r"^\d+[mMgG]$")
     neo4j_local_pagecache_mb: int = Field(512, ge=64)
