@@ -37,7 +37,7 @@ from pathlib import Path
 
 from medgraphrag.graph.server import project_root
 from medgraphrag.graph.vocab.obo import iter_obo_terms, read_obo_header
-from medgraphrag.graph.vocab.records import ConceptRecord, ConceptRelation, SkipCounter
+from medgraphrag.graph.vocab.records import ConceptRecord, ConceptRelation, SkipCounter, distinct_names
 
 DEFAULT_VOCAB_DIR = project_root().parent / "shared" / "data" / "vocab"
 SOURCE_ORDER: tuple[str, ...] = ("hpo", "doid", "mondo", "mesh", "icd10cm")
@@ -444,8 +444,8 @@ def _final_ids(by_id: dict[str, SourceEntry]) -> dict[str, str]:
 def _concept(concept_id: str, group: list[SourceEntry]) -> ConceptRecord:
     group = sorted(group, key=lambda entry: (SOURCE_ORDER.index(entry.source), entry.source_id))
     cui = concept_id if CUI_PATTERN.fullmatch(concept_id) else None
-    names = _unique(name for entry in group for name in (entry.name, *entry.synonyms))
-    xrefs = _unique(
+    names = distinct_names(name for entry in group for name in (entry.name, *entry.synonyms))
+    xrefs = distinct_names(
         ref
         for entry in group
         for ref in (entry.source_id, *entry.xrefs)
@@ -458,17 +458,5 @@ def _concept(concept_id: str, group: list[SourceEntry]) -> ConceptRecord:
         synonyms=names[1:],
         definition=next((entry.definition for entry in group if entry.definition), None),
         xrefs=xrefs,
-        sources=_unique(entry.source for entry in group),
+        sources=distinct_names(entry.source for entry in group),
     )
-
-
-def _unique(values: Iterable[str]) -> list[str]:
-    """Values in first-seen order without case-insensitive repeats."""
-    seen: set[str] = set()
-    kept: list[str] = []
-    for value in values:
-        key = value.casefold()
-        if key not in seen:
-            seen.add(key)
-            kept.append(value)
-    return kept

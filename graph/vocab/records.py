@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -50,3 +51,15 @@ class SkipCounter:
     def total(self) -> int:
         """All skipped rows."""
         return sum(self.reasons.values())
+
+
+def distinct_names(names: Iterable[str]) -> list[str]:
+    """`names` in first-seen order without repeats that differ only in letter case."""
+    seen: set[str] = set()
+    kept: list[str] = []
+    for name in names:
+        key = name.casefold()
+        if key not in seen:
+            seen.add(key)
+            kept.append(name)
+    return kept

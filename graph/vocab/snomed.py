@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from medgraphrag.graph.vocab.records import ConceptRecord, ConceptRelation, SkipCounter
+from medgraphrag.graph.vocab.records import ConceptRecord, ConceptRelation, SkipCounter, distinct_names
 from medgraphrag.graph.vocab.umls import gc_paused
 
 CONCEPT_GLOB = "sct2_Concept_Snapshot*.txt"
@@ -179,13 +179,8 @@ def _record(sctid: str, descriptions: Sequence[_Description], definition: str | 
     synonyms = [d for d in descriptions if d.type_id == SYNONYM]
     name = next((d.term for refset in (US_ENGLISH, GB_ENGLISH) for d in synonyms
                  if d.description_id in preferred[refset]), fsn_term or descriptions[0].term)
-    seen = {name.casefold()}
-    others = []
-    for description in descriptions:
-        term = fsn_term if description.type_id == FSN and fsn_term else description.term
-        if term.casefold() not in seen:
-            seen.add(term.casefold())
-            others.append(term)
+    terms = (fsn_term if d.type_id == FSN and fsn_term else d.term for d in descriptions)
+    others = distinct_names([name, *terms])[1:]
     return ConceptRecord(concept_id=f"{SOURCE}:{sctid}", name=name, synonyms=others,
                          semantic_types=[f"{SOURCE}:{tag}"] if tag else [], definition=definition,
                          xrefs=[f"{SOURCE}:{sctid}"], sources=[SOURCE])
@@ -228,11 +223,7 @@ def _remap(records: Sequence[ConceptRecord], relations: Sequence[ConceptRelation
                 semantic_types=list(record.semantic_types), definition=record.definition,
                 xrefs=list(record.xrefs), sources=list(record.sources))
             continue
-        known = {term.casefold() for term in (into.name, *into.synonyms)}
-        for term in (record.name, *record.synonyms):
-            if term.casefold() not in known:
-                known.add(term.casefold())
-                into.synonyms.append(term)
+        into.synonyms = distinct_names([into.name, *into.synonyms, record.name, *record.synonyms])[1:]
         into.semantic_types = sorted({*into.semantic_types, *record.semantic_types})
         into.definition = into.definition or record.definition
         into.xrefs.extend(record.xrefs)

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from medgraphrag.graph.vocab.records import ConceptRecord, ConceptRelation, SkipCounter
+from medgraphrag.graph.vocab.records import ConceptRecord, ConceptRelation, SkipCounter, distinct_names
 
 MRCONSO = "MRCONSO.RRF"
 MRSTY = "MRSTY.RRF"
@@ -111,7 +111,7 @@ def read_umls(meta_dir: Path, options: UmlsOptions = UmlsOptions()) -> UmlsRelea
                 concept_id=cui,
                 name=draft.name,
                 cui=cui,
-                synonyms=_synonyms(draft.name, draft.strings),
+                synonyms=distinct_names([draft.name, *draft.strings])[1:],
                 semantic_types=sorted(semantic_types.get(cui, ())),
                 definition=definitions.get(cui),
                 xrefs=sorted(draft.xrefs),
@@ -232,17 +232,6 @@ def _read_names(path: Path, columns: Sequence[str], options: UmlsOptions, skippe
             if code and code != "NOCODE":
                 draft.xrefs.add(f"{sab}:{code}")
     return drafts
-
-
-def _synonyms(name: str, strings: Sequence[str]) -> list[str]:
-    seen = {name.casefold()}
-    synonyms = []
-    for string in strings:
-        key = string.casefold()
-        if key not in seen:
-            seen.add(key)
-            synonyms.append(string)
-    return synonyms
 
 
 def _read_semantic_types(path: Path, columns: Sequence[str], concepts: dict[str, _ConceptDraft],
