@@ -278,7 +278,7 @@ def _print_answer(answer: Answer) -> None:
     for citation in answer.citations:
         console.print(
             f"[bold cyan][{citation.n}][/] {escape(citation.title)} [dim]({citation.tier}, "
-            f"{escape(citation.source)} chars {citation.start}-{citation.end}, score {citation.score:.3f})[/]"
+            f"{escape(citation.source)} chars {citation.start}-{citation.end}, similarity {citation.similarity:.2f})[/]"
         )
         quote = " ".join(citation.quote.split())
         console.print(f"    [italic]\"{escape(quote[:300])}{'…' if len(quote) > 300 else ''}\"[/]")

@@ -21,7 +21,8 @@ class Citation(BaseModel):
     start: int = Field(description="character offset of the chunk in its document")
     end: int
     quote: str = Field(description="the chunk text, exactly document[start:end]")
-    score: float
+    score: float = Field(description="rank-fusion score that orders the evidence (1.0: first in both searches)")
+    similarity: float = Field(description="cosine similarity of the chunk and the question embeddings")
 
 
 class Claim(BaseModel):
@@ -49,7 +50,7 @@ def citations_from_hits(hits: list[ChunkHit]) -> list[Citation]:
     return [
         Citation(
             n=n, doc_id=h.doc_id, title=h.title, source=h.source, tier=h.tier, chunk_id=h.chunk_id,
-            start=h.start, end=h.end, quote=h.text, score=round(h.score, 4),
+            start=h.start, end=h.end, quote=h.text, score=round(h.score, 4), similarity=round(h.similarity, 4),
         )
         for n, h in enumerate(hits, start=1)
     ]

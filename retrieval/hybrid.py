@@ -25,7 +25,8 @@ _STOPWORDS = frozenset(
 
 @dataclass(frozen=True)
 class ChunkHit:
-    """A retrieved chunk with its provenance and scores."""
+    """A retrieved chunk with its provenance and scores: `score` orders the hits (fused rank, 1.0
+    when first in both searches); `similarity` is the cosine of chunk and question embeddings."""
 
     chunk_id: str
     doc_id: str
@@ -37,6 +38,7 @@ class ChunkHit:
     end: int
     text: str
     score: float
+    similarity: float
     vector_score: float | None
     fulltext_score: float | None
 
@@ -75,16 +77,22 @@ def search_chunks(
     best_possible = 2.0 / (RRF_K + 1)
     top = sorted(fused, key=lambda c: (-fused[c], c))[:k]
     details, _, _ = driver.execute_query(
-        cypher.load("chunk_details"), chunk_ids=top, database_=database, routing_="r"
+        cypher.load("chunk_details"), chunk_ids=top, embedding=list(map(float, embedding)), database_=database,
+        routing_="r",
     )
     by_id = {r["chunk_id"]: r for r in details}
     return [
         ChunkHit(
             chunk_id=c, doc_id=by_id[c]["doc_id"], title=by_id[c]["title"], source=by_id[c]["source"],
             tier=by_id[c]["tier"], ord=by_id[c]["ord"], start=by_id[c]["start"], end=by_id[c]["end"],
-            text=by_id[c]["text"], score=fused[c] / best_possible,
+            text=by_id[c]["text"], score=fused[c] / best_possible, similarity=_cosine(by_id[c]["similarity"]),
             vector_score=vector_scores.get(c), fulltext_score=fulltext_scores.get(c),
         )
         for c in top
         if c in by_id
     ]
+
+
+def _cosine(score: float) -> float:
+    """Neo4j reports cosine similarity rescaled to [0, 1] as (1 + cos) / 2; undo that."""
+    return 2.0 * float(score) - 1.0

@@ -20,6 +20,9 @@ def test_vector_search_finds_meaning_without_shared_words(service: MedGraph, cor
     hits = search_chunks(service.driver, service.database, question=question, embedding=vector, k=3)
     assert Path(hits[0].source).name == "pneumonia.txt"
     assert hits[0].vector_score is not None and hits[0].vector_score > hits[1].vector_score
+    # Every hit reports the exact cosine; the vector index ranks by a quantized (1 + cosine) / 2.
+    for hit in hits:
+        assert hit.vector_score is not None and abs(hit.similarity - (2 * hit.vector_score - 1)) < 0.02
 
 
 def test_fulltext_search_contributes_exact_terms(service: MedGraph, corpus: Path) -> None:
