@@ -4,31 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from neo4j import Driver
 
 from medgraphrag.embeddings import Embedder
+from medgraphrag.progress import ProgressCallback, ProgressEvent, ignore_progress
 from medgraphrag.graph.writer import ChunkRecord, DocumentRecord, stored_documents, write_documents
 from medgraphrag.ingest.chunking import TextChunk, chunk_text
 from medgraphrag.ingest.loaders import LoadError, SourceDocument, discover, load_all
 
 # Bump when chunking or stored properties change meaning, so stored documents are rebuilt.
 PIPELINE_VERSION = 1
-
-
-@dataclass(frozen=True)
-class ProgressEvent:
-    """Where a long-running job stands: `done` of `total` units of `stage`."""
-
-    stage: str
-    done: int
-    total: int
-
-
-ProgressCallback = Callable[[ProgressEvent], None]
 
 
 @dataclass(frozen=True)
@@ -82,7 +71,7 @@ def ingest_paths(
 ) -> IngestReport:
     """Ingest the supported files under `paths`; bad files are reported, the others stored."""
     started = time.perf_counter()
-    notify = on_progress or (lambda event: None)
+    notify = on_progress or ignore_progress
     report = IngestReport()
     files, discover_errors = discover(paths)
     report.errors.extend(IngestError(e.path, e.reason) for e in discover_errors)

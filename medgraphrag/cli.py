@@ -10,13 +10,14 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from medgraphrag.graph import server
 from medgraphrag.graph.connection import GraphUnavailable
 from medgraphrag.graph.schema import SchemaError
-from medgraphrag.ingest.pipeline import IngestReport, ProgressEvent
+from medgraphrag.ingest.pipeline import IngestReport
+from medgraphrag.progress import ProgressCallback, ProgressEvent
 from medgraphrag.retrieval.evidence import Answer
 from medgraphrag.service import MedGraph
 from medgraphrag.settings import Settings, SettingsError, load_settings
@@ -86,16 +87,9 @@ def ingest(
 ) -> None:
     """Ingest documents into the graph; unchanged files are skipped, changed ones replaced."""
     with _service() as service, _progress() as progress:
-        tasks: dict[str, int] = {}
-
-        def on_progress(event: ProgressEvent) -> None:
-            label = {"read": "files", "embed": "chunks"}.get(event.stage, event.stage)
-            if event.stage not in tasks:
-                tasks[event.stage] = progress.add_task(label, total=event.total)
-            progress.update(tasks[event.stage], completed=event.done, total=event.total)
-
         try:
-            report = service.ingest(paths, tier=tier, on_progress=on_progress)
+            report = service.ingest(paths, tier=tier, on_progress=_progress_bars(progress, {"read": "files",
+                                                                                            "embed": "chunks"}))
         except (GraphUnavailable, SchemaError, ValueError) as exc:
             _fail(str(exc))
     _print_report(report)
@@ -132,16 +126,9 @@ def vocab_load(
 ) -> None:
     """Load a vocabulary; loading the same release again changes nothing."""
     with _service() as service, _progress() as progress:
-        tasks: dict[str, int] = {}
-
-        def on_progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = progress.add_task(stage, total=total)
-            progress.update(tasks[stage], completed=done, total=total)
-
         try:
             load = service.load_vocabulary(kind, path, umls_sources=sab, open_sources=source,
-                                           on_progress=on_progress)
+                                           on_progress=_progress_bars(progress, {"read": f"reading {kind}"}))
         except (GraphUnavailable, SchemaError, ValueError, OSError) as exc:
             _fail(str(exc))
     table = Table(box=None, show_header=False)
@@ -244,6 +231,18 @@ def _progress() -> Progress:
         TextColumn("[bold]{task.description:<12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=console, transient=False,
     )
+
+
+def _progress_bars(progress: Progress, labels: dict[str, str]) -> ProgressCallback:
+    """A callback that shows each stage of the events it gets as one bar (named by `labels`)."""
+    tasks: dict[str, TaskID] = {}
+
+    def on_progress(event: ProgressEvent) -> None:
+        if event.stage not in tasks:
+            tasks[event.stage] = progress.add_task(labels.get(event.stage, event.stage), total=event.total)
+        progress.update(tasks[event.stage], completed=event.done, total=event.total)
+
+    return on_progress
 
 
 def _print_status(state: server.ServerStatus) -> None:

@@ -13,14 +13,14 @@ from medgraphrag.graph.connection import open_driver
 from medgraphrag.graph.inventory import concept_detail, label_counts, server_version, vocabulary_status
 from medgraphrag.graph.model import DOCUMENT_TIERS
 from medgraphrag.graph.schema import apply_schema
-from medgraphrag.graph.vocab.open_sources import DEFAULT_VOCAB_DIR, SOURCE_ORDER, read_open_vocabulary
 from medgraphrag.graph.vocab import snomed, umls
+from medgraphrag.graph.vocab.open_sources import DEFAULT_VOCAB_DIR, SOURCE_ORDER, read_open_vocabulary
 from medgraphrag.graph.vocab.snomed import read_snomed
 from medgraphrag.graph.vocab.umls import UmlsOptions, read_umls
-from medgraphrag.graph.vocab.writer import ProgressCallback as VocabularyProgress
 from medgraphrag.graph.vocab.writer import VocabularyLoad, write_vocabulary
 from medgraphrag.ingest.linking import ConceptLinker, ConceptMatch
-from medgraphrag.ingest.pipeline import IngestConfig, IngestReport, ProgressCallback, ingest_paths
+from medgraphrag.ingest.pipeline import IngestConfig, IngestReport, ingest_paths
+from medgraphrag.progress import ProgressCallback, ProgressEvent, ignore_progress
 from medgraphrag.retrieval.answer import extractive_answer
 from medgraphrag.retrieval.evidence import Answer, citations_from_hits
 from medgraphrag.retrieval.hybrid import search_chunks
@@ -107,13 +107,13 @@ class MedGraph:
 
     def load_vocabulary(
         self, kind: str, path: Path | str | None = None, *, umls_sources: Sequence[str] | None = None,
-        open_sources: Sequence[str] | None = None, on_progress: VocabularyProgress | None = None,
+        open_sources: Sequence[str] | None = None, on_progress: ProgressCallback | None = None,
     ) -> VocabularyLoad:
         """Load a vocabulary into tier 3: `umls` (a META folder, optionally only `umls_sources`),
         `snomed` (an RF2 Snapshot folder) or `open` (HPO, Disease Ontology, MONDO, ICD-10-CM, MeSH,
         or only `open_sources` of them; `path` is the open data folder)."""
-        notify = on_progress or (lambda stage, done, total: None)
-        notify("read", 0, 1)
+        notify = on_progress or ignore_progress
+        notify(ProgressEvent("read", 0, 1))
         if kind == "open":
             vocabulary = read_open_vocabulary(
                 Path(path) if path else self.settings.vocab_dir or DEFAULT_VOCAB_DIR,
@@ -133,7 +133,7 @@ class MedGraph:
             versions = {umls.SOURCE if kind == "umls" else snomed.SOURCE: release.version}
         else:
             raise ValueError(f"vocabulary must be one of umls, snomed, open; got {kind!r}")
-        notify("read", 1, 1)
+        notify(ProgressEvent("read", 1, 1))
         return write_vocabulary(self.driver, self.database, versions=versions, concepts=concepts,
                                 relations=relations, skipped=skipped, on_progress=notify)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from neo4j import Driver
@@ -11,9 +11,7 @@ from neo4j import Driver
 from medgraphrag import cypher
 from medgraphrag.graph.vocab.names import name_keys
 from medgraphrag.graph.vocab.records import ConceptRecord, ConceptRelation, SkipCounter
-
-ProgressCallback = Callable[[str, int, int], None]
-
+from medgraphrag.progress import ProgressCallback, ProgressEvent, ignore_progress
 
 @dataclass
 class VocabularyLoad:
@@ -45,11 +43,11 @@ def write_vocabulary(
     the skipped rows whose reason starts with `<source>:`.
     """
     started = time.perf_counter()
-    notify = on_progress or (lambda stage, done, total: None)
+    notify = on_progress or ignore_progress
     for first in range(0, len(concepts), batch_size):
         batch = [_concept_row(c) for c in concepts[first : first + batch_size]]
         driver.execute_query(cypher.load("merge_concepts"), concepts=batch, database_=database)
-        notify("concepts", first + len(batch), len(concepts))
+        notify(ProgressEvent("concepts", first + len(batch), len(concepts)))
     for kind, query in (("IS_A", "merge_is_a"), ("CONCEPT_REL", "merge_concept_rel")):
         rows = [
             {"source_id": r.source_id, "target_id": r.target_id, "source": r.source, "rel": r.rel or "",
@@ -59,7 +57,7 @@ def write_vocabulary(
         ]
         for first in range(0, len(rows), batch_size):
             driver.execute_query(cypher.load(query), relations=rows[first : first + batch_size], database_=database)
-            notify(kind, first + len(rows[first : first + batch_size]), len(rows))
+            notify(ProgressEvent(kind, first + len(rows[first : first + batch_size]), len(rows)))
     load = VocabularyLoad(versions=dict(versions), concepts=len(concepts), relations=len(relations),
                           skipped=dict(skipped.reasons))
     single = len(versions) == 1
