@@ -44,6 +44,7 @@ demo: db-up
 	$(BIN)/medgraph concept search "heart attack" --k 3
 	$(BIN)/medgraph ingest examples/notes --tier user
 	$(BIN)/medgraph ingest examples/reference --tier reference
+	$(BIN)/medgraph documents show examples/notes/note_chest_pain.md
 	$(BIN)/medgraph query "$(DEMO_QUESTION)"
 
 # The suite starts its own Neo4j (NEO4J_URI if set, else testcontainers, else neo4j-local).

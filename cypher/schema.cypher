@@ -13,6 +13,10 @@ CREATE INDEX document_tier IF NOT EXISTS FOR (n:Document) ON (n.tier);
 CREATE INDEX chunk_tier IF NOT EXISTS FOR (n:Chunk) ON (n.tier);
 CREATE INDEX concept_cui IF NOT EXISTS FOR (n:Concept) ON (n.cui);
 CREATE INDEX entity_norm_name IF NOT EXISTS FOR (n:Entity) ON (n.norm_name);
+CREATE INDEX entity_tier IF NOT EXISTS FOR (n:Entity) ON (n.tier);
+CREATE INDEX document_external_id IF NOT EXISTS FOR (n:Document) ON (n.external_id);
+// A document's update or delete finds the relations its meta-graphs stated without a scan.
+CREATE INDEX related_graph IF NOT EXISTS FOR ()-[r:RELATED]-() ON (r.graph_id);
 
 CREATE VECTOR INDEX chunk_embedding IF NOT EXISTS FOR (n:Chunk) ON n.embedding
 OPTIONS {indexConfig: {`vector.dimensions`: $dimension, `vector.similarity_function`: 'cosine'}};

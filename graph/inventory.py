@@ -45,3 +45,16 @@ def cuis_present(driver: Driver, database: str, cuis: Iterable[str]) -> set[str]
         cypher.load("concepts_with_cui"), cuis=sorted(set(cuis)), database_=database, routing_="r"
     )
     return {r["cui"] for r in records}
+
+
+def construction_statistics(driver: Driver, database: str) -> dict[str, object]:
+    """Meta-graphs, entities, entities linked to a concept, entities per chunk, relations and
+    REFERENCE_OF links of the whole graph."""
+    records, _, _ = driver.execute_query(cypher.load("construction_statistics"), database_=database, routing_="r")
+    return records[0].data() if records else {}
+
+
+def chunk_texts(driver: Driver, database: str) -> list[str]:
+    """The text of every stored chunk."""
+    records, _, _ = driver.execute_query(cypher.load("chunk_texts"), database_=database, routing_="r")
+    return [r["text"] for r in records]

@@ -13,6 +13,7 @@ RELATIONSHIP_TYPES: tuple[str, ...] = (
     "RELATED",
     "REFERENCE_OF",
     "DEFINITION_OF",
+    "SAME_AS",
     "IS_A",
     "CONCEPT_REL",
     "SUMMARIZES",

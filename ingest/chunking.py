@@ -1,32 +1,38 @@
-"""Splitting a document into contiguous chunks with exact character offsets.
+"""Hybrid static-semantic chunking (paper 2.1.1): contiguous chunks with exact character offsets.
 
-Static chunking: paragraphs and sentences packed under a token budget, a paragraph break being the
-preferred boundary. Every chunk is `text[start:end]` of the document, so a citation can always be
-sliced back out of the source.
+Static first: paragraphs and sentences (ingest/nlp.py) are packed into small *units* that never
+cross a paragraph. Semantic second, one of:
+- offline: each unit is embedded once; the similarity of the windows on either side of each unit
+  boundary says where the topic changes. A span of units stays one chunk unless it is over the
+  token budget or holds a topic break; it is then cut at its weakest boundary, paragraph breaks and
+  balanced halves preferred, recursively. A chunk's vector is the token-weighted mean of its units'
+  vectors, so no text is embedded twice.
+- with an LLM: paragraph by paragraph, the model decides whether the next paragraph continues the
+  current chunk's topic, seeing a sliding window of five paragraphs; the budget is a hard cap.
+Every chunk is `text[start:end]` of its document, so a citation slices back out of the source.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r]*\n\s*")
-_SENTENCE_END = re.compile(r"[.!?]+[\"'\u201d)\]]*(?=\s)")
-_LINE_ITEM = re.compile(r"\n(?=[ \t]*(?:[-*+\u2022]|#{1,6}|\d{1,3}[.)])\s)")
-_TOKEN = re.compile(r"\w+|[^\w\s]")
-_WORD_BEFORE = re.compile(r"(\w+)\W*$")
-# Periods after these words rarely end a sentence in clinical text.
-_ABBREVIATIONS = frozenset(
-    "e.g i.e dr mr mrs ms vs etc approx fig no st pt pts hx dx tx rx sx min max mg ml approx cf al".split()
-)
+import numpy as np
+
+from medgraphrag.ingest.nlp import Sentence
+
+# How much better a paragraph break is than a sentence break inside a paragraph, in cosine units.
+PARAGRAPH_PREFERENCE = 0.1
 
 
 @dataclass(frozen=True)
-class Span:
-    """A half-open character range `[start, end)` of a text."""
+class Unit:
+    """Consecutive sentences of one paragraph (or a piece of an over-long sentence)."""
 
     start: int
     end: int
+    tokens: int
+    paragraph: int
 
 
 @dataclass(frozen=True)
@@ -39,96 +45,98 @@ class TextChunk:
     text: str
 
 
-def count_tokens(text: str) -> int:
-    """Words and punctuation marks: a model-free stand-in for a subword token count."""
-    return len(_TOKEN.findall(text))
+def units(sentences: Sequence[Sentence], *, max_tokens: int, min_tokens: int = 12) -> list[Unit]:
+    """Sentences packed into units of at most `max_tokens` tokens, a unit growing while it has
+    fewer than `min_tokens`; an over-long sentence is cut between tokens."""
+    packed: list[Unit] = []
+    for sentence in sentences:
+        pieces = [sentence.tokens[i : i + max_tokens] for i in range(0, len(sentence.tokens), max_tokens)]
+        for piece in pieces:
+            last = packed[-1] if packed else None
+            if (last is not None and last.paragraph == sentence.paragraph and last.tokens < min_tokens
+                    and last.tokens + len(piece) <= max_tokens):
+                packed[-1] = Unit(last.start, piece[-1].end, last.tokens + len(piece), last.paragraph)
+            else:
+                packed.append(Unit(piece[0].start, piece[-1].end, len(piece), sentence.paragraph))
+    return packed
 
 
-def paragraphs(text: str) -> list[Span]:
-    """Non-blank paragraphs, trimmed of surrounding white space."""
-    spans: list[Span] = []
-    position = 0
-    for match in _PARAGRAPH_BREAK.finditer(text):
-        spans.extend(_trimmed(text, position, match.start()))
-        position = match.end()
-    spans.extend(_trimmed(text, position, len(text)))
-    return spans
+def boundary_similarities(vectors: np.ndarray, *, window: int = 2) -> np.ndarray:
+    """Cosine similarity, at each boundary between units i and i+1, of the mean vectors of the
+    `window` units before and the `window` units after it."""
+    n = len(vectors)
+    if n < 2:
+        return np.zeros(0)
+    cumulative = np.vstack([np.zeros((1, vectors.shape[1])), np.cumsum(vectors, axis=0)])
+    similarities = np.empty(n - 1)
+    for i in range(n - 1):
+        left = cumulative[i + 1] - cumulative[max(0, i + 1 - window)]
+        right = cumulative[min(n, i + 1 + window)] - cumulative[i + 1]
+        denominator = np.linalg.norm(left) * np.linalg.norm(right)
+        similarities[i] = float(left @ right / denominator) if denominator else 0.0
+    return similarities
 
 
-def sentences(text: str, within: Span | None = None) -> list[Span]:
-    """Sentence spans of `text` (or of the part `within`), trimmed, in order."""
-    area = within or Span(0, len(text))
-    cuts = [area.start]
-    segment = text[area.start : area.end]
-    for match in _SENTENCE_END.finditer(segment):
-        word = _WORD_BEFORE.search(segment, max(0, match.start() - 40), match.start() + 1)
-        before = word.group(1).lower() if word else ""
-        if before in _ABBREVIATIONS or (len(before) == 1 and before.isalpha()):
-            continue
-        cuts.append(area.start + match.end())
-    cuts.extend(area.start + m.start() for m in _LINE_ITEM.finditer(segment))
-    cuts = sorted(set(cuts)) + [area.end]
-    spans: list[Span] = []
-    for start, end in zip(cuts, cuts[1:]):
-        spans.extend(_trimmed(text, start, end))
-    return spans
+def semantic_chunks(
+    text: str, pieces: Sequence[Unit], vectors: np.ndarray, *, max_tokens: int, topic_threshold: float,
+    min_tokens: int,
+) -> list[tuple[TextChunk, np.ndarray]]:
+    """Chunks of `pieces` (with their unit `vectors`), each with its pooled, normalized vector."""
+    if not pieces:
+        return []
+    similarities = boundary_similarities(vectors)
+    sizes = np.cumsum([0] + [u.tokens for u in pieces])
+    spans: list[tuple[int, int]] = []
 
+    def split(lo: int, hi: int) -> None:
+        total = int(sizes[hi] - sizes[lo])
+        boundaries = range(lo, hi - 1)  # boundary b lies between units b and b + 1
 
-def sentence_spans(text: str) -> list[Span]:
-    """Every sentence of `text`, never crossing a paragraph break."""
-    return [s for paragraph in paragraphs(text) for s in sentences(text, paragraph)]
+        def balanced(b: int) -> bool:
+            return min(sizes[b + 1] - sizes[lo], sizes[hi] - sizes[b + 1]) >= min_tokens
 
+        breaks = [b for b in boundaries if similarities[b] < topic_threshold and balanced(b)]
+        if hi - lo == 1 or (total <= max_tokens and not breaks):
+            spans.append((lo, hi))
+            return
+        candidates = breaks or list(boundaries)
+        cut = min(candidates, key=lambda b: (
+            similarities[b] - PARAGRAPH_PREFERENCE * (pieces[b].paragraph != pieces[b + 1].paragraph)
+            + (0.0 if balanced(b) else 1.0), b))
+        split(lo, cut + 1)
+        split(cut + 1, hi)
 
-def chunk_text(text: str, max_tokens: int) -> list[TextChunk]:
-    """Contiguous chunks of at most `max_tokens` tokens, cut at paragraph, then sentence, then word."""
-    groups: list[list[Span]] = []
-    current: list[Span] = []
-    used = 0
-    for paragraph in paragraphs(text):
-        size = count_tokens(text[paragraph.start : paragraph.end])
-        if current and used + size <= max_tokens:
-            current.append(paragraph)
-            used += size
-            continue
-        if current:
-            groups.append(current)
-        current, used = [], 0
-        if size <= max_tokens:
-            current, used = [paragraph], size
-            continue
-        for piece in _pieces(text, paragraph, max_tokens):
-            piece_size = count_tokens(text[piece.start : piece.end])
-            if current and used + piece_size > max_tokens:
-                groups.append(current)
-                current, used = [], 0
-            current.append(piece)
-            used += piece_size
-    if current:
-        groups.append(current)
+    split(0, len(pieces))
     chunks = []
-    for ord_, group in enumerate(groups):
-        start, end = group[0].start, group[-1].end
-        chunks.append(TextChunk(ord=ord_, start=start, end=end, text=text[start:end]))
+    for ord_, (lo, hi) in enumerate(spans):
+        start, end = pieces[lo].start, pieces[hi - 1].end
+        weights = np.array([u.tokens for u in pieces[lo:hi]], dtype=np.float64)
+        pooled = (weights[:, None] * vectors[lo:hi]).sum(axis=0)
+        norm = np.linalg.norm(pooled)
+        chunks.append((TextChunk(ord_, start, end, text[start:end]), pooled / norm if norm else pooled))
     return chunks
 
 
-def _pieces(text: str, paragraph: Span, max_tokens: int) -> list[Span]:
-    """The sentences of an over-long paragraph, with over-long sentences cut between words."""
-    pieces: list[Span] = []
-    for sentence in sentences(text, paragraph):
-        tokens = list(_TOKEN.finditer(text, sentence.start, sentence.end))
-        if len(tokens) <= max_tokens:
-            pieces.append(sentence)
-            continue
-        for first in range(0, len(tokens), max_tokens):
-            window = tokens[first : first + max_tokens]
-            pieces.append(Span(window[0].start(), window[-1].end()))
-    return pieces
-
-
-def _trimmed(text: str, start: int, end: int) -> list[Span]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return [Span(start, end)] if start < end else []
+def topic_chunks(
+    text: str, pieces: Sequence[Unit], same_topic: Callable[[Sequence[str], str], bool], *, max_tokens: int,
+    window: int = 5,
+) -> list[TextChunk]:
+    """Chunks decided paragraph by paragraph by `same_topic(previous paragraphs, next paragraph)`,
+    seeing at most `window` paragraphs at a time; a chunk never exceeds `max_tokens`."""
+    blocks: list[Unit] = []
+    for unit in pieces:
+        last = blocks[-1] if blocks else None
+        if last is not None and last.paragraph == unit.paragraph and last.tokens + unit.tokens <= max_tokens:
+            blocks[-1] = Unit(last.start, unit.end, last.tokens + unit.tokens, last.paragraph)
+        else:
+            blocks.append(unit)
+    groups: list[list[Unit]] = []
+    for block in blocks:
+        current = groups[-1] if groups else None
+        if (current is not None and sum(b.tokens for b in current) + block.tokens <= max_tokens
+                and same_topic([text[b.start : b.end] for b in current[-(window - 1):]],
+                               text[block.start : block.end])):
+            current.append(block)
+        else:
+            groups.append([block])
+    return [TextChunk(i, g[0].start, g[-1].end, text[g[0].start : g[-1].end]) for i, g in enumerate(groups)]

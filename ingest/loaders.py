@@ -1,25 +1,64 @@
-"""Reading source files into documents, with errors that name the file and the reason."""
+"""Reading source files into documents, with errors that name the file and the reason.
+
+A file holds one document (text, Markdown, HTML, PDF) or several units, each its own document
+(JSONL lines, MedQuAD question/answer pairs, PubMedQA abstracts).
+"""
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import io
+import json
 import re
-from collections.abc import Iterable, Iterator
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
-SUPPORTED_SUFFIXES: dict[str, str] = {".txt": "text/plain", ".md": "text/markdown"}
+from pypdf import PdfReader
+from pypdf.errors import DependencyError, FileNotDecryptedError
+
+SUPPORTED_SUFFIXES: dict[str, str] = {
+    ".txt": "text/plain",
+    ".md": "text/markdown",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".pdf": "application/pdf",
+    ".jsonl": "application/jsonl",
+    ".xml": "application/medquad+xml",
+    ".json": "application/pubmedqa+json",
+}
 
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+_PAGE_BREAK = "\n\n"
+
+_HTML_DROPPED = frozenset({"script", "style", "noscript", "template", "head", "nav", "header", "footer"})
+_HTML_BLOCKS = frozenset({
+    "address", "article", "aside", "blockquote", "br", "caption", "dd", "details", "dialog", "div", "dl", "dt",
+    "fieldset", "figcaption", "figure", "form", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "li", "main", "ol", "p",
+    "pre", "section", "summary", "table", "tbody", "tfoot", "thead", "tr", "ul",
+})
+_HTML_CELLS = frozenset({"td", "th"})
 
 
 class LoadError(ValueError):
-    """A file that cannot be ingested; `str()` is `path: reason`."""
+    """A file, or one unit of it, that cannot be ingested; `str()` is `path: reason`."""
 
     def __init__(self, path: Path | str, reason: str) -> None:
         super().__init__(f"{path}: {reason}")
         self.path = str(path)
         self.reason = reason
+
+
+def document_id(source: Path | str, unit: str = "") -> str:
+    """The id of the document read from `source` (a path, made absolute) and, in a multi-document
+    file, its `unit`."""
+    path = Path(source).resolve().as_posix() if isinstance(source, Path) else source
+    key = f"{path}#{unit}" if unit else path
+    return "doc_" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
 
 
 @dataclass(frozen=True)
@@ -30,16 +69,26 @@ class SourceDocument:
     title: str
     text: str
     media_type: str
+    unit: str = ""
+    pages: tuple[int, ...] = ()
+    metadata: tuple[tuple[str, str], ...] = ()
 
     @property
     def doc_id(self) -> str:
-        """Stable identity of the document: its source, so a changed file replaces itself."""
-        return "doc_" + hashlib.sha256(self.source.encode("utf-8")).hexdigest()[:24]
+        """Stable identity: the source (and unit, in a multi-document file), so a changed file replaces itself."""
+        return document_id(self.source, self.unit)
 
     @property
     def sha256(self) -> str:
-        """Hash of the content, to tell an unchanged re-ingest from an update."""
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        """Hash of the content (title, text, page starts, metadata), to tell an unchanged re-ingest from an update."""
+        content = json.dumps([self.title, self.text, self.pages, self.metadata], ensure_ascii=False)
+        return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+    def page_of(self, offset: int) -> int | None:
+        """The 1-based page holding character `offset` of `text`; None without pages or outside the text."""
+        if not self.pages or not 0 <= offset < len(self.text):
+            return None
+        return bisect.bisect_right(self.pages, offset)
 
 
 def discover(paths: Iterable[Path | str]) -> tuple[list[Path], list[LoadError]]:
@@ -62,29 +111,24 @@ def discover(paths: Iterable[Path | str]) -> tuple[list[Path], list[LoadError]]:
     return unique, errors
 
 
-def load(path: Path) -> SourceDocument:
-    """Read one file as UTF-8; raise `LoadError` for unreadable, undecodable or empty files."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise LoadError(path, f"cannot read: {exc.strerror or exc}") from exc
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise LoadError(path, f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})") from exc
-    if not text.strip():
-        raise LoadError(path, "empty file (no text to ingest)")
-    media_type = SUPPORTED_SUFFIXES[path.suffix.lower()]
-    return SourceDocument(
-        source=path.resolve().as_posix(), title=_title(path, text, media_type), text=text, media_type=media_type
-    )
+def load(path: Path) -> list[SourceDocument]:
+    """The documents in one file (possibly none, e.g. a MedQuAD file whose answers are all withheld).
+
+    Raises `LoadError` when the file as a whole is unusable, and also for the first bad unit, since a
+    list has no room for it: `load_all` keeps a file's good units next to the errors of its bad ones.
+    """
+    items = _read(path)
+    for item in items:
+        if isinstance(item, LoadError):
+            raise item
+    return [item for item in items if isinstance(item, SourceDocument)]
 
 
 def load_all(paths: Iterable[Path]) -> Iterator[SourceDocument | LoadError]:
-    """Each file loaded, or the `LoadError` that explains why it was not."""
+    """Every document of every file in file order, with a `LoadError` for each unusable file or bad unit."""
     for path in paths:
         try:
-            yield load(path)
+            yield from _read(path)
         except LoadError as exc:
             yield exc
 
@@ -93,7 +137,278 @@ def _supported(path: Path) -> bool:
     return path.suffix.lower() in SUPPORTED_SUFFIXES and not path.name.startswith(".")
 
 
-def _title(path: Path, text: str, media_type: str) -> str:
-    if media_type == "text/markdown" and (match := _MD_HEADING.search(text)):
-        return match.group(1)
+def _read(path: Path) -> list[SourceDocument | LoadError]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LoadError(path, f"cannot read: {exc.strerror or exc}") from exc
+    return _READERS[SUPPORTED_SUFFIXES[path.suffix.lower()]](path, data)
+
+
+def _document(
+    path: Path, title: str, text: str, *, unit: str = "", pages: tuple[int, ...] = (),
+    metadata: Mapping[str, str] | None = None,
+) -> SourceDocument:
+    # An empty value says no more than an absent key; dropping it keeps one spelling for "unknown".
+    pairs = tuple(sorted((k, v) for k, v in (metadata or {}).items() if v))
+    return SourceDocument(
+        source=path.resolve().as_posix(), title=title, text=text,
+        media_type=SUPPORTED_SUFFIXES[path.suffix.lower()], unit=unit, pages=pages, metadata=pairs,
+    )
+
+
+def _decode(path: Path, data: bytes) -> str:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LoadError(path, f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})") from exc
+    if not text.strip():
+        raise LoadError(path, "empty file (no text to ingest)")
+    return text
+
+
+def _stem_title(path: Path) -> str:
     return path.stem.replace("_", " ").replace("-", " ").strip() or path.name
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _read_text(path: Path, data: bytes) -> list[SourceDocument | LoadError]:
+    text = _decode(path, data)
+    match = _MD_HEADING.search(text) if path.suffix.lower() == ".md" else None
+    return [_document(path, match.group(1) if match else _stem_title(path), text)]
+
+
+class _HtmlText(HTMLParser):
+    """Visible text of an HTML page as paragraphs, plus its <title> and first <h1>."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.paragraphs: list[str] = []
+        self.title: list[str] = []
+        self.h1: list[str] = []
+        self._current: list[str] = []
+        self._dropped: list[str] = []
+        self._in_title = False
+        self._in_h1 = False
+        self._h1_done = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "body":
+            # An omitted </head> must not hide the whole body.
+            self._dropped.clear()
+        elif tag == "title":
+            self._in_title = True
+        elif tag in _HTML_DROPPED:
+            self._dropped.append(tag)
+        elif tag == "h1" and not self._h1_done:
+            self._in_h1 = True
+        if tag in _HTML_BLOCKS:
+            self._break()
+        elif tag in _HTML_CELLS:
+            self._current.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+        elif tag in self._dropped:
+            # Closing an element also closes the dropped ones left open inside it.
+            del self._dropped[max(i for i, t in enumerate(self._dropped) if t == tag):]
+        elif tag == "h1" and self._in_h1:
+            self._in_h1 = False
+            self._h1_done = bool(_collapse("".join(self.h1)))
+        if tag in _HTML_BLOCKS:
+            self._break()
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title.append(data)
+            return
+        if self._in_h1:
+            self.h1.append(data)
+        if not self._dropped:
+            self._current.append(data)
+
+    def close(self) -> None:
+        super().close()
+        self._break()
+
+    def _break(self) -> None:
+        if paragraph := _collapse("".join(self._current)):
+            self.paragraphs.append(paragraph)
+        self._current.clear()
+
+
+def _read_html(path: Path, data: bytes) -> list[SourceDocument | LoadError]:
+    parser = _HtmlText()
+    parser.feed(_decode(path, data))
+    parser.close()
+    if not parser.paragraphs:
+        raise LoadError(path, "no text in HTML")
+    title = _collapse("".join(parser.title)) or _collapse("".join(parser.h1)) or _stem_title(path)
+    return [_document(path, title, "\n\n".join(parser.paragraphs))]
+
+
+def _read_pdf(path: Path, data: bytes) -> list[SourceDocument | LoadError]:
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        page_texts = [(page.extract_text() or "").strip() for page in reader.pages]
+        title = _collapse(str((reader.metadata and reader.metadata.title) or ""))
+    except FileNotDecryptedError as exc:
+        # pypdf opens with the empty user password by itself, so only a real password stops it here.
+        raise LoadError(path, "encrypted PDF (password required); decrypt it first") from exc
+    except DependencyError as exc:
+        raise LoadError(path, f"encrypted PDF: {exc}") from exc
+    except Exception as exc:  # pypdf raises many exception types (not only PdfReadError) on damaged files
+        raise LoadError(path, f"not a valid PDF: {exc}") from exc
+    if not any(page_texts):
+        raise LoadError(path, "no text layer (scanned PDF?); run OCR first")
+    starts = []
+    offset = 0
+    for page_text in page_texts:
+        starts.append(offset)
+        offset += len(page_text) + len(_PAGE_BREAK)
+    return [_document(path, title or _stem_title(path), _PAGE_BREAK.join(page_texts), pages=tuple(starts))]
+
+
+def _read_jsonl(path: Path, data: bytes) -> list[SourceDocument | LoadError]:
+    items: list[SourceDocument | LoadError] = []
+    first_line: dict[str, int] = {}
+    # Not splitlines(): it also splits at U+2028 and friends, which JSON strings may hold unescaped.
+    for number, line in enumerate(_decode(path, data).split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            unit, title, text, metadata = _jsonl_record(line)
+            if unit in first_line:
+                raise ValueError(f"duplicate id {unit!r} (first on line {first_line[unit]})")
+        except ValueError as exc:
+            items.append(LoadError(path, f"line {number}: {exc}"))
+            continue
+        first_line[unit] = number
+        items.append(_document(path, title or f"{_stem_title(path)} {unit}", text, unit=unit, metadata=metadata))
+    return items
+
+
+def _jsonl_record(line: str) -> tuple[str, str, str, dict[str, str]]:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"invalid JSON: {exc.msg} (column {exc.colno})") from exc
+    if not isinstance(record, dict):
+        raise ValueError(f"expected a JSON object, found {type(record).__name__}")
+    unit = record.get("id")
+    # bool is an int to Python, but `true` is no identifier.
+    if isinstance(unit, bool) or not isinstance(unit, (str, int)) or not str(unit).strip():
+        raise ValueError("missing 'id' (a non-empty string or an integer)")
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("missing or empty 'text'")
+    title = record.get("title") or ""
+    if not isinstance(title, str):
+        raise ValueError("'title' is not a string")
+    metadata = record.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise ValueError("'metadata' is not an object")
+    return str(unit), title.strip(), text, {str(k): _metadata_value(v) for k, v in metadata.items()}
+
+
+def _metadata_value(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class _MedQuADLayout:
+    id: str
+    source: str
+    focus: str
+    pairs: str
+    question: str
+    answer: str
+
+
+# Root tag -> where its parts are: the published layout, and the older one some NINDS files keep.
+_MEDQUAD_LAYOUTS = {
+    "Document": _MedQuADLayout("id", "source", "Focus", "QAPairs/QAPair", "Question", "Answer"),
+    "doc": _MedQuADLayout("docid", "corpus", "doctitle-focus", "qaPairs/pair", "question", "answer"),
+}
+
+
+def _read_medquad(path: Path, data: bytes) -> list[SourceDocument | LoadError]:
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise LoadError(path, f"not well-formed XML: {exc}") from exc
+    layout = _MEDQUAD_LAYOUTS.get(root.tag)
+    if layout is None:
+        raise LoadError(path, f"unsupported XML: expected a MedQuAD <Document> root, found <{root.tag}>")
+    source, number = root.get(layout.source, ""), root.get(layout.id, "")
+    if not (source and number) or root.find(layout.pairs.split("/")[0]) is None:
+        raise LoadError(path, "unsupported XML: a MedQuAD <Document> needs id and source attributes and <QAPairs>")
+    common = {"focus": _collapse(root.findtext(layout.focus) or ""), "url": root.get("url", ""), "source": source}
+    items: list[SourceDocument | LoadError] = []
+    for position, pair in enumerate(root.iterfind(layout.pairs), start=1):
+        answer_element, question_element = pair.find(layout.answer), pair.find(layout.question)
+        answer = _tidy_lines("".join(answer_element.itertext())) if answer_element is not None else ""
+        if not answer:
+            continue
+        question = _collapse("".join(question_element.itertext())) if question_element is not None else ""
+        if not (pair.get("pid") and question):
+            items.append(LoadError(path, f"QAPair {position}: no pid or no question"))
+            continue
+        items.append(_document(
+            path, question, answer, unit=f"{source}_{number}_Sec{pair.get('pid')}",
+            metadata={**common, "question": question, "qtype": question_element.get("qtype", "")},
+        ))
+    return items
+
+
+def _tidy_lines(text: str) -> str:
+    # MedQuAD answers keep the source's indentation; lines and paragraphs matter, the indentation does not.
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(line.strip() for line in text.split("\n"))).strip()
+
+
+def _read_pubmedqa(path: Path, data: bytes) -> list[SourceDocument | LoadError]:
+    try:
+        entries = json.loads(_decode(path, data))
+    except json.JSONDecodeError as exc:
+        raise LoadError(path, f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from exc
+    if not (
+        isinstance(entries, dict) and entries and all(isinstance(e, dict) for e in entries.values())
+        and any("CONTEXTS" in e for e in entries.values())
+    ):
+        raise LoadError(path, "unsupported JSON: expected PubMedQA (an object of PMID -> {CONTEXTS: [...]})")
+    items: list[SourceDocument | LoadError] = []
+    for pmid, entry in entries.items():
+        contexts = entry.get("CONTEXTS") or []
+        if not isinstance(contexts, list) or not all(isinstance(c, str) for c in contexts):
+            items.append(LoadError(path, f"PMID {pmid}: CONTEXTS is not a list of strings"))
+            continue
+        if not (text := "\n\n".join(c.strip() for c in contexts if c.strip())):
+            items.append(LoadError(path, f"PMID {pmid}: no CONTEXTS"))
+            continue
+        items.append(_document(path, f"PubMed {pmid}", text, unit=pmid, metadata={
+            "pmid": pmid,
+            "year": str(entry.get("YEAR") or ""),
+            "meshes": _joined(entry.get("MESHES")),
+            "labels": _joined(entry.get("LABELS")),
+            "question": _collapse(str(entry.get("QUESTION") or "")),
+        }))
+    return items
+
+
+def _joined(values: Any) -> str:
+    return "; ".join(str(v) for v in values) if isinstance(values, list) else ""
+
+
+_READERS: dict[str, Callable[[Path, bytes], list[SourceDocument | LoadError]]] = {
+    "text/plain": _read_text,
+    "text/markdown": _read_text,
+    "text/html": _read_html,
+    "application/pdf": _read_pdf,
+    "application/jsonl": _read_jsonl,
+    "application/medquad+xml": _read_medquad,
+    "application/pubmedqa+json": _read_pubmedqa,
+}

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Literal
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -62,5 +62,30 @@ def create_app(settings: Settings | None = None, *, service: MedGraph | None = N
             return shared.query(request.question, k=request.k, tier=request.tier)
         except ValueError as exc:
             raise HTTPException(status_code=422, detail=str(exc)) from exc
+
+    @app.get("/v1/documents")
+    def documents(
+        tier: Literal["user", "reference"] | None = None, skip: int = Query(0, ge=0),
+        limit: int = Query(100, ge=1, le=10_000),
+    ) -> list[dict[str, object]]:
+        """Stored documents by source: id, tier, title, source, external id, chunks, ingest time."""
+        return shared.documents(tier=tier, skip=skip, limit=limit)
+
+    @app.get("/v1/documents/{doc_id}")
+    def document(doc_id: str) -> dict[str, object]:
+        """A document with its entities, their concepts, negated mentions and links to the other tier."""
+        detail = shared.document(doc_id)
+        if detail is None:
+            raise HTTPException(status_code=404, detail=f"no document {doc_id}")
+        return detail
+
+    @app.delete("/v1/documents/{doc_id}")
+    def delete_document(doc_id: str) -> dict[str, int]:
+        """Delete a document and what only it supported; shared entities keep their other provenance."""
+        deletion = shared.delete_documents([doc_id])
+        if deletion.documents == 0:
+            raise HTTPException(status_code=404, detail=f"no document {doc_id}")
+        return {"documents": deletion.documents, "entities_removed": deletion.entities_removed,
+                "entities_kept": deletion.entities_kept}
 
     return app

@@ -16,6 +16,7 @@ from rich.table import Table
 from medgraphrag.graph import server
 from medgraphrag.graph.connection import GraphUnavailable
 from medgraphrag.graph.schema import SchemaError
+from medgraphrag.ingest.loaders import document_id
 from medgraphrag.ingest.pipeline import IngestReport
 from medgraphrag.progress import ProgressCallback, ProgressEvent
 from medgraphrag.retrieval.evidence import Answer
@@ -26,9 +27,11 @@ app = typer.Typer(help="Medical GraphRAG on Neo4j.", no_args_is_help=True, prett
 db_app = typer.Typer(help="Start, stop and inspect the Neo4j server.", no_args_is_help=True)
 vocab_app = typer.Typer(help="Load and inspect tier-3 vocabularies.", no_args_is_help=True)
 concept_app = typer.Typer(help="Find and show vocabulary concepts.", no_args_is_help=True)
+documents_app = typer.Typer(help="List, show and delete ingested documents.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(vocab_app, name="vocab")
 app.add_typer(concept_app, name="concept")
+app.add_typer(documents_app, name="documents")
 
 console = Console()
 errors = Console(stderr=True)
@@ -82,14 +85,16 @@ def db_status() -> None:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help=".txt and .md files or folders (recursive)")],
+    paths: Annotated[list[Path], typer.Argument(
+        help=".txt .md .html .pdf .jsonl, MedQuAD .xml, PubMedQA .json files or folders (recursive)")],
     tier: TierOption = "user",
 ) -> None:
     """Ingest documents into the graph; unchanged files are skipped, changed ones replaced."""
     with _service() as service, _progress() as progress:
         try:
             report = service.ingest(paths, tier=tier, on_progress=_progress_bars(progress, {"read": "files",
-                                                                                            "embed": "chunks"}))
+                                                                                            "build": "documents",
+                                                                                            "link": "tier links"}))
         except (GraphUnavailable, SchemaError, ValueError) as exc:
             _fail(str(exc))
     _print_report(report)
@@ -213,6 +218,69 @@ def concept_show(concept_id: Annotated[str, typer.Argument(help="a CUI or prefix
         console.print(f"[dim]... {detail['child_count'] - len(detail['children'])} more children[/]")
 
 
+@documents_app.command("list")
+def documents_list(
+    tier: Annotated[str | None, typer.Option("--tier", help="only user or only reference documents")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=10_000)] = 100,
+    skip: Annotated[int, typer.Option("--skip", min=0)] = 0,
+) -> None:
+    """Stored documents: id, tier, chunks, title and source."""
+    with _service() as service:
+        try:
+            rows = service.documents(tier=tier, skip=skip, limit=limit)
+        except (GraphUnavailable, SchemaError, ValueError) as exc:
+            _fail(str(exc))
+    table = Table("id", "tier", "chunks", "title", box=None)
+    table.add_column("source", overflow="fold")
+    for row in rows:
+        source = str(row["source"]) + (f"#{row['external_id']}" if row["external_id"] else "")
+        table.add_row(str(row["doc_id"]), str(row["tier"]), str(row["chunks"]), escape(str(row["title"])[:60]),
+                      escape(source))
+    console.print(table)
+
+
+@documents_app.command("show")
+def documents_show(doc_id: Annotated[str, typer.Argument(help="a document id (see documents list) or a file path")],
+                   ) -> None:
+    """A document's entities with their concepts, negated mentions and links to the other tier."""
+    if not doc_id.startswith("doc_") and Path(doc_id).is_file():
+        doc_id = document_id(Path(doc_id))
+    with _service() as service:
+        try:
+            detail = service.document(doc_id)
+        except (GraphUnavailable, SchemaError) as exc:
+            _fail(str(exc))
+    if detail is None:
+        _fail(f"no document {doc_id}")
+    document = detail["document"]
+    console.print(f"[bold]{escape(str(document['title']))}[/]  {doc_id}  [dim]{document['tier']} tier, "
+                  f"{detail['chunks']} chunks, {len(detail['entities'])} entities, {detail['relations']} relations[/]")
+    console.print(f"[dim]{escape(str(document['source']))}[/]")
+    table = Table("entity", "type", "mentions", "concept", "tier links", box=None)
+    for entity in detail["entities"]:
+        mentions = str(entity["mentions"]) + "".join(
+            f" ({entity[key]} {key})" for key in ("negated", "uncertain") if entity[key])
+        concept = f"{entity['concept_id']} {entity['concept_name']}" if entity["concept_id"] else "-"
+        links = "; ".join(f"{r['name']} [{r['tier']}, {r['method']} {r['score']:.2f}]" for r in entity["references"])
+        table.add_row(escape(str(entity["name"])), escape(str(entity["type"])), mentions, escape(concept),
+                      escape(links) or "-")
+    console.print(table)
+
+
+@documents_app.command("delete")
+def documents_delete(doc_ids: Annotated[list[str], typer.Argument(help="document ids (see documents list)")]) -> None:
+    """Delete documents and what only they supported; shared entities keep their other provenance."""
+    with _service() as service:
+        try:
+            deletion = service.delete_documents(doc_ids)
+        except (GraphUnavailable, SchemaError) as exc:
+            _fail(str(exc))
+    console.print(f"deleted {deletion.documents} document(s); removed {deletion.entities_removed} entities "
+                  f"only they mentioned, kept {deletion.entities_kept} shared ones")
+    if deletion.documents < len(set(doc_ids)):
+        _fail(f"{len(set(doc_ids)) - deletion.documents} of the ids name no stored document")
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
@@ -259,14 +327,21 @@ def _print_status(state: server.ServerStatus) -> None:
 
 def _print_report(report: IngestReport) -> None:
     table = Table(box=None, show_header=False)
-    table.add_row("files", str(report.files))
-    table.add_row("documents written", str(report.documents_written))
-    table.add_row("documents unchanged", str(report.documents_unchanged))
-    table.add_row("chunks written", str(report.chunks_written))
-    table.add_row("seconds", f"{report.seconds:.1f}")
-    table.add_row("chunks/s", f"{report.chunks_per_second:.1f}")
-    table.add_row("errors", str(len(report.errors)))
+    for label, value in (
+        ("files", report.files), ("documents written", report.documents_written),
+        ("documents unchanged", report.documents_unchanged), ("chunks written", report.chunks_written),
+        ("entities (new)", f"{report.entities} ({report.entities_new})"), ("mentions", report.mentions),
+        ("mentions negated", report.mentions_negated), ("mentions uncertain", report.mentions_uncertain),
+        ("relations", report.relations), ("concept links", report.concept_links),
+        ("reference links", report.reference_links), ("same-as links", report.same_as_links),
+        ("errors", len(report.errors)), ("seconds", f"{report.seconds:.1f}"),
+        ("chunks/s", f"{report.chunks_per_second:.1f}"),
+    ):
+        table.add_row(label, str(value))
     console.print(table)
+    if report.stage_seconds:
+        console.print("[dim]" + "  ".join(f"{stage} {seconds:.1f}s" for stage, seconds in report.stage_seconds.items())
+                      + "[/]")
     for error in report.errors:
         errors.print(f"[red]skipped[/] {escape(error.path)}: {escape(error.reason)}", soft_wrap=True)
 

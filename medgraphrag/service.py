@@ -19,7 +19,12 @@ from medgraphrag.graph.vocab.snomed import read_snomed
 from medgraphrag.graph.vocab.umls import UmlsOptions, read_umls
 from medgraphrag.graph.vocab.writer import VocabularyLoad, write_vocabulary
 from medgraphrag.ingest.linking import ConceptLinker, ConceptMatch
-from medgraphrag.ingest.pipeline import IngestConfig, IngestReport, ingest_paths
+from medgraphrag.graph.documents import Deletion, delete_documents, document_detail, list_documents
+from medgraphrag.graph.vocab.lexicon import load_lexicon, vocabulary_signature
+from medgraphrag.ingest.extraction import VocabularyRuler
+from medgraphrag.ingest.llm_construction import LLMConstruction
+from medgraphrag.ingest.pipeline import Construction, IngestConfig, IngestReport, ingest_paths
+from medgraphrag.llm import construction_model
 from medgraphrag.progress import ProgressCallback, ProgressEvent, ignore_progress
 from medgraphrag.retrieval.answer import extractive_answer
 from medgraphrag.retrieval.evidence import Answer, citations_from_hits
@@ -40,6 +45,7 @@ class MedGraph:
         self._driver: Driver | None = None
         self._schema_ready = False
         self._lock = threading.Lock()
+        self._ruler: tuple[str, VocabularyRuler] | None = None
 
     def __enter__(self) -> MedGraph:
         return self
@@ -73,24 +79,63 @@ class MedGraph:
     def ingest(
         self, paths: Iterable[Path | str], *, tier: str = "user", on_progress: ProgressCallback | None = None
     ) -> IngestReport:
-        """Ingest .txt and .md files (folders recursively) into `tier`; unchanged files are skipped."""
+        """Ingest documents (.txt, .md, .html, .pdf, .jsonl, MedQuAD .xml, PubMedQA .json; folders
+        recursively) into `tier`: chunks, meta-graphs, entities linked to the vocabulary, relations
+        and links between tiers. Unchanged documents are skipped."""
+        self._check_tier(tier)
+        config = IngestConfig(
+            tier=tier, chunk_tokens=self.settings.chunk_tokens, batch_documents=self.settings.ingest_batch_documents,
+            topic_threshold=self.settings.chunk_topic_threshold,
+            reference_threshold=self.settings.reference_link_threshold,
+        )
+        model = construction_model(self.settings)
+        signature, ruler = self._vocabulary_ruler()
+        construction = Construction(
+            ruler=ruler, vocabulary=signature, llm=LLMConstruction(model) if model else None,
+            linker=ConceptLinker(self.driver, self.database, self.embedder) if model else None,
+        )
+        try:
+            return ingest_paths(
+                paths, config, driver=self.driver, database=self.database, embedder=self.embedder,
+                construction=construction, on_progress=on_progress,
+            )
+        finally:
+            if model is not None:
+                model.close()
+
+    def documents(self, *, tier: str | None = None, skip: int = 0, limit: int = 100) -> list[dict[str, object]]:
+        """Stored documents, by source: id, tier, title, source, external id, chunks, ingest time."""
+        if tier is not None:
+            self._check_tier(tier)
+        return list_documents(self.driver, self.database, tier=tier, skip=skip, limit=limit)
+
+    def document(self, doc_id: str) -> dict[str, object] | None:
+        """A document with its entities, their concepts and links to the other tier; None if unknown."""
+        return document_detail(self.driver, self.database, doc_id)
+
+    def delete_documents(self, doc_ids: Sequence[str]) -> Deletion:
+        """Delete documents and whatever only they supported; shared entities keep their other
+        provenance. Unknown ids are ignored (the result counts what was deleted)."""
+        return delete_documents(self.driver, self.database, doc_ids)
+
+    def _vocabulary_ruler(self) -> tuple[str, VocabularyRuler]:
+        signature = vocabulary_signature(self.driver, self.database)
+        if self._ruler is None or self._ruler[0] != signature:
+            self._ruler = (signature, VocabularyRuler(load_lexicon(self.driver, self.database)))
+        return self._ruler
+
+    @staticmethod
+    def _check_tier(tier: str) -> None:
         if tier not in DOCUMENT_TIERS:
             raise ValueError(f"tier must be one of {', '.join(DOCUMENT_TIERS)}, got {tier!r}")
-        config = IngestConfig(
-            tier=tier, chunk_tokens=self.settings.chunk_tokens, batch_documents=self.settings.ingest_batch_documents
-        )
-        return ingest_paths(
-            paths, config, driver=self.driver, database=self.database, embedder=self.embedder,
-            on_progress=on_progress,
-        )
 
     def query(self, question: str, *, k: int = 5, tier: str | None = None) -> Answer:
         """Answer `question` from the `k` best chunks, every claim cited to a document span."""
         question = question.strip()
         if not question:
             raise ValueError("the question is empty")
-        if tier is not None and tier not in DOCUMENT_TIERS:
-            raise ValueError(f"tier must be one of {', '.join(DOCUMENT_TIERS)}, got {tier!r}")
+        if tier is not None:
+            self._check_tier(tier)
         vector = self.embedder.embed([question])[0]
         hits = search_chunks(self.driver, self.database, question=question, embedding=vector, k=k, tier=tier)
         return extractive_answer(question, vector, citations_from_hits(hits), self.embedder)

@@ -57,7 +57,11 @@ class Settings(BaseSettings):
     llm_construction_model: str | None = None
 
     chunk_tokens: int = Field(180, ge=16, le=2048, description="token budget of one chunk")
-    ingest_batch_documents: int = Field(16, ge=1, le=10_000, description="documents per write transaction")
+    ingest_batch_documents: int = Field(64, ge=1, le=10_000, description="documents per write transaction")
+    chunk_topic_threshold: float = Field(
+        0.25, ge=-1, le=1, description="boundary similarity below which a topic break cuts a chunk (offline)")
+    reference_link_threshold: float = Field(
+        0.9, ge=0, le=1, description="content-embedding similarity for REFERENCE_OF without a shared concept")
 
     data_dir: Path = Field(Path(".medgraph"), description="local state: the embedded Neo4j's data and logs")
     vocab_dir: Path | None = Field(None, description="open vocabulary data folder (doid/, mondo/, mesh/)")

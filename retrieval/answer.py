@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from medgraphrag.embeddings import Embedder
-from medgraphrag.ingest.chunking import sentence_spans
+from medgraphrag.ingest.nlp import parse
 from medgraphrag.retrieval.evidence import Answer, Citation, Claim
 
 NO_EVIDENCE = "The graph holds no evidence for this question."
@@ -23,8 +23,8 @@ def extractive_answer(
     at least `relative_floor` times that of the best sentence.
     """
     candidates: list[tuple[Citation, int, int]] = []
-    for citation in citations:
-        for span in sentence_spans(citation.quote):
+    for citation, sentences in zip(citations, parse([c.quote for c in citations])):
+        for span in sentences:
             # A heading names a topic; it asserts nothing a claim could rest on.
             if not citation.quote.startswith("#", span.start):
                 candidates.append((citation, span.start, span.end))

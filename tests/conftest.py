@@ -15,10 +15,13 @@ import pytest
 from neo4j import Driver
 
 from medgraphrag.embeddings import Embedder
+from medgraphrag.graph.vocab.records import ConceptRecord, ConceptRelation, SkipCounter
+from medgraphrag.graph.vocab.writer import write_vocabulary
 from medgraphrag.graph.connection import open_driver
 from medgraphrag.graph.server import docker_engine, project_root, scratch_local_server
 from medgraphrag.service import MedGraph
 from medgraphrag.settings import Settings
+from tests.openai_server import openai_server  # noqa: F401  (a fixture: a local OpenAI-protocol server)
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 TEST_PASSWORD = "medgraph-test-pw"
@@ -85,3 +88,36 @@ def corpus(tmp_path: Path) -> Path:
         "# Metformin\n\nMetformin is first-line drug therapy for type 2 diabetes. "
         "It lowers hepatic glucose production and rarely causes hypoglycemia.\n", encoding="utf-8")
     return tmp_path
+
+
+# A small clinical vocabulary: concepts with CUIs, synonyms and types, a CONCEPT_REL and an IS_A.
+CLINICAL_CONCEPTS = [
+    ConceptRecord("C0032285", "Pneumonia", cui="C0032285", synonyms=["lung infection"],
+                  semantic_types=["T047:Disease or Syndrome"], sources=["test"]),
+    ConceptRecord("C0027051", "Myocardial infarction", cui="C0027051", synonyms=["heart attack"],
+                  semantic_types=["T047:Disease or Syndrome"], sources=["test"]),
+    ConceptRecord("C0008031", "Chest pain", cui="C0008031", semantic_types=["T184:Sign or Symptom"],
+                  sources=["test"]),
+    ConceptRecord("C0015967", "Fever", cui="C0015967", semantic_types=["T184:Sign or Symptom"], sources=["test"]),
+    ConceptRecord("C0010200", "Cough", cui="C0010200", semantic_types=["T184:Sign or Symptom"], sources=["test"]),
+    ConceptRecord("C0002645", "Amoxicillin", cui="C0002645", semantic_types=["T195:Antibiotic"], sources=["test"]),
+    ConceptRecord("C0011860", "Type 2 diabetes mellitus", cui="C0011860", synonyms=["type 2 diabetes"],
+                  semantic_types=["T047:Disease or Syndrome"], sources=["test"]),
+    ConceptRecord("C0025598", "Metformin", cui="C0025598", semantic_types=["T121:Pharmacologic Substance"],
+                  sources=["test"]),
+    ConceptRecord("C0020615", "Hypoglycemia", cui="C0020615", semantic_types=["T047:Disease or Syndrome"],
+                  sources=["test"]),
+    ConceptRecord("C0155626", "Acute myocardial infarction", cui="C0155626",
+                  semantic_types=["T047:Disease or Syndrome"], sources=["test"]),
+    ConceptRecord("C0018802", "Congestive heart failure", cui="C0018802", semantic_types=["T047:Disease or Syndrome"],
+                  sources=["test"]),
+]
+CLINICAL_RELATIONS = [ConceptRelation("C0002645", "C0032285", "CONCEPT_REL", "test", "RO", "may_treat"),
+             ConceptRelation("C0155626", "C0027051", "IS_A", "test")]
+
+
+@pytest.fixture
+def clinical_vocabulary(service: MedGraph) -> None:
+    """A small clinical vocabulary in tier 3."""
+    write_vocabulary(service.driver, service.database, versions={"test": "1"}, concepts=CLINICAL_CONCEPTS,
+                     relations=CLINICAL_RELATIONS, skipped=SkipCounter())

@@ -1,48 +1,94 @@
-from medgraphrag.ingest.chunking import chunk_text, count_tokens, paragraphs, sentence_spans
+import numpy as np
+
+from medgraphrag.ingest.chunking import boundary_similarities, semantic_chunks, topic_chunks, units
+from medgraphrag.ingest.nlp import paragraphs, parse
 
 NOTE = (
     "# Admission note\r\n\r\n"
     "Patient seen by Dr. Smith for chest pain, e.g. at rest. Troponin 0.5 ng/mL was raised.\r\n"
-    "No fever.\r\n\r\n"
+    "No fever. Pt. given aspirin.\r\n\r\n"
     "Plan:\n- aspirin 325 mg\n- ticagrelor 180 mg\n\n"
     "Café-au-lait spots noted — see dermatology. Follow up in 2 weeks!\n"
 )
 
 
-def test_chunks_slice_back_to_the_source() -> None:
-    for budget in (8, 16, 40, 1000):
-        chunks = chunk_text(NOTE, budget)
-        assert chunks, budget
-        for chunk in chunks:
-            assert NOTE[chunk.start : chunk.end] == chunk.text
-            assert chunk.text == chunk.text.strip()
-        assert [c.ord for c in chunks] == list(range(len(chunks)))
-        assert all(a.end <= b.start for a, b in zip(chunks, chunks[1:]))
-
-
-def test_chunks_respect_the_token_budget_and_cover_every_word() -> None:
-    chunks = chunk_text(NOTE, 12)
-    assert all(count_tokens(c.text) <= 12 for c in chunks)
-    assert sum(count_tokens(c.text) for c in chunks) == count_tokens(NOTE)
-
-
-def test_paragraph_break_is_the_preferred_boundary() -> None:
-    text = "First paragraph has five words.\n\nSecond one has five too."
-    assert len(chunk_text(text, 100)) == 1
-    two = chunk_text(text, 8)
-    assert [c.text for c in two] == ["First paragraph has five words.", "Second one has five too."]
-
-
-def test_over_long_sentence_is_cut_between_words() -> None:
-    text = " ".join(f"word{i}" for i in range(50))
-    chunks = chunk_text(text, 20)
-    assert [count_tokens(c.text) for c in chunks] == [20, 20, 10]
-    assert " ".join(c.text for c in chunks) == text
-
-
 def test_sentences_keep_abbreviations_and_list_items() -> None:
-    texts = [NOTE[s.start : s.end] for s in sentence_spans(NOTE)]
+    sentences = parse([NOTE])[0]
+    texts = [NOTE[s.start : s.end] for s in sentences]
     assert "Patient seen by Dr. Smith for chest pain, e.g. at rest." in texts
-    assert "Troponin 0.5 ng/mL was raised." in texts
+    assert "Pt. given aspirin." in texts
     assert "- aspirin 325 mg" in texts and "- ticagrelor 180 mg" in texts
     assert len(paragraphs(NOTE)) == 4
+    assert [s.paragraph for s in sentences] == sorted(s.paragraph for s in sentences)
+    for sentence in sentences:
+        assert all(NOTE[t.start : t.end].strip() == NOTE[t.start : t.end] for t in sentence.tokens)
+
+
+def test_units_stay_inside_paragraphs_and_budget() -> None:
+    sentences = parse([NOTE])[0]
+    for budget in (4, 8, 64):
+        pieces = units(sentences, max_tokens=budget, min_tokens=6)
+        assert all(u.tokens <= budget for u in pieces)
+        assert sum(u.tokens for u in pieces) == sum(len(s.tokens) for s in sentences)
+        spans = paragraphs(NOTE)
+        for unit in pieces:
+            paragraph = spans[unit.paragraph]
+            assert paragraph.start <= unit.start < unit.end <= paragraph.end
+
+
+def _vectors(directions: list[int], dim: int = 8) -> np.ndarray:
+    return np.eye(dim, dtype=np.float32)[directions]
+
+
+def _pieces(text: str, max_tokens: int = 64):
+    return units(parse([text])[0], max_tokens=max_tokens, min_tokens=1)
+
+
+TEXT = "\n\n".join(f"Sentence number {i} is here." for i in range(8))
+
+
+def test_a_topic_break_cuts_even_under_the_budget() -> None:
+    pieces = _pieces(TEXT)
+    assert len(pieces) == 8
+    vectors = _vectors([0, 0, 0, 0, 1, 1, 1, 1])
+    chunks = semantic_chunks(TEXT, pieces, vectors, max_tokens=1000, topic_threshold=0.25, min_tokens=4)
+    assert [c.text.count("Sentence") for c, _ in chunks] == [4, 4]
+    assert chunks[1][0].text.startswith("Sentence number 4")
+    for chunk, vector in chunks:
+        assert TEXT[chunk.start : chunk.end] == chunk.text
+        assert abs(float(np.linalg.norm(vector)) - 1.0) < 1e-6
+    assert np.allclose(chunks[0][1], _vectors([0])[0])
+
+
+def test_one_topic_under_the_budget_stays_one_chunk() -> None:
+    pieces = _pieces(TEXT)
+    chunks = semantic_chunks(TEXT, pieces, _vectors([0] * 8), max_tokens=1000, topic_threshold=0.25, min_tokens=4)
+    assert len(chunks) == 1 and chunks[0][0].text == TEXT
+
+
+def test_over_budget_is_cut_at_the_weakest_boundary_into_contiguous_chunks() -> None:
+    pieces = _pieces(TEXT)
+    per_unit = pieces[0].tokens
+    # Similar everywhere except a dip between units 2 and 3: that is where the cut goes.
+    vectors = np.array([[1, 0.1 * i, 0] for i in range(8)], dtype=np.float32)
+    vectors[3:] += np.array([0, 0, 2], dtype=np.float32)
+    assert int(np.argmin(boundary_similarities(vectors))) == 2
+    chunks = semantic_chunks(TEXT, pieces, vectors, max_tokens=5 * per_unit, topic_threshold=-1.0, min_tokens=1)
+    assert [c.text.count("Sentence") for c, _ in chunks] == [3, 5]
+    assert all(a.end < b.start for (a, _), (b, _) in zip(chunks, chunks[1:]))
+    assert [c.ord for c, _ in chunks] == [0, 1]
+
+
+def test_topic_chunks_ask_with_a_window_of_five_paragraphs_and_keep_the_budget() -> None:
+    text = "\n\n".join(f"Paragraph {i} about {'asthma' if i < 6 else 'gout'}." for i in range(9))
+    seen: list[int] = []
+
+    def same_topic(current: list[str], following: str) -> bool:
+        seen.append(len(current))
+        return ("asthma" in current[-1]) == ("asthma" in following)
+
+    chunks = topic_chunks(text, _pieces(text), same_topic, max_tokens=1000)
+    assert [c.text.count("Paragraph") for c in chunks] == [6, 3]
+    assert max(seen) == 4  # four paragraphs of the chunk plus the next one: a window of five
+    capped = topic_chunks(text, _pieces(text), lambda current, following: True, max_tokens=12)
+    assert all(len(c.text.split()) <= 12 for c in capped) and len(capped) > 1
