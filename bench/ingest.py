@@ -7,7 +7,8 @@ Ingests PubMedQA-L's abstracts (default ../shared/data/pubmedqa/ori_pqal.json) a
 corpus (the XML files under --medquad, plus, for answers the XML withholds, the judged answer texts
 of --judged written as a JSONL unit each), and any extra PATHs, into a throwaway neo4j-local that
 first gets the open vocabulary of --vocab (its load is timed apart). Then the floor: the very
-chunks the pipeline stored, embedded with nothing else. Pass an empty string to leave a data set out.
+chunks the pipeline stored (or a random --floor-sample of them), embedded with nothing else. Pass
+an empty string to leave a data set out.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import random
 import tempfile
 import time
 from pathlib import Path
@@ -71,6 +73,8 @@ def main() -> None:
     parser.add_argument("--medquad-limit", type=int, default=None, help="only the first N MedQuAD XML files")
     parser.add_argument("--vocab", default=str(DEFAULT_VOCAB_DIR), help="open vocabulary data folder")
     parser.add_argument("--tier", default="reference", choices=["user", "reference"])
+    parser.add_argument("--floor-sample", type=int, default=0,
+                        help="time the floor on this many of the stored chunks, drawn at random (0: all)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         paths = list(args.paths)
@@ -90,6 +94,8 @@ def main() -> None:
                 report = service.ingest(paths, tier=args.tier)
                 again = service.ingest(paths, tier=args.tier)
                 texts = chunk_texts(service.driver, service.database)
+                if 0 < args.floor_sample < len(texts):
+                    texts = random.Random(7).sample(texts, args.floor_sample)
                 started = time.perf_counter()
                 embedder.embed(texts)
                 floor_s = time.perf_counter() - started

@@ -33,7 +33,7 @@ _GENERIC = frozenset(
     "symptom problem area part side total mean ratio score scale research health care death life "
     "association prevalence incidence outcome evidence report present absent positive negative general "
     "single multiple unspecified unknown sided acquired severity diagnosis air lead sensation travel father "
-    "mother".split()
+    "mother intensity".split()
 )
 
 

@@ -28,10 +28,12 @@ db_app = typer.Typer(help="Start, stop and inspect the Neo4j server.", no_args_i
 vocab_app = typer.Typer(help="Load and inspect tier-3 vocabularies.", no_args_is_help=True)
 concept_app = typer.Typer(help="Find and show vocabulary concepts.", no_args_is_help=True)
 documents_app = typer.Typer(help="List, show and delete ingested documents.", no_args_is_help=True)
+tags_app = typer.Typer(help="The tag hierarchy over the meta-graphs.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(vocab_app, name="vocab")
 app.add_typer(concept_app, name="concept")
 app.add_typer(documents_app, name="documents")
+app.add_typer(tags_app, name="tags")
 
 console = Console()
 errors = Console(stderr=True)
@@ -279,6 +281,18 @@ def documents_delete(doc_ids: Annotated[list[str], typer.Argument(help="document
                   f"only they mentioned, kept {deletion.entities_kept} shared ones")
     if deletion.documents < len(set(doc_ids)):
         _fail(f"{len(set(doc_ids)) - deletion.documents} of the ids name no stored document")
+
+
+@tags_app.command("rebuild")
+def tags_rebuild() -> None:
+    """Rebuild the tag tree from every meta-graph: a tag per meta-graph, merged layer by layer."""
+    with _service() as service, _progress() as progress:
+        try:
+            tree = service.rebuild_tags(on_progress=_progress_bars(progress, {"tags": "tag layers"}))
+        except (GraphUnavailable, SchemaError) as exc:
+            _fail(str(exc))
+    console.print(f"{len(tree.layers)} layers of tags ({', '.join(f'{n:,}' for n in tree.layers)} new per layer) "
+                  f"in {tree.seconds:.1f} s")
 
 
 @app.command()

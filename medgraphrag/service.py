@@ -10,18 +10,19 @@ from neo4j import Driver
 
 from medgraphrag.embeddings import Embedder
 from medgraphrag.graph.connection import open_driver
+from medgraphrag.graph.documents import Deletion, delete_documents, document_detail, list_documents
 from medgraphrag.graph.inventory import concept_detail, label_counts, server_version, vocabulary_status
 from medgraphrag.graph.model import DOCUMENT_TIERS
 from medgraphrag.graph.schema import apply_schema
+from medgraphrag.graph.tag_tree import TagTree, rebuild_tags
 from medgraphrag.graph.vocab import snomed, umls
+from medgraphrag.graph.vocab.lexicon import load_lexicon, vocabulary_signature
 from medgraphrag.graph.vocab.open_sources import DEFAULT_VOCAB_DIR, SOURCE_ORDER, read_open_vocabulary
 from medgraphrag.graph.vocab.snomed import read_snomed
 from medgraphrag.graph.vocab.umls import UmlsOptions, read_umls
 from medgraphrag.graph.vocab.writer import VocabularyLoad, write_vocabulary
-from medgraphrag.ingest.linking import ConceptLinker, ConceptMatch
-from medgraphrag.graph.documents import Deletion, delete_documents, document_detail, list_documents
-from medgraphrag.graph.vocab.lexicon import load_lexicon, vocabulary_signature
 from medgraphrag.ingest.extraction import VocabularyRuler
+from medgraphrag.ingest.linking import ConceptLinker, ConceptMatch
 from medgraphrag.ingest.llm_construction import LLMConstruction
 from medgraphrag.ingest.pipeline import Construction, IngestConfig, IngestReport, ingest_paths
 from medgraphrag.llm import construction_model
@@ -117,6 +118,13 @@ class MedGraph:
         """Delete documents and whatever only they supported; shared entities keep their other
         provenance. Unknown ids are ignored (the result counts what was deleted)."""
         return delete_documents(self.driver, self.database, doc_ids)
+
+    def rebuild_tags(self, *, on_progress: ProgressCallback | None = None) -> TagTree:
+        """Replace the tag tree by one built from every meta-graph now (paper 2.2)."""
+        return rebuild_tags(
+            self.driver, self.database, dimension=self.embedder.dimension, top_fraction=self.settings.tag_top_fraction,
+            delta=self.settings.tag_merge_threshold, max_layers=self.settings.tag_max_layers, on_progress=on_progress,
+        )
 
     def _vocabulary_ruler(self) -> tuple[str, VocabularyRuler]:
         signature = vocabulary_signature(self.driver, self.database)

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     ingest_batch_documents: int = Field(64, ge=1, le=10_000, description="documents per write transaction")
     chunk_topic_threshold: float = Field(
         0.25, ge=-1, le=1, description="boundary similarity below which a topic break cuts a chunk (offline)")
+    tag_top_fraction: float = Field(0.2, gt=0, le=1, description="tag tree: share of nearest pairs that may merge")
+    tag_merge_threshold: float = Field(0.5, ge=-1, le=1, description="tag tree: least group similarity to merge")
+    tag_max_layers: int = Field(12, ge=1, le=64, description="tag tree: layers at most, leaves included")
     reference_link_threshold: float = Field(
         0.9, ge=0, le=1, description="content-embedding similarity for REFERENCE_OF without a shared concept")
 
