@@ -22,6 +22,7 @@ class QueryRequest(BaseModel):
     question: str = Field(min_length=1, max_length=4000, description="the question")
     k: int = Field(5, ge=1, le=50, description="chunks of evidence")
     tier: Literal["user", "reference"] | None = Field(None, description="only evidence of this tier")
+    mode: Literal["hybrid", "vector", "fulltext"] = Field("hybrid", description="how chunks are searched")
 
 
 class Health(BaseModel):
@@ -59,7 +60,7 @@ def create_app(settings: Settings | None = None, *, service: MedGraph | None = N
     def query(request: QueryRequest) -> Answer:
         """Answer a question from the graph; every claim cites a numbered chunk span."""
         try:
-            return shared.query(request.question, k=request.k, tier=request.tier)
+            return shared.query(request.question, k=request.k, tier=request.tier, mode=request.mode)
         except ValueError as exc:
             raise HTTPException(status_code=422, detail=str(exc)) from exc
 

@@ -109,12 +109,13 @@ def query(
     question: Annotated[str, typer.Argument(help="the question")],
     k: Annotated[int, typer.Option("--k", min=1, max=50, help="chunks of evidence")] = 5,
     tier: Annotated[str | None, typer.Option("--tier", help="only user or only reference evidence")] = None,
+    mode: Annotated[str, typer.Option("--mode", help="hybrid | vector | fulltext")] = "hybrid",
     as_json: Annotated[bool, typer.Option("--json", help="print the answer as JSON")] = False,
 ) -> None:
     """Answer a question from the graph, each claim cited to a document span."""
     with _service() as service:
         try:
-            answer = service.query(question, k=k, tier=tier)
+            answer = service.query(question, k=k, tier=tier, mode=mode)
         except (GraphUnavailable, SchemaError, ValueError) as exc:
             _fail(str(exc))
     if as_json:

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import numpy as np
 from neo4j import Driver
 
 from medgraphrag.embeddings import Embedder
@@ -29,7 +30,7 @@ from medgraphrag.llm import construction_model
 from medgraphrag.progress import ProgressCallback, ProgressEvent, ignore_progress
 from medgraphrag.retrieval.answer import extractive_answer
 from medgraphrag.retrieval.evidence import Answer, citations_from_hits
-from medgraphrag.retrieval.hybrid import search_chunks
+from medgraphrag.retrieval.hybrid import ChunkHit, search_chunks
 from medgraphrag.settings import Settings, load_settings
 
 
@@ -137,16 +138,26 @@ class MedGraph:
         if tier not in DOCUMENT_TIERS:
             raise ValueError(f"tier must be one of {', '.join(DOCUMENT_TIERS)}, got {tier!r}")
 
-    def query(self, question: str, *, k: int = 5, tier: str | None = None) -> Answer:
-        """Answer `question` from the `k` best chunks, every claim cited to a document span."""
+    def search(self, question: str, *, k: int = 5, tier: str | None = None, mode: str = "hybrid") -> list[ChunkHit]:
+        """The `k` best chunks for `question` by `mode`: hybrid, vector or fulltext."""
+        question, vector = self._question(question, tier)
+        return search_chunks(self.driver, self.database, question=question, embedding=vector, k=k, tier=tier,
+                             mode=mode)
+
+    def query(self, question: str, *, k: int = 5, tier: str | None = None, mode: str = "hybrid") -> Answer:
+        """Answer `question` from the `k` best chunks (found by `mode`), every claim cited to a span."""
+        question, vector = self._question(question, tier)
+        hits = search_chunks(self.driver, self.database, question=question, embedding=vector, k=k, tier=tier,
+                             mode=mode)
+        return extractive_answer(question, vector, citations_from_hits(hits), self.embedder)
+
+    def _question(self, question: str, tier: str | None) -> tuple[str, np.ndarray]:
         question = question.strip()
         if not question:
             raise ValueError("the question is empty")
         if tier is not None:
             self._check_tier(tier)
-        vector = self.embedder.embed([question])[0]
-        hits = search_chunks(self.driver, self.database, question=question, embedding=vector, k=k, tier=tier)
-        return extractive_answer(question, vector, citations_from_hits(hits), self.embedder)
+        return question, self.embedder.embed([question])[0]
 
     def search_concepts(self, text: str, *, semantic_type: str | None = None, k: int = 10) -> list[ConceptMatch]:
         """Vocabulary concepts for a text span, best first, each with its score and match method."""

@@ -1,4 +1,4 @@
-"""Hybrid chunk search: the vector index and the full-text index, fused by reciprocal rank."""
+"""Chunk search: the vector index, the full-text index, or both fused by reciprocal rank (hybrid)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ class ChunkHit:
 
     chunk_id: str
     doc_id: str
+    external_id: str | None
     title: str
     source: str
     tier: str
@@ -53,17 +54,27 @@ def lucene_query(question: str) -> str | None:
     return " OR ".join(unique) if unique else None
 
 
+SEARCH_MODES: tuple[str, ...] = ("hybrid", "vector", "fulltext")
+
+
 def search_chunks(
     driver: Driver, database: str, *, question: str, embedding: Sequence[float], k: int, tier: str | None = None,
+    mode: str = "hybrid",
 ) -> list[ChunkHit]:
-    """The `k` best chunks for the question by fused vector and full-text rank."""
+    """The `k` best chunks for the question: by fused vector and full-text rank (`hybrid`), or by
+    one of the two alone (`vector`, `fulltext`)."""
+    if mode not in SEARCH_MODES:
+        raise ValueError(f"mode must be one of {', '.join(SEARCH_MODES)}, got {mode!r}")
     candidates = max(4 * k, 50)
     params = {"k": candidates, "candidates": candidates * 4, "tier": tier}
-    vector, _, _ = driver.execute_query(
-        cypher.load("vector_chunks"), embedding=list(map(float, embedding)), database_=database, routing_="r", **params
-    )
+    vector = []
+    if mode != "fulltext":
+        vector, _, _ = driver.execute_query(
+            cypher.load("vector_chunks"), embedding=list(map(float, embedding)), database_=database, routing_="r",
+            **params,
+        )
     fulltext = []
-    if (query := lucene_query(question)) is not None:
+    if mode != "vector" and (query := lucene_query(question)) is not None:
         fulltext, _, _ = driver.execute_query(
             cypher.load("fulltext_chunks"), query=query, database_=database, routing_="r", **params
         )
@@ -73,8 +84,8 @@ def search_chunks(
     for ranking in (list(vector_scores), list(fulltext_scores)):
         for rank, chunk in enumerate(ranking, start=1):
             fused[chunk] = fused.get(chunk, 0.0) + 1.0 / (RRF_K + rank)
-    # Scaled so a chunk ranked first by both searches scores 1.0.
-    best_possible = 2.0 / (RRF_K + 1)
+    # Scaled so a chunk ranked first by every search used scores 1.0.
+    best_possible = (1 + (mode == "hybrid")) / (RRF_K + 1)
     top = sorted(fused, key=lambda c: (-fused[c], c))[:k]
     details, _, _ = driver.execute_query(
         cypher.load("chunk_details"), chunk_ids=top, embedding=list(map(float, embedding)), database_=database,
@@ -83,7 +94,7 @@ def search_chunks(
     by_id = {r["chunk_id"]: r for r in details}
     return [
         ChunkHit(
-            chunk_id=c, doc_id=by_id[c]["doc_id"], title=by_id[c]["title"], source=by_id[c]["source"],
+            chunk_id=c, doc_id=by_id[c]["doc_id"], external_id=by_id[c]["external_id"], title=by_id[c]["title"], source=by_id[c]["source"],
             tier=by_id[c]["tier"], ord=by_id[c]["ord"], start=by_id[c]["start"], end=by_id[c]["end"],
             text=by_id[c]["text"], score=fused[c] / best_possible, similarity=_cosine(by_id[c]["similarity"]),
             vector_score=vector_scores.get(c), fulltext_score=fulltext_scores.get(c),

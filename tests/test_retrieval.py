@@ -71,3 +71,15 @@ def test_empty_graph_answers_without_evidence(service: MedGraph) -> None:
 def test_blank_question_is_refused(service: MedGraph) -> None:
     with pytest.raises(ValueError, match="empty"):
         service.query("   ")
+
+
+def test_single_index_modes_use_only_their_index(service: MedGraph, corpus: Path) -> None:
+    service.ingest([corpus], tier="user")
+    fulltext = service.search("troponin", k=3, mode="fulltext")
+    assert fulltext and all(h.vector_score is None and "Troponin" in h.text for h in fulltext)
+    assert fulltext[0].score == pytest.approx(1.0)
+    vector = service.search("antibiotic for a lung infection", k=3, mode="vector")
+    assert len(vector) == 3 and all(h.fulltext_score is None for h in vector)
+    assert Path(vector[0].source).name == "pneumonia.txt"
+    with pytest.raises(ValueError, match="mode must be one of"):
+        service.search("troponin", mode="graph")
