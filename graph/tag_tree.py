@@ -13,7 +13,6 @@ Building stops after `max_layers` layers or when a layer merges nothing.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -23,6 +22,7 @@ import numpy as np
 from neo4j import Driver
 
 from medgraphrag import cypher
+from medgraphrag.ids import content_id
 from medgraphrag.progress import ProgressCallback, ProgressEvent, ignore_progress
 
 # Semantic group -> tag category (the paper names symptoms, patient history, body functions and
@@ -181,5 +181,4 @@ def _unit(vector: np.ndarray) -> np.ndarray:
 
 
 def _tag_id(layer: int, members: Sequence[str]) -> str:
-    key = f"{layer}\x1f" + "\x1f".join(members)
-    return "tag_" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+    return content_id("tag", layer, *members)

@@ -9,13 +9,13 @@ meta-graphs and relations; shared entities keep their other provenance.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from neo4j import Driver, ManagedTransaction
 
 from medgraphrag import cypher
+from medgraphrag.ids import content_id
 
 
 @dataclass(frozen=True)
@@ -121,8 +121,7 @@ class BatchWrite:
 
 def chunk_id(doc_id: str, chunk: ChunkRecord) -> str:
     """Deterministic id of a chunk: its document, position and content."""
-    key = f"{doc_id}\x1f{chunk.ord}\x1f{chunk.start}\x1f{chunk.end}\x1f{chunk.text}"
-    return "chk_" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+    return content_id("chk", doc_id, chunk.ord, chunk.start, chunk.end, chunk.text)
 
 
 def graph_id(chunk: str) -> str:
@@ -132,8 +131,9 @@ def graph_id(chunk: str) -> str:
 
 def entity_id(tier: str, concept_id: str | None, norm_name: str, type_: str) -> str:
     """Identity of an entity within a tier: its concept, else its normalized name and type."""
-    key = f"{tier}\x1fconcept\x1f{concept_id}" if concept_id else f"{tier}\x1fname\x1f{norm_name}\x1f{type_}"
-    return "ent_" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+    if concept_id:
+        return content_id("ent", tier, "concept", concept_id)
+    return content_id("ent", tier, "name", norm_name, type_)
 
 
 def stored_documents(driver: Driver, database: str, doc_ids: Sequence[str]) -> dict[str, StoredDocument]:

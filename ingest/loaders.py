@@ -21,6 +21,8 @@ from typing import Any
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError
 
+from medgraphrag.ids import content_id
+
 SUPPORTED_SUFFIXES: dict[str, str] = {
     ".txt": "text/plain",
     ".md": "text/markdown",
@@ -57,8 +59,7 @@ def document_id(source: Path | str, unit: str = "") -> str:
     """The id of the document read from `source` (a path, made absolute) and, in a multi-document
     file, its `unit`."""
     path = Path(source).resolve().as_posix() if isinstance(source, Path) else source
-    key = f"{path}#{unit}" if unit else path
-    return "doc_" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+    return content_id("doc", f"{path}#{unit}" if unit else path)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ chunk boundaries, entities and relation phrases come from the model (ingest/llm_
 from __future__ import annotations
 
 import bisect
-import hashlib
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Iterable, Sequence
@@ -34,6 +33,7 @@ from medgraphrag.graph.writer import (
     ChunkRecord, DefinitionLink, DocumentRecord, EntityRecord, MentionRecord, RelationRecord, entity_id,
     stored_documents, stored_entities, write_documents,
 )
+from medgraphrag.ids import digest
 from medgraphrag.ingest.chunking import TextChunk, semantic_chunks, topic_chunks, units
 from medgraphrag.ingest.extraction import (
     Mention, VocabularyRuler, cooccurring_pairs, entity_content, extract_mentions,
@@ -107,7 +107,7 @@ class IngestConfig:
         key = (f"v{PIPELINE_VERSION}|chunk_tokens={self.chunk_tokens}|unit_tokens={self.unit_tokens}"
                f"|topic={self.topic_threshold}|model={embedder.name}|dim={embedder.dimension}"
                f"|vocabulary={vocabulary}|llm={construction or 'offline'}")
-        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+        return digest(key, length=16)
 
 
 @dataclass

@@ -8,7 +8,6 @@ sources agree on, then the smallest id (deterministic).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -16,6 +15,7 @@ from neo4j import Driver
 
 from medgraphrag import cypher
 from medgraphrag.graph.vocab.semantic_groups import semantic_group
+from medgraphrag.ids import digest
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def vocabulary_signature(driver: Driver, database: str) -> str:
     changes whenever a vocabulary is loaded again."""
     records, _, _ = driver.execute_query(cypher.load("vocabulary_signature"), database_=database, routing_="r")
     text = "|".join(f"{r['source']}:{r['version']}:{r['loaded_at']}:{r['concepts']}" for r in records)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16] if text else "none"
+    return digest(text, length=16) if text else "none"
 
 
 def reference_contents(driver: Driver, database: str, concept_ids: Iterable[str], *, k: int = 2) -> dict[str, list[str]]:
