@@ -31,8 +31,8 @@ from bench.report import print_report
 from medgraphrag.graph.server import scratch_local_server
 from medgraphrag.graph.vocab.open_sources import DEFAULT_VOCAB_DIR
 from medgraphrag.ingest.loaders import SourceDocument, load_all
-from medgraphrag.retrieval.hybrid import SEARCH_MODES
-from medgraphrag.service import MedGraph
+from medgraphrag.service import MODES, MedGraph
+
 from medgraphrag.settings import load_settings
 
 PASSWORD = "bench-password"
@@ -170,7 +170,7 @@ def main() -> None:
             if not args.use_configured:
                 service.load_vocabulary("open", args.vocab)
                 service.ingest([*corpus, *pubmedqa_path], tier="reference")
-            searches.update({mode: _ranked_units(service, mode) for mode in SEARCH_MODES})
+            searches.update({mode: _ranked_units(service, mode) for mode in MODES})
             return _evaluate(searches, questions, qrels, pubmedqa)
 
         if args.use_configured:

@@ -1,8 +1,12 @@
-// For each meta-graph: the entities its chunk mentions, with the status of their mentions there.
+// For each meta-graph (only those without a tag when $untagged_only): the entities its chunk
+// mentions (name, type, context), with the status of their mentions there; the chunk's
+// embedding when it mentions none.
 MATCH (g:MetaGraph)-[:FROM_CHUNK]->(c:Chunk)
+WHERE NOT $untagged_only OR NOT (:Tag)-[:SUMMARIZES]->(g)
 OPTIONAL MATCH (c)-[m:MENTIONS]->(e:Entity)
-WITH g, e, collect(m.status) AS statuses
-RETURN g.graph_id AS graph_id, g.tier AS tier,
-       collect(CASE WHEN e IS NULL THEN NULL ELSE {entity_id: e.entity_id, name: e.name, type: e.type,
-               negated: all(s IN statuses WHERE s = 'negated')} END) AS entities
+WITH g, c, e, collect(m.status) AS statuses
+WITH g, c, collect(CASE WHEN e IS NULL THEN NULL ELSE {entity_id: e.entity_id, name: e.name, type: e.type,
+                    context: e.context, negated: all(s IN statuses WHERE s = 'negated')} END) AS entities
+RETURN g.graph_id AS graph_id, g.tier AS tier, entities,
+       CASE WHEN size(entities) = 0 THEN c.embedding END AS chunk_embedding
 ORDER BY graph_id

@@ -9,6 +9,10 @@ Mutual nearest neighbours merge when their similarity is at least `delta` and am
 `top_fraction` of the layer's nearest-neighbour similarities; tags that merge with nothing are
 carried up unchanged. A merged tag's summary is the union of its children's, most frequent first.
 Building stops after `max_layers` layers or when a layer merges nothing.
+
+With a construction LLM (`summarizer`) the LLM writes the summaries instead, strictly in the same
+categories: a leaf's from its meta-graph's entities, then, once the tree's shape is built, layer by
+layer a merged tag's from its children's summaries. Vectors and the shape are the same either way.
 """
 
 from __future__ import annotations
@@ -17,13 +21,18 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from neo4j import Driver
 
 from medgraphrag import cypher
+from medgraphrag.embeddings import unit
 from medgraphrag.ids import content_id
 from medgraphrag.progress import ProgressCallback, ProgressEvent, ignore_progress
+
+if TYPE_CHECKING:  # the LLM construction imports this module's categories
+    from medgraphrag.ingest.llm_construction import LLMConstruction
 
 # Semantic group -> tag category (the paper names symptoms, patient history, body functions and
 # medication; the rest follow the groups a clinical summary separates).
@@ -41,6 +50,7 @@ CATEGORIES: dict[str, str] = {
 }
 ABSENT = "Absent findings"
 OTHER = "Other concepts"
+TAG_CATEGORIES: tuple[str, ...] = (*CATEGORIES.values(), ABSENT, OTHER)
 ITEMS_PER_CATEGORY = 8
 
 
@@ -72,8 +82,9 @@ class TagTree:
 
 
 def leaf_tag(graph_id: str, entities: Sequence[dict[str, object]], vectors: dict[str, np.ndarray],
-             dimension: int) -> Tag:
-    """The layer-0 tag of a meta-graph from its entities (`name`, `type`, `negated`, `entity_id`)."""
+             fallback: np.ndarray) -> Tag:
+    """The layer-0 tag of a meta-graph from its entities (`name`, `type`, `negated`, `entity_id`);
+    its vector is `fallback` (the chunk's embedding) when none of them has one."""
     categories: dict[str, list[str]] = {}
     for entity in sorted(entities, key=lambda e: str(e["name"]).lower()):
         category = ABSENT if entity["negated"] else CATEGORIES.get(str(entity["type"]), OTHER)
@@ -81,7 +92,7 @@ def leaf_tag(graph_id: str, entities: Sequence[dict[str, object]], vectors: dict
         if entity["name"] not in items:
             items.append(str(entity["name"]))
     found = [vectors[str(e["entity_id"])] for e in entities if str(e["entity_id"]) in vectors]
-    vector = _unit(np.mean(found, axis=0)) if found else np.zeros(dimension, dtype=np.float32)
+    vector = unit(np.mean(found, axis=0) if found else fallback)
     return Tag(_tag_id(0, [graph_id]), 0, dict(sorted(categories.items())), vector, graph_id=graph_id)
 
 
@@ -126,32 +137,85 @@ def build_tree(leaves: Sequence[Tag], *, top_fraction: float = 0.2, delta: float
 
 
 def rebuild_tags(driver: Driver, database: str, *, dimension: int, top_fraction: float = 0.2, delta: float = 0.5,
-                 max_layers: int = 12, on_progress: ProgressCallback | None = None) -> TagTree:
-    """Replace every tag of the graph by a tree built from its meta-graphs now."""
+                 max_layers: int = 12, on_progress: ProgressCallback | None = None,
+                 summarizer: LLMConstruction | None = None) -> TagTree:
+    """Replace every tag of the graph by a tree built from its meta-graphs now; with `summarizer`,
+    the LLM writes every tag's summary."""
     started = time.perf_counter()
     notify = on_progress or ignore_progress
-    records, _, _ = driver.execute_query(cypher.load("tag_leaves"), database_=database, routing_="r")
-    graphs = [(r["graph_id"], r["entities"]) for r in records]
-    ids = sorted({str(e["entity_id"]) for _, entities in graphs for e in entities})
+    leaves = _leaves(driver, database, dimension, untagged_only=False, summarizer=summarizer)
+    notify(ProgressEvent("tags", 0, max_layers))
+    layers = build_tree(leaves, top_fraction=top_fraction, delta=delta, max_layers=max_layers)
+    if summarizer is not None:
+        _summarize_merged(layers, summarizer)
+    with driver.session(database=database) as session:
+        session.run(cypher.load("delete_tags")).consume()  # batched: an implicit transaction
+    for number, layer in enumerate(layers):
+        _create(driver, database, layer)
+        notify(ProgressEvent("tags", number + 1, len(layers)))
+    return TagTree([len(layer) for layer in layers], time.perf_counter() - started)
+
+
+def attach_tags(driver: Driver, database: str, *, dimension: int, top_fraction: float = 0.2, delta: float = 0.5,
+                max_layers: int = 12, on_progress: ProgressCallback | None = None,
+                summarizer: LLMConstruction | None = None) -> int:
+    """Tag the meta-graphs that have no tag yet: each new leaf joins the parent of its nearest
+    existing leaf; with no tree at all, the whole tree is built. With `summarizer`, the LLM writes
+    the new tags' summaries. Returns how many meta-graphs were tagged. Merged summaries are left as
+    they are until the next `rebuild_tags`."""
+    records, _, _ = driver.execute_query(cypher.load("count_tags"), database_=database, routing_="r")
+    if not records[0]["tags"]:
+        tree = rebuild_tags(driver, database, dimension=dimension, top_fraction=top_fraction, delta=delta,
+                            max_layers=max_layers, on_progress=on_progress, summarizer=summarizer)
+        return tree.layers[0] if tree.layers else 0
+    notify = on_progress or ignore_progress
+    leaves = _leaves(driver, database, dimension, untagged_only=True, summarizer=summarizer)
+    notify(ProgressEvent("tags", 0, len(leaves)))
+    for first in range(0, len(leaves), 2000):
+        batch = leaves[first : first + 2000]
+        _create(driver, database, batch)
+        driver.execute_query(cypher.load("attach_tags"), tag_ids=[t.tag_id for t in batch], candidates=20,
+                             database_=database)
+        notify(ProgressEvent("tags", first + len(batch), len(leaves)))
+    return len(leaves)
+
+
+def _leaves(driver: Driver, database: str, dimension: int, *, untagged_only: bool,
+            summarizer: LLMConstruction | None) -> list[Tag]:
+    records, _, _ = driver.execute_query(cypher.load("tag_leaves"), untagged_only=untagged_only, database_=database,
+                                         routing_="r")
+    graphs = [(r["graph_id"], r["entities"], r["chunk_embedding"]) for r in records]
+    ids = sorted({str(e["entity_id"]) for _, entities, _ in graphs for e in entities})
     vectors = {}
     for first in range(0, len(ids), 5000):
         found, _, _ = driver.execute_query(cypher.load("entity_embeddings"), entity_ids=ids[first : first + 5000],
                                            database_=database, routing_="r")
         vectors.update({r["entity_id"]: np.asarray(r["embedding"], dtype=np.float32) for r in found})
-    leaves = [leaf_tag(graph_id, entities, vectors, dimension) for graph_id, entities in graphs]
-    notify(ProgressEvent("tags", 0, max_layers))
-    layers = build_tree(leaves, top_fraction=top_fraction, delta=delta, max_layers=max_layers)
-    with driver.session(database=database) as session:
-        session.run(cypher.load("delete_tags")).consume()  # batched: an implicit transaction
-        for number, layer in enumerate(layers):
-            for first in range(0, len(layer), 2000):
-                rows = [{"tag_id": t.tag_id, "layer": t.layer, "summary": t.summary,
-                         "categories": sorted(c for c, items in t.categories.items() if items), "size": t.size,
-                         "graph_id": t.graph_id, "children": t.children,
-                         "embedding": [float(x) for x in _unit(t.vector)]} for t in layer[first : first + 2000]]
-                session.execute_write(lambda tx, rows=rows: tx.run(cypher.load("create_tags"), tags=rows).consume())
-            notify(ProgressEvent("tags", number + 1, len(layers)))
-    return TagTree([len(layer) for layer in layers], time.perf_counter() - started)
+    leaves = [leaf_tag(graph_id, entities, vectors, np.asarray(chunk if chunk is not None else np.ones(dimension),
+                                                               dtype=np.float32))
+              for graph_id, entities, chunk in graphs]
+    if summarizer is not None:
+        for leaf, (_, entities, _) in zip(leaves, graphs):
+            leaf.categories = summarizer.tag_summary(entities)
+    return leaves
+
+
+def _summarize_merged(layers: Sequence[Sequence[Tag]], summarizer: LLMConstruction) -> None:
+    # Layer by layer, so each merged tag's prompt sees its children's LLM summaries.
+    tags = {t.tag_id: t for t in layers[0]}
+    for layer in layers[1:]:
+        for tag in layer:
+            tag.categories = summarizer.merged_tag_summary([tags[c].categories for c in tag.children])
+        tags.update((t.tag_id, t) for t in layer)
+
+
+def _create(driver: Driver, database: str, tags: Sequence[Tag]) -> None:
+    for first in range(0, len(tags), 2000):
+        rows = [{"tag_id": t.tag_id, "layer": t.layer, "summary": t.summary,
+                 "categories": sorted(c for c, items in t.categories.items() if items), "size": t.size,
+                 "graph_id": t.graph_id, "children": t.children, "embedding": [float(x) for x in unit(t.vector)]}
+                for t in tags[first : first + 2000]]
+        driver.execute_query(cypher.load("create_tags"), tags=rows, database_=database)
 
 
 def _nearest(vectors: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarray]:
@@ -173,11 +237,6 @@ def _union(a: Tag, b: Tag) -> dict[str, list[str]]:
         categories[category] = [item for item, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].lower()))]
         categories[category] = categories[category][:ITEMS_PER_CATEGORY]
     return categories
-
-
-def _unit(vector: np.ndarray) -> np.ndarray:
-    norm = float(np.linalg.norm(vector))
-    return (vector / norm).astype(np.float32) if norm else vector.astype(np.float32)
 
 
 def _tag_id(layer: int, members: Sequence[str]) -> str:

@@ -165,7 +165,8 @@ def write_documents(
 
 def remove_document_content(tx: ManagedTransaction, doc_ids: list[str]) -> list[str]:
     """Delete the documents' chunks, meta-graphs, mentions and relations; return the ids of the
-    entities those chunks mentioned."""
+    entities those chunks mentioned. The meta-graphs' leaf tags go too (graph/tag_tree.py)."""
+    tx.run(cypher.load("delete_document_tags"), doc_ids=doc_ids).consume()
     records = tx.run(cypher.load("delete_document_content"), doc_ids=doc_ids)
     return sorted({entity for record in records for entity in record["mentioned"]})
 

@@ -1,5 +1,6 @@
 """The LLM construction path (paper 2.1.1 to 2.1.4): topic decisions for chunking, entity extraction
-with validated JSON, and relation phrases conditioned on the linked reference entities.
+with validated JSON, and relation phrases conditioned on the linked reference entities; and the tag
+summaries of the tag tree (paper 2.2), in its fixed categories.
 
 Every call goes through `ChatModel`, which validates the JSON against the models below, retries
 with the validation error, and caches answers by content hash, so a re-run costs no tokens.
@@ -7,13 +8,15 @@ with the validation error, and caches answers by content hash, so a re-run costs
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pydantic import BaseModel, Field, field_validator
 
+from medgraphrag.graph.tag_tree import ITEMS_PER_CATEGORY, TAG_CATEGORIES
 from medgraphrag.graph.vocab.semantic_groups import GROUPS
-from medgraphrag.ingest.prompts import PROMPTS
+from medgraphrag.prompts import PROMPTS
 from medgraphrag.llm import ChatModel
 
 
@@ -60,6 +63,28 @@ class ExtractedRelations(BaseModel):
     relations: list[ExtractedRelation]
 
 
+class TagSummary(BaseModel):
+    """A tag summary: items under the fixed tag categories (names matched case-insensitively, empty
+    categories dropped, at most ITEMS_PER_CATEGORY items each)."""
+
+    categories: dict[str, list[str]]
+
+    @field_validator("categories")
+    @classmethod
+    def _known_categories(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        known = {category.lower(): category for category in TAG_CATEGORIES}
+        categories: dict[str, list[str]] = {}
+        for name, items in value.items():
+            category = known.get(name.strip().lower())
+            if category is None:
+                raise ValueError(f"categories must be among {', '.join(TAG_CATEGORIES)}; got {name!r}")
+            kept = categories.setdefault(category, [])
+            for item in (item.strip() for item in items):
+                if item and item not in kept:
+                    kept.append(item)
+        return {category: items[:ITEMS_PER_CATEGORY] for category, items in sorted(categories.items()) if items}
+
+
 @dataclass(frozen=True)
 class EntityContent:
     """What the relation prompt is told about an entity: itself and its reference-tier neighbours."""
@@ -71,7 +96,7 @@ class EntityContent:
 
 
 class LLMConstruction:
-    """The construction model's three decisions."""
+    """The construction model's decisions: topics, entities, relations and tag summaries."""
 
     def __init__(self, model: ChatModel) -> None:
         self.model = model
@@ -102,6 +127,27 @@ class LLMConstruction:
             ExtractedRelations)
         names = {e.name for e in entities}
         return [r for r in answer.relations if r.source in names and r.target in names and r.source != r.target]
+
+    def tag_summary(self, entities: Sequence[Mapping[str, object]]) -> dict[str, list[str]]:
+        """The summary of a meta-graph's tag from its entities (`name`, `type`, `context`, `negated`):
+        category -> items; empty when it has none."""
+        if not entities:
+            return {}
+        # Sorted, so that the same content makes the same prompt (a cache hit) whatever the query order.
+        lines = sorted({f"- {e['name']} ({e['type']}{', absent' if e['negated'] else ''})"
+                        + (f": {e['context']}" if e.get("context") else "") for e in entities}, key=str.lower)
+        return self.model.complete_json(
+            PROMPTS["tag_summary_system"], PROMPTS["tag_summary_user"].format(entities="\n".join(lines)),
+            TagSummary).categories
+
+    def merged_tag_summary(self, summaries: Sequence[Mapping[str, Sequence[str]]]) -> dict[str, list[str]]:
+        """The summary of a merged tag from its children's summaries: category -> items; empty when
+        they are all empty."""
+        if not any(summaries):
+            return {}
+        listing = "\n".join(json.dumps({"categories": summary}, ensure_ascii=False) for summary in summaries if summary)
+        return self.model.complete_json(
+            PROMPTS["tag_merge_system"], PROMPTS["tag_merge_user"].format(summaries=listing), TagSummary).categories
 
 
 def locate(text: str, entity: ExtractedEntity) -> tuple[int, int] | None:

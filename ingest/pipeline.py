@@ -75,6 +75,7 @@ class IngestReport:
     concept_links: int = 0
     reference_links: int = 0
     same_as_links: int = 0
+    tags_attached: int = 0
     errors: list[IngestError] = field(default_factory=list)
     seconds: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=dict)

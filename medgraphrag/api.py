@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from medgraphrag.graph.connection import GraphUnavailable
+from medgraphrag.llm import LLMError
 from medgraphrag.retrieval.evidence import Answer
 from medgraphrag.service import MedGraph
 from medgraphrag.settings import Settings
@@ -22,7 +23,8 @@ class QueryRequest(BaseModel):
     question: str = Field(min_length=1, max_length=4000, description="the question")
     k: int = Field(5, ge=1, le=50, description="chunks of evidence")
     tier: Literal["user", "reference"] | None = Field(None, description="only evidence of this tier")
-    mode: Literal["hybrid", "vector", "fulltext"] = Field("hybrid", description="how chunks are searched")
+    mode: Literal["u-retrieve", "hybrid", "vector", "fulltext"] = Field(
+        "u-retrieve", description="u-retrieve (tags top-down, entities bottom-up) or a chunk search alone")
 
 
 class Health(BaseModel):
@@ -58,11 +60,14 @@ def create_app(settings: Settings | None = None, *, service: MedGraph | None = N
 
     @app.post("/v1/query", response_model=Answer)
     def query(request: QueryRequest) -> Answer:
-        """Answer a question from the graph; every claim cites a numbered chunk span."""
+        """Answer a question from the graph; every claim cites numbered evidence (a chunk span or a
+        concept), and the answer carries its trace."""
         try:
             return shared.query(request.question, k=request.k, tier=request.tier, mode=request.mode)
         except ValueError as exc:
             raise HTTPException(status_code=422, detail=str(exc)) from exc
+        except LLMError as exc:
+            raise HTTPException(status_code=502, detail=f"the answer model failed: {exc}") from exc
 
     @app.get("/v1/documents")
     def documents(

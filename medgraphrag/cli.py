@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.tree import Tree
 
 from medgraphrag.graph import server
 from medgraphrag.graph.connection import GraphUnavailable
@@ -19,7 +20,8 @@ from medgraphrag.graph.schema import SchemaError
 from medgraphrag.ingest.loaders import document_id
 from medgraphrag.ingest.pipeline import IngestReport
 from medgraphrag.progress import ProgressCallback, ProgressEvent
-from medgraphrag.retrieval.evidence import Answer
+from medgraphrag.llm import LLMError
+from medgraphrag.retrieval.evidence import Answer, Trace
 from medgraphrag.service import MedGraph
 from medgraphrag.settings import Settings, SettingsError, load_settings
 
@@ -96,7 +98,8 @@ def ingest(
         try:
             report = service.ingest(paths, tier=tier, on_progress=_progress_bars(progress, {"read": "files",
                                                                                             "build": "documents",
-                                                                                            "link": "tier links"}))
+                                                                                            "link": "tier links",
+                                                                                            "tags": "tags"}))
         except (GraphUnavailable, SchemaError, ValueError) as exc:
             _fail(str(exc))
     _print_report(report)
@@ -109,14 +112,15 @@ def query(
     question: Annotated[str, typer.Argument(help="the question")],
     k: Annotated[int, typer.Option("--k", min=1, max=50, help="chunks of evidence")] = 5,
     tier: Annotated[str | None, typer.Option("--tier", help="only user or only reference evidence")] = None,
-    mode: Annotated[str, typer.Option("--mode", help="hybrid | vector | fulltext")] = "hybrid",
+    mode: Annotated[str, typer.Option("--mode", help="u-retrieve | hybrid | vector | fulltext")] = "u-retrieve",
     as_json: Annotated[bool, typer.Option("--json", help="print the answer as JSON")] = False,
 ) -> None:
-    """Answer a question from the graph, each claim cited to a document span."""
+    """Answer a question from the graph, each claim cited to a document span or a concept, with the
+    trace of how the evidence was found."""
     with _service() as service:
         try:
             answer = service.query(question, k=k, tier=tier, mode=mode)
-        except (GraphUnavailable, SchemaError, ValueError) as exc:
+        except (GraphUnavailable, SchemaError, ValueError, LLMError) as exc:
             _fail(str(exc))
     if as_json:
         typer.echo(answer.model_dump_json(indent=2))
@@ -349,6 +353,7 @@ def _print_report(report: IngestReport) -> None:
         ("mentions negated", report.mentions_negated), ("mentions uncertain", report.mentions_uncertain),
         ("relations", report.relations), ("concept links", report.concept_links),
         ("reference links", report.reference_links), ("same-as links", report.same_as_links),
+        ("meta-graphs tagged", report.tags_attached),
         ("errors", len(report.errors)), ("seconds", f"{report.seconds:.1f}"),
         ("chunks/s", f"{report.chunks_per_second:.1f}"),
     ):
@@ -364,10 +369,37 @@ def _print_report(report: IngestReport) -> None:
 def _print_answer(answer: Answer) -> None:
     console.print(f"[bold]Q:[/] {escape(answer.question)}\n")
     console.print(f"[bold]A:[/] {escape(answer.text)}\n")
+    for sentence in answer.uncited:
+        console.print(f"[yellow]uncited:[/] {escape(sentence)}")
+    if answer.removed_citations:
+        console.print(f"[yellow]removed citations naming no evidence:[/] {answer.removed_citations}")
     for citation in answer.citations:
-        console.print(
-            f"[bold cyan][{citation.n}][/] {escape(citation.title)} [dim]({citation.tier}, "
-            f"{escape(citation.source)} chars {citation.start}-{citation.end}, similarity {citation.similarity:.2f})[/]"
-        )
+        if citation.kind == "concept":
+            where = f"concept {citation.concept_id}, {escape(citation.source)}"
+        else:
+            page = f" p. {citation.page_start}" if citation.page_start is not None else ""
+            where = (f"{citation.tier}, {escape(citation.source)}{page} chars {citation.start}-{citation.end}, "
+                     f"similarity {citation.similarity:.2f}")
+        console.print(f"[bold cyan][{citation.n}][/] {escape(citation.title)} [dim]({where})[/]")
         quote = " ".join(citation.quote.split())
         console.print(f"    [italic]\"{escape(quote[:300])}{'…' if len(quote) > 300 else ''}\"[/]")
+    _print_trace(answer.trace)
+
+
+def _print_trace(trace: Trace) -> None:
+    tree = Tree(f"[bold]trace[/] [dim]({trace.mode}; "
+                + ", ".join(f"{stage} {ms:.0f} ms" for stage, ms in trace.timings_ms.items()) + ")[/]")
+    if trace.mode == "u-retrieve":
+        if trace.question_concepts:
+            tree.add("question concepts: " + ", ".join(trace.question_concepts))
+        walk = tree.add("tags walked" + (" [yellow](route too weak: global entity search)[/]" if trace.fallback else ""))
+        path = set(trace.path)
+        for number, step in enumerate(trace.tags):
+            kept = ", ".join(f"{'[bold]' if t.tag_id in path else ''}L{t.layer} {t.similarity:.2f}"
+                             f"{'[/]' if t.tag_id in path else ''}" for t in step)
+            walk.add(f"step {number}: {kept}")
+        tree.add(f"meta-graphs chosen: {len(trace.graph_ids)}")
+        entities = tree.add(f"entities: {len(trace.entities)} heaviest")
+        for e in trace.entities[:10]:
+            entities.add(f"{escape(e.name)} [dim]({e.tier}, {e.via}, weight {e.weight:.2f})[/]")
+    console.print(tree)

@@ -70,3 +70,9 @@ class Embedder:
             convert_to_numpy=True, show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+
+def unit(vector: np.ndarray) -> np.ndarray:
+    """The vector scaled to length 1 (float32); a zero vector stays zero."""
+    norm = float(np.linalg.norm(vector))
+    return (vector / norm).astype(np.float32) if norm else np.asarray(vector, dtype=np.float32)

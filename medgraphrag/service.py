@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from neo4j import Driver
@@ -15,7 +17,7 @@ from medgraphrag.graph.documents import Deletion, delete_documents, document_det
 from medgraphrag.graph.inventory import concept_detail, label_counts, server_version, vocabulary_status
 from medgraphrag.graph.model import DOCUMENT_TIERS
 from medgraphrag.graph.schema import apply_schema
-from medgraphrag.graph.tag_tree import TagTree, rebuild_tags
+from medgraphrag.graph.tag_tree import TagTree, attach_tags, rebuild_tags
 from medgraphrag.graph.vocab import snomed, umls
 from medgraphrag.graph.vocab.lexicon import load_lexicon, vocabulary_signature
 from medgraphrag.graph.vocab.open_sources import DEFAULT_VOCAB_DIR, SOURCE_ORDER, read_open_vocabulary
@@ -26,12 +28,18 @@ from medgraphrag.ingest.extraction import VocabularyRuler
 from medgraphrag.ingest.linking import ConceptLinker, ConceptMatch
 from medgraphrag.ingest.llm_construction import LLMConstruction
 from medgraphrag.ingest.pipeline import Construction, IngestConfig, IngestReport, ingest_paths
-from medgraphrag.llm import construction_model
+from medgraphrag.llm import ChatModel, answer_model, construction_model
 from medgraphrag.progress import ProgressCallback, ProgressEvent, ignore_progress
 from medgraphrag.retrieval.answer import extractive_answer
-from medgraphrag.retrieval.evidence import Answer, citations_from_hits
-from medgraphrag.retrieval.hybrid import ChunkHit, search_chunks
+from medgraphrag.retrieval.evidence import Answer, Trace, citations_from_hits, trace_of
+from medgraphrag.retrieval.hybrid import SEARCH_MODES, ChunkHit, search_chunks
+from medgraphrag.retrieval.llm_answer import llm_answer, question_terms
+from medgraphrag.retrieval.ranking import CrossEncoderReranker
+from medgraphrag.retrieval.u_retrieve import Retrieval, URetrieveConfig, question_concepts, u_retrieve
 from medgraphrag.settings import Settings, load_settings
+
+U_RETRIEVE = "u-retrieve"
+MODES: tuple[str, ...] = (U_RETRIEVE, *SEARCH_MODES)
 
 
 class MedGraph:
@@ -48,6 +56,7 @@ class MedGraph:
         self._schema_ready = False
         self._lock = threading.Lock()
         self._ruler: tuple[str, VocabularyRuler] | None = None
+        self._cross_encoder: CrossEncoderReranker | None = None
 
     def __enter__(self) -> MedGraph:
         return self
@@ -82,8 +91,8 @@ class MedGraph:
         self, paths: Iterable[Path | str], *, tier: str = "user", on_progress: ProgressCallback | None = None
     ) -> IngestReport:
         """Ingest documents (.txt, .md, .html, .pdf, .jsonl, MedQuAD .xml, PubMedQA .json; folders
-        recursively) into `tier`: chunks, meta-graphs, entities linked to the vocabulary, relations
-        and links between tiers. Unchanged documents are skipped."""
+        recursively) into `tier`: chunks, meta-graphs, entities linked to the vocabulary, relations,
+        links between tiers and tags for the new meta-graphs. Unchanged documents are skipped."""
         self._check_tier(tier)
         config = IngestConfig(
             tier=tier, chunk_tokens=self.settings.chunk_tokens, batch_documents=self.settings.ingest_batch_documents,
@@ -97,13 +106,20 @@ class MedGraph:
             linker=ConceptLinker(self.driver, self.database, self.embedder) if model else None,
         )
         try:
-            return ingest_paths(
+            report = ingest_paths(
                 paths, config, driver=self.driver, database=self.database, embedder=self.embedder,
                 construction=construction, on_progress=on_progress,
             )
+            if report.documents_written:
+                clock = time.perf_counter()
+                report.tags_attached = attach_tags(self.driver, self.database, on_progress=on_progress,
+                                                   summarizer=construction.llm, **self._tag_options())
+                report.timed("tags", time.perf_counter() - clock)
+                report.seconds += report.stage_seconds["tags"]
         finally:
             if model is not None:
                 model.close()
+        return report
 
     def documents(self, *, tier: str | None = None, skip: int = 0, limit: int = 100) -> list[dict[str, object]]:
         """Stored documents, by source: id, tier, title, source, external id, chunks, ingest time."""
@@ -121,11 +137,19 @@ class MedGraph:
         return delete_documents(self.driver, self.database, doc_ids)
 
     def rebuild_tags(self, *, on_progress: ProgressCallback | None = None) -> TagTree:
-        """Replace the tag tree by one built from every meta-graph now (paper 2.2)."""
-        return rebuild_tags(
-            self.driver, self.database, dimension=self.embedder.dimension, top_fraction=self.settings.tag_top_fraction,
-            delta=self.settings.tag_merge_threshold, max_layers=self.settings.tag_max_layers, on_progress=on_progress,
-        )
+        """Replace the tag tree by one built from every meta-graph now (paper 2.2); with a
+        construction LLM, the LLM writes the tags' summaries."""
+        model = construction_model(self.settings)
+        try:
+            return rebuild_tags(self.driver, self.database, on_progress=on_progress,
+                                summarizer=LLMConstruction(model) if model else None, **self._tag_options())
+        finally:
+            if model is not None:
+                model.close()
+
+    def _tag_options(self) -> dict[str, Any]:
+        return {"dimension": self.embedder.dimension, "top_fraction": self.settings.tag_top_fraction,
+                "delta": self.settings.tag_merge_threshold, "max_layers": self.settings.tag_max_layers}
 
     def _vocabulary_ruler(self) -> tuple[str, VocabularyRuler]:
         signature = vocabulary_signature(self.driver, self.database)
@@ -138,23 +162,77 @@ class MedGraph:
         if tier not in DOCUMENT_TIERS:
             raise ValueError(f"tier must be one of {', '.join(DOCUMENT_TIERS)}, got {tier!r}")
 
-    def search(self, question: str, *, k: int = 5, tier: str | None = None, mode: str = "hybrid") -> list[ChunkHit]:
-        """The `k` best chunks for `question` by `mode`: hybrid, vector or fulltext."""
-        question, vector = self._question(question, tier)
+    def search(self, question: str, *, k: int = 5, tier: str | None = None, mode: str = "u-retrieve") -> list[ChunkHit]:
+        """The `k` best chunks for `question` by `mode`: u-retrieve, hybrid, vector or fulltext."""
+        question, vector = self._question(question, tier, mode)
+        if mode == U_RETRIEVE:
+            return self._u_retrieve(question, vector, k=k, tier=tier, model=None).hits
         return search_chunks(self.driver, self.database, question=question, embedding=vector, k=k, tier=tier,
                              mode=mode)
 
-    def query(self, question: str, *, k: int = 5, tier: str | None = None, mode: str = "hybrid") -> Answer:
-        """Answer `question` from the `k` best chunks (found by `mode`), every claim cited to a span."""
-        question, vector = self._question(question, tier)
-        hits = search_chunks(self.driver, self.database, question=question, embedding=vector, k=k, tier=tier,
-                             mode=mode)
-        return extractive_answer(question, vector, citations_from_hits(hits), self.embedder)
+    def query(self, question: str, *, k: int = 5, tier: str | None = None, mode: str = "u-retrieve") -> Answer:
+        """Answer `question` from the `k` best chunks found by `mode` (and, by u-retrieve, the
+        concepts of the entities it gathered): every claim cites numbered evidence, and the answer
+        carries its trace. With an answer LLM the answer is written, refined with the route's tag
+        summaries and validated; offline it is extractive."""
+        question, vector = self._question(question, tier, mode)
+        model = answer_model(self.settings)
+        try:
+            if mode == U_RETRIEVE:
+                retrieval = self._u_retrieve(question, vector, k=k, tier=tier, model=model)
+                hits, trace = retrieval.hits, trace_of(retrieval)
+                concepts = retrieval.concepts[: self.settings.u_concept_evidence]
+                route = retrieval.route
+                # Bottom-up refinement climbs the path from the chosen leaf, nearest ancestor first.
+                summaries = [] if route.fallback else [s.summary for s in reversed(route.path[:-1])]
+                summaries = summaries[: self.settings.u_levels - 1]
+            else:
+                started = time.perf_counter()
+                hits = search_chunks(self.driver, self.database, question=question, embedding=vector, k=k,
+                                     tier=tier, mode=mode)
+                trace = Trace(mode=mode, timings_ms={"search": round(1000 * (time.perf_counter() - started), 2)})
+                concepts, summaries = [], []
+            citations = citations_from_hits(hits, concepts)
+            if model is None or not citations:
+                return extractive_answer(question, vector, citations, self.embedder, trace)
+            return llm_answer(model, question, citations, trace, summaries)
+        finally:
+            if model is not None:
+                model.close()
 
-    def _question(self, question: str, tier: str | None) -> tuple[str, np.ndarray]:
+    def _u_retrieve(self, question: str, vector: np.ndarray, *, k: int, tier: str | None,
+                    model: ChatModel | None) -> Retrieval:
+        _, ruler = self._vocabulary_ruler()
+        concepts = question_concepts(question, ruler)
+        if model is not None:
+            terms = question_terms(model, question)
+            concepts = list(dict.fromkeys(concepts + question_concepts(". ".join(terms), ruler)))
+        return u_retrieve(self.driver, self.database, question=question, vector=vector, concept_ids=concepts, k=k,
+                          tier=tier, config=self._u_config, reranker=self._reranker())
+
+    @property
+    def _u_config(self) -> URetrieveConfig:
+        s = self.settings
+        return URetrieveConfig(beam=s.u_beam, entities=s.u_entities, neighbours=s.u_neighbours,
+                               expand_degree=s.u_expand_degree,
+                               fallback_threshold=s.u_fallback_threshold, candidates=s.u_candidates,
+                               mmr_penalty=s.mmr_penalty, rerank_depth=s.rerank_depth)
+
+    def _reranker(self) -> CrossEncoderReranker | None:
+        if self.settings.rerank_model is None:
+            return None
+        with self._lock:
+            if self._cross_encoder is None:
+                self._cross_encoder = CrossEncoderReranker(self.settings.rerank_model,
+                                                           device=self.settings.embedding_device)
+            return self._cross_encoder
+
+    def _question(self, question: str, tier: str | None, mode: str) -> tuple[str, np.ndarray]:
         question = question.strip()
         if not question:
             raise ValueError("the question is empty")
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
         if tier is not None:
             self._check_tier(tier)
         return question, self.embedder.embed([question])[0]

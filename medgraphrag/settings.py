@@ -63,6 +63,19 @@ class Settings(BaseSettings):
     tag_top_fraction: float = Field(0.2, gt=0, le=1, description="tag tree: share of nearest pairs that may merge")
     tag_merge_threshold: float = Field(0.5, ge=-1, le=1, description="tag tree: least group similarity to merge")
     tag_max_layers: int = Field(12, ge=1, le=64, description="tag tree: layers at most, leaves included")
+    u_beam: int = Field(4, ge=1, le=64, description="u-retrieve: tags kept per step of the top-down walk")
+    u_entities: int = Field(60, ge=1, le=1000, description="u-retrieve: entities taken bottom-up (paper N_u)")
+    u_neighbours: int = Field(16, ge=0, le=256, description="u-retrieve: neighbours per entity (paper k)")
+    u_expand_degree: int = Field(
+        64, ge=0, le=1_000_000, description="u-retrieve: entities with more relationships are not expanded")
+    u_fallback_threshold: float = Field(
+        0.5, ge=-1, le=1, description="u-retrieve: best leaf-tag similarity below which global entity search is used")
+    u_levels: int = Field(5, ge=1, le=64, description="u-retrieve: tag levels of bottom-up answer refinement (LLM)")
+    u_candidates: int = Field(100, ge=1, le=2000, description="u-retrieve: chunks per search channel")
+    u_concept_evidence: int = Field(3, ge=0, le=50, description="u-retrieve: concept definitions given as evidence")
+    mmr_penalty: float = Field(0.1, ge=0, le=1, description="ranking: MMR redundancy penalty (0 turns MMR off)")
+    rerank_model: Path | None = Field(None, description="ranking: a local sentence-transformers CrossEncoder folder")
+    rerank_depth: int = Field(30, ge=1, le=500, description="ranking: chunks the cross-encoder re-scores")
     reference_link_threshold: float = Field(
         0.9, ge=0, le=1, description="content-embedding similarity for REFERENCE_OF without a shared concept")
 

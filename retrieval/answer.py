@@ -8,16 +8,17 @@ import numpy as np
 
 from medgraphrag.embeddings import Embedder
 from medgraphrag.ingest.nlp import parse
-from medgraphrag.retrieval.evidence import Answer, Citation, Claim
+from medgraphrag.retrieval.evidence import Answer, Citation, Claim, Trace
 
 NO_EVIDENCE = "The graph holds no evidence for this question."
 
 
 def extractive_answer(
-    question: str, question_vector: Sequence[float], citations: list[Citation], embedder: Embedder,
+    question: str, question_vector: Sequence[float], citations: list[Citation], embedder: Embedder, trace: Trace,
     *, max_claims: int = 3, min_similarity: float = 0.25, relative_floor: float = 0.8,
 ) -> Answer:
-    """Up to `max_claims` evidence sentences most similar to the question, each citing its chunk.
+    """Up to `max_claims` evidence sentences most similar to the question, each citing its evidence
+    (a chunk span, or a concept's definition).
 
     A sentence qualifies if its cosine similarity to the question is at least `min_similarity` and
     at least `relative_floor` times that of the best sentence.
@@ -28,20 +29,15 @@ def extractive_answer(
             # A heading names a topic; it asserts nothing a claim could rest on.
             if not citation.quote.startswith("#", span.start):
                 candidates.append((citation, span.start, span.end))
-    if not candidates:
-        return Answer(question=question, text=NO_EVIDENCE, mode="extractive", claims=[], citations=citations)
-    vectors = embedder.embed([c.quote[s:e] for c, s, e in candidates])
-    similarity = vectors @ np.asarray(question_vector, dtype=np.float32)
-    # Claims far below the best match add words, not support.
-    floor = max(min_similarity, relative_floor * float(similarity.max()))
-    order = [i for i in np.argsort(-similarity, kind="stable") if similarity[i] >= floor][:max_claims]
-    claims = [
-        Claim(
-            text=c.quote[s:e], citation=c.n, doc_id=c.doc_id, start=c.start + s, end=c.start + e,
-        )
-        for c, s, e in (candidates[i] for i in order)
-    ]
-    if not claims:
-        return Answer(question=question, text=NO_EVIDENCE, mode="extractive", claims=[], citations=citations)
-    text = " ".join(f"{claim.text} [{claim.citation}]" for claim in claims)
-    return Answer(question=question, text=text, mode="extractive", claims=claims, citations=citations)
+    claims: list[Claim] = []
+    if candidates:
+        vectors = embedder.embed([c.quote[s:e] for c, s, e in candidates])
+        similarity = vectors @ np.asarray(question_vector, dtype=np.float32)
+        # Claims far below the best match add words, not support.
+        floor = max(min_similarity, relative_floor * float(similarity.max()))
+        order = [i for i in np.argsort(-similarity, kind="stable") if similarity[i] >= floor][:max_claims]
+        for c, s, e in (candidates[i] for i in order):
+            span = (c.start + s, c.start + e) if c.kind == "chunk" and c.start is not None else (None, None)
+            claims.append(Claim(text=c.quote[s:e], citations=[c.n], doc_id=c.doc_id, start=span[0], end=span[1]))
+    text = " ".join(f"{claim.text} [{claim.citations[0]}]" for claim in claims) or NO_EVIDENCE
+    return Answer(question=question, text=text, mode="extractive", claims=claims, citations=citations, trace=trace)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from neo4j import Driver
 
 from medgraphrag import cypher
+from medgraphrag.retrieval.ranking import reciprocal_rank_fusion
 
-RRF_K = 60
 _WORD = re.compile(r"[^\W_]+")
 _STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being below
@@ -26,7 +26,8 @@ _STOPWORDS = frozenset(
 @dataclass(frozen=True)
 class ChunkHit:
     """A retrieved chunk with its provenance and scores: `score` orders the hits (fused rank, 1.0
-    when first in both searches); `similarity` is the cosine of chunk and question embeddings."""
+    when first in every ranking used); `similarity` is the cosine of chunk and question embeddings;
+    `graph_score` is the weight of the retrieved entities it mentions (u-retrieve only)."""
 
     chunk_id: str
     doc_id: str
@@ -42,6 +43,9 @@ class ChunkHit:
     similarity: float
     vector_score: float | None
     fulltext_score: float | None
+    graph_score: float | None = None
+    page_start: int | None = None
+    page_end: int | None = None
 
 
 def lucene_query(question: str) -> str | None:
@@ -57,6 +61,52 @@ def lucene_query(question: str) -> str | None:
 SEARCH_MODES: tuple[str, ...] = ("hybrid", "vector", "fulltext")
 
 
+def vector_ranking(driver: Driver, database: str, *, embedding: Sequence[float], k: int,
+                   tier: str | None = None) -> dict[str, float]:
+    """The `k` chunks nearest to the embedding, best first: chunk id -> rescaled cosine score."""
+    records, _, _ = driver.execute_query(
+        cypher.load("vector_chunks"), embedding=list(map(float, embedding)), k=k, candidates=4 * k, tier=tier,
+        database_=database, routing_="r",
+    )
+    return {r["chunk_id"]: float(r["score"]) for r in records}
+
+
+def fulltext_ranking(driver: Driver, database: str, *, question: str, k: int,
+                     tier: str | None = None) -> dict[str, float]:
+    """The `k` chunks that best match the question's words (Lucene BM25), best first."""
+    query = lucene_query(question)
+    if query is None:
+        return {}
+    records, _, _ = driver.execute_query(
+        cypher.load("fulltext_chunks"), query=query, k=k, candidates=4 * k, tier=tier, database_=database,
+        routing_="r",
+    )
+    return {r["chunk_id"]: float(r["score"]) for r in records}
+
+
+def chunk_hits(driver: Driver, database: str, chunk_ids: Sequence[str], *, embedding: Sequence[float],
+               scores: Mapping[str, float], vector_scores: Mapping[str, float] | None = None,
+               fulltext_scores: Mapping[str, float] | None = None,
+               graph_scores: Mapping[str, float] | None = None) -> list[ChunkHit]:
+    """Hits for chunks, in the given order, with their provenance and scores (unknown ids dropped)."""
+    details, _, _ = driver.execute_query(
+        cypher.load("chunk_details"), chunk_ids=list(chunk_ids), embedding=list(map(float, embedding)),
+        database_=database, routing_="r",
+    )
+    by_id = {r["chunk_id"]: r for r in details}
+    return [
+        ChunkHit(
+            chunk_id=c, doc_id=r["doc_id"], external_id=r["external_id"], title=r["title"], source=r["source"],
+            tier=r["tier"], ord=r["ord"], start=r["start"], end=r["end"], text=r["text"], score=scores[c],
+            similarity=index_cosine(r["similarity"]), vector_score=(vector_scores or {}).get(c),
+            fulltext_score=(fulltext_scores or {}).get(c), graph_score=(graph_scores or {}).get(c),
+            page_start=r["page_start"], page_end=r["page_end"],
+        )
+        for c in chunk_ids
+        if (r := by_id.get(c)) is not None
+    ]
+
+
 def search_chunks(
     driver: Driver, database: str, *, question: str, embedding: Sequence[float], k: int, tier: str | None = None,
     mode: str = "hybrid",
@@ -66,44 +116,14 @@ def search_chunks(
     if mode not in SEARCH_MODES:
         raise ValueError(f"mode must be one of {', '.join(SEARCH_MODES)}, got {mode!r}")
     candidates = max(4 * k, 50)
-    params = {"k": candidates, "candidates": candidates * 4, "tier": tier}
-    vector = []
-    if mode != "fulltext":
-        vector, _, _ = driver.execute_query(
-            cypher.load("vector_chunks"), embedding=list(map(float, embedding)), database_=database, routing_="r",
-            **params,
-        )
-    fulltext = []
-    if mode != "vector" and (query := lucene_query(question)) is not None:
-        fulltext, _, _ = driver.execute_query(
-            cypher.load("fulltext_chunks"), query=query, database_=database, routing_="r", **params
-        )
-    vector_scores = {r["chunk_id"]: float(r["score"]) for r in vector}
-    fulltext_scores = {r["chunk_id"]: float(r["score"]) for r in fulltext}
-    fused: dict[str, float] = {}
-    for ranking in (list(vector_scores), list(fulltext_scores)):
-        for rank, chunk in enumerate(ranking, start=1):
-            fused[chunk] = fused.get(chunk, 0.0) + 1.0 / (RRF_K + rank)
-    # Scaled so a chunk ranked first by every search used scores 1.0.
-    best_possible = (1 + (mode == "hybrid")) / (RRF_K + 1)
+    vector = vector_ranking(driver, database, embedding=embedding, k=candidates, tier=tier) if mode != "fulltext" else {}
+    fulltext = fulltext_ranking(driver, database, question=question, k=candidates, tier=tier) if mode != "vector" else {}
+    fused = reciprocal_rank_fusion({"vector": list(vector), "fulltext": list(fulltext)})
     top = sorted(fused, key=lambda c: (-fused[c], c))[:k]
-    details, _, _ = driver.execute_query(
-        cypher.load("chunk_details"), chunk_ids=top, embedding=list(map(float, embedding)), database_=database,
-        routing_="r",
-    )
-    by_id = {r["chunk_id"]: r for r in details}
-    return [
-        ChunkHit(
-            chunk_id=c, doc_id=by_id[c]["doc_id"], external_id=by_id[c]["external_id"], title=by_id[c]["title"], source=by_id[c]["source"],
-            tier=by_id[c]["tier"], ord=by_id[c]["ord"], start=by_id[c]["start"], end=by_id[c]["end"],
-            text=by_id[c]["text"], score=fused[c] / best_possible, similarity=_cosine(by_id[c]["similarity"]),
-            vector_score=vector_scores.get(c), fulltext_score=fulltext_scores.get(c),
-        )
-        for c in top
-        if c in by_id
-    ]
+    return chunk_hits(driver, database, top, embedding=embedding, scores=fused, vector_scores=vector,
+                      fulltext_scores=fulltext)
 
 
-def _cosine(score: float) -> float:
+def index_cosine(score: float) -> float:
     """Neo4j reports cosine similarity rescaled to [0, 1] as (1 + cos) / 2; undo that."""
     return 2.0 * float(score) - 1.0

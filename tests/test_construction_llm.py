@@ -33,6 +33,8 @@ def _responder(body: dict) -> str:
             return json.dumps({"relations": [{"source": "Amoxicillin", "target": "Pneumonia", "phrase": "treats"},
                                              {"source": "Amoxicillin", "target": "Nobody", "phrase": "x"}]})
         return json.dumps({"relations": []})
+    if "Generate a structured summary" in system:
+        return json.dumps({"categories": {}})
     return "unexpected prompt"
 
 
@@ -84,6 +86,8 @@ def test_unlinked_entities_merge_by_name_and_type_and_near_duplicates_get_same_a
             return json.dumps({"entities": [{"name": n, "type": "Disorders", "span": n} for n in names]})
         if "segment medical documents" in system:
             return json.dumps({"same_topic": True})
+        if "Generate a structured summary" in system:
+            return json.dumps({"categories": {}})
         return json.dumps({"relations": []})
 
     server = openai_server(responder)

@@ -54,12 +54,13 @@ def test_every_claim_quotes_its_source_span(service: MedGraph, corpus: Path) -> 
     assert answer.claims[0].text == "Metformin is first-line drug therapy for type 2 diabetes."
     by_n = {c.n: c for c in answer.citations}
     for claim in answer.claims:
-        citation = by_n[claim.citation]
+        assert len(claim.citations) == 1
+        citation = by_n[claim.citations[0]]
         source = Path(citation.source).read_text(encoding="utf-8")
         assert source[claim.start : claim.end] == claim.text
         assert source[citation.start : citation.end] == citation.quote
         assert citation.start <= claim.start < claim.end <= citation.end
-        assert f"{claim.text} [{claim.citation}]" in answer.text
+        assert f"{claim.text} [{citation.n}]" in answer.text
 
 
 def test_empty_graph_answers_without_evidence(service: MedGraph) -> None:

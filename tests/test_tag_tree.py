@@ -1,12 +1,19 @@
-import numpy as np
+import json
 
-from medgraphrag.graph.tag_tree import ABSENT, build_tree, leaf_tag, merge_layer
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from medgraphrag.graph.tag_tree import ABSENT, ITEMS_PER_CATEGORY, build_tree, leaf_tag, merge_layer
+from medgraphrag.ingest.llm_construction import TagSummary
+from medgraphrag.llm import LLMError
+from medgraphrag.service import MedGraph
 
 
 def _leaf(graph_id: str, vector: list[float], entities: list[tuple[str, str, bool]]) -> object:
     rows = [{"entity_id": f"{graph_id}-{n}", "name": n, "type": t, "negated": neg} for n, t, neg in entities]
     vectors = {r["entity_id"]: np.asarray(vector, dtype=np.float32) for r in rows}
-    return leaf_tag(graph_id, rows, vectors, len(vector))
+    return leaf_tag(graph_id, rows, vectors, np.ones(len(vector), dtype=np.float32))
 
 
 def test_leaf_summary_groups_entities_by_category_and_keeps_negated_apart() -> None:
@@ -76,3 +83,109 @@ def test_rebuild_writes_a_tag_per_meta_graph_and_replaces_the_tree(service, driv
     assert all((r["layer"] == 0) == (r["children"] == 0) for r in records)
     assert any("Problems and symptoms:" in r["summary"] for r in records)
     assert any(f"{ABSENT}: Pneumonia" in r["summary"] for r in records if r["layer"] == 0)
+
+
+def test_llm_tag_summary_keeps_only_the_fixed_categories() -> None:
+    with pytest.raises(ValidationError, match="Symptoms"):
+        TagSummary.model_validate({"categories": {"Symptoms": ["Fever"]}})
+    summary = TagSummary.model_validate({"categories": {
+        " problems and SYMPTOMS ": [f"item {i}" for i in range(ITEMS_PER_CATEGORY + 3)] + ["item 0"],
+        "Absent findings": ["Pneumonia", " ", "Pneumonia"], "Devices": []}})
+    assert summary.categories == {ABSENT: ["Pneumonia"],
+                                  "Problems and symptoms": [f"item {i}" for i in range(ITEMS_PER_CATEGORY)]}
+
+
+def _tag_responder(body: dict) -> str:
+    """Construction answers as in test_construction_llm; a leaf tag's summary names its entities (the
+    first answer uses an unknown category, so the model is asked again); a merged tag's joins its
+    children's items."""
+    from tests.test_construction_llm import _responder
+
+    messages = body["messages"]
+    system, user = messages[0]["content"], messages[-1]["content"]
+    if "Generate a structured summary" in system:
+        if len(messages) == 2:
+            return json.dumps({"categories": {"Symptoms": ["fever"]}})
+        content = messages[1]["content"].split("CONTENT:\n", 1)[1]
+        names = sorted({line[2:].split(" (")[0] for line in content.splitlines()})
+        return json.dumps({"categories": {"other concepts": ["leaf " + "+".join(names)]}})
+    if "merge the tag summaries" in system:
+        children = [json.loads(line)["categories"] for line in user.split("SUMMARIES:\n", 1)[1].splitlines()]
+        items = sorted(item for child in children for items in child.values() for item in items)
+        return json.dumps({"categories": {"Problems and symptoms": ["merged " + " & ".join(items)]}})
+    return _responder(body)
+
+
+def _stored_tags(driver) -> list[dict]:
+    records, _, _ = driver.execute_query(
+        "MATCH (t:Tag) OPTIONAL MATCH (t)-[:PARENT_OF]->(child:Tag) "
+        "OPTIONAL MATCH (t)-[:SUMMARIZES]->(:MetaGraph)-[:FROM_CHUNK]->(:Chunk)-[:MENTIONS]->(e:Entity) "
+        "RETURN t.tag_id AS tag_id, t.layer AS layer, t.summary AS summary, collect(DISTINCT e.name) AS names, "
+        "collect(DISTINCT child.summary) AS children ORDER BY layer, tag_id")
+    return [{**r.data(), "names": sorted(r["names"]), "children": sorted(r["children"])} for r in records]
+
+
+def test_llm_writes_leaf_and_merged_tag_summaries(neo4j_settings, driver, embedder, clinical_vocabulary, tmp_path,
+                                                  openai_server) -> None:
+    from tests.test_construction import REFERENCE, _write
+    from tests.test_construction_llm import NOTE
+
+    server = openai_server(_tag_responder)
+    update = {"llm_base_url": server.base_url, "llm_answer_model": "test-model", "data_dir": tmp_path / "state",
+              "tag_top_fraction": 1.0, "tag_merge_threshold": -1.0}
+    with MedGraph(neo4j_settings.model_copy(update=update), embedder=embedder) as service:
+        service.ingest([_write(tmp_path / "ref", "ref.txt", REFERENCE)], tier="reference")
+        report = service.ingest([_write(tmp_path / "notes", "note.txt", NOTE)], tier="user")
+        assert report.errors == [] and report.tags_attached == 2
+        # Leaves attached to an existing tree get their summaries from the LLM too.
+        attached = _stored_tags(driver)
+        assert [t["summary"] for t in attached if t["layer"] == 0] == [
+            f"Other concepts: leaf {'+'.join(sorted(t['names']))}" for t in attached if t["layer"] == 0]
+        tree = service.rebuild_tags()
+    assert tree.layers == [3, 1, 1]
+    tags = _stored_tags(driver)
+    for tag in tags:
+        if tag["layer"] == 0:
+            assert tag["names"] and tag["summary"] == f"Other concepts: leaf {'+'.join(sorted(tag['names']))}"
+        else:
+            # A merged tag's prompt carried its children's LLM summaries, layer 2's included.
+            items = sorted(child.split(": ", 1)[1] for child in tag["children"])
+            assert tag["summary"] == f"Problems and symptoms: merged {' & '.join(items)}"
+    assert tags[-1]["summary"].count("leaf ") == 3
+    leaf_prompts = [b["messages"][1]["content"] for b in server.requests
+                    if "Generate a structured summary" in b["messages"][0]["content"]]
+    # Negation and context reach the LLM.
+    assert any("- Myocardial infarction (Disorders, absent): The patient never had a heart attack." in p
+               for p in leaf_prompts)
+    retries = [b["messages"][-1]["content"] for b in server.requests if len(b["messages"]) > 2]
+    assert retries and all("Your answer is invalid" in r and "Symptoms" in r for r in retries)
+
+    # A model that keeps naming unknown categories fails the rebuild before the old tree is removed.
+    stubborn = openai_server(lambda body: '{"categories": {"Symptoms": ["fever"]}}')
+    update |= {"llm_base_url": stubborn.base_url, "data_dir": tmp_path / "stubborn"}
+    with MedGraph(neo4j_settings.model_copy(update=update), embedder=embedder) as service:
+        with pytest.raises(LLMError, match="TagSummary"):
+            service.rebuild_tags()
+    assert _stored_tags(driver) == tags
+
+
+def test_offline_tag_summaries_stay_extractive(service, driver, clinical_vocabulary, tmp_path, neo4j_settings) -> None:
+    from tests.test_construction import NOTE, REFERENCE, _write
+
+    service.ingest([_write(tmp_path, "note.txt", NOTE)], tier="user")
+    service.ingest([_write(tmp_path, "ref.txt", REFERENCE)], tier="reference")
+    settings = neo4j_settings.model_copy(update={"tag_top_fraction": 1.0, "tag_merge_threshold": -1.0})
+    with MedGraph(settings, embedder=service.embedder) as offline:
+        assert offline.rebuild_tags().layers[1:]
+    tags = _stored_tags(driver)
+    for tag in tags:
+        lines = dict(line.split(": ", 1) for line in tag["summary"].splitlines())
+        if tag["layer"] == 0:
+            assert sorted(item for items in lines.values() for item in items.split(", ")) == sorted(tag["names"])
+        else:
+            children = [dict(line.split(": ", 1) for line in child.splitlines()) for child in tag["children"]]
+            assert set(lines) == {category for child in children for category in child}
+            assert all(set(items.split(", ")) <= {item for child in children
+                                                 for item in child.get(category, "").split(", ")}
+                       for category, items in lines.items())
+    assert any(f"{ABSENT}: Pneumonia" in t["summary"] for t in tags if t["layer"] == 0)

@@ -1,0 +1,2 @@
+// How many tags the graph holds.
+MATCH (t:Tag) RETURN count(t) AS tags
