@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 NEO4J_LOCAL_BUILT := neo4j-local/target/classes/org/medgraphrag/neo4jlocal/Main.class
 DEMO_QUESTION ?= What is the first-line treatment for type 2 diabetes?
 VOCAB_DIR ?= ../shared/data/vocab
@@ -15,7 +16,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install neo4j-local db-up db-down db-status demo test clean
+.PHONY: install neo4j-local chromium db-up db-down db-status demo test clean
 
 install: $(STAMP)
 
@@ -29,6 +30,11 @@ neo4j-local: $(NEO4J_LOCAL_BUILT)
 
 $(NEO4J_LOCAL_BUILT): neo4j-local/pom.xml $(wildcard neo4j-local/src/main/java/org/medgraphrag/neo4jlocal/*.java)
 	mvn -q -B -f neo4j-local/pom.xml package -DskipTests
+
+# The evidence-graph tests draw their pages in a headless Chromium: Debian's package, unless one is there.
+chromium:
+	command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null || \
+		($(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium)
 
 db-up: install neo4j-local
 	$(BIN)/medgraph db up
@@ -48,7 +54,7 @@ demo: db-up
 	$(BIN)/medgraph query "$(DEMO_QUESTION)"
 
 # The suite starts its own Neo4j (NEO4J_URI if set, else testcontainers, else neo4j-local).
-test: install neo4j-local
+test: install neo4j-local chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

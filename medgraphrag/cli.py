@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shlex
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -14,6 +16,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 from rich.tree import Tree
 
+from medgraphrag.auth import SCOPES, ApiKey, new_token, token_hash
+from medgraphrag.cypher.runner import CypherError, CypherResult
+from medgraphrag.cypher.saved import SavedQuery
 from medgraphrag.graph import server
 from medgraphrag.graph.connection import GraphUnavailable
 from medgraphrag.graph.schema import SchemaError
@@ -25,6 +30,7 @@ from medgraphrag.retrieval.evidence import Answer, Trace
 from medgraphrag.service import MedGraph
 from medgraphrag.settings import Settings, SettingsError, load_settings
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 app = typer.Typer(help="Medical GraphRAG on Neo4j.", no_args_is_help=True, pretty_exceptions_enable=False)
 db_app = typer.Typer(help="Start, stop and inspect the Neo4j server.", no_args_is_help=True)
 vocab_app = typer.Typer(help="Load and inspect tier-3 vocabularies.", no_args_is_help=True)
@@ -114,18 +120,28 @@ def query(
     tier: Annotated[str | None, typer.Option("--tier", help="only user or only reference evidence")] = None,
     mode: Annotated[str, typer.Option("--mode", help="u-retrieve | hybrid | vector | fulltext")] = "u-retrieve",
     as_json: Annotated[bool, typer.Option("--json", help="print the answer as JSON")] = False,
+    graph: Annotated[Path | None, typer.Option(
+        "--graph", help="also write an interactive picture of the evidence (HTML) to this file")] = None,
 ) -> None:
     """Answer a question from the graph, each claim cited to a document span or a concept, with the
     trace of how the evidence was found."""
     with _service() as service:
         try:
             answer = service.query(question, k=k, tier=tier, mode=mode)
+            picture = service.evidence_graph_html(answer) if graph else ""
         except (GraphUnavailable, SchemaError, ValueError, LLMError) as exc:
             _fail(str(exc))
     if as_json:
         typer.echo(answer.model_dump_json(indent=2))
     else:
         _print_answer(answer)
+    if graph:
+        try:
+            graph.write_text(picture, encoding="utf-8")
+        except OSError as exc:
+            _fail(f"cannot write the evidence graph: {exc}")
+        # stderr, so that --json output stays one JSON document.
+        errors.print(f"evidence graph written to {escape(str(graph.resolve()))}", soft_wrap=True)
 
 
 @vocab_app.command("load")
@@ -305,12 +321,36 @@ def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
 ) -> None:
-    """Serve the HTTP API (OpenAPI docs at /docs)."""
+    """Serve the HTTP API (OpenAPI docs at /docs). Without API keys it listens on loopback only."""
     import uvicorn
 
     from medgraphrag.api import create_app
 
-    uvicorn.run(create_app(_settings()), host=host, port=port)
+    settings = _settings()
+    if not settings.api_keys:
+        if host not in LOOPBACK:
+            errors.print(f"[yellow]no API key configured: listening on 127.0.0.1, not {escape(host)}[/] "
+                         "(medgraph api-key creates one)")
+        else:
+            errors.print("[yellow]no API key configured: listening on loopback only[/]")
+        host = "127.0.0.1" if host not in LOOPBACK else host
+    uvicorn.run(create_app(settings), host=host, port=port)
+
+
+@app.command("api-key")
+def api_key(
+    name: Annotated[str, typer.Argument(help="who or what the key is for")],
+    scopes: Annotated[list[str], typer.Option("--scope", help="read | ingest | admin (repeat for several)")] = ["read"],
+) -> None:
+    """Create an API key: prints the token once, and the settings entry that stores only its hash."""
+    unknown = [s for s in scopes if s not in SCOPES]
+    if unknown:
+        _fail(f"unknown scope {', '.join(unknown)}: use {', '.join(SCOPES)}")
+    token = new_token()
+    entry = ApiKey(name=name, sha256=token_hash(token), scopes=list(dict.fromkeys(scopes)))  # type: ignore[arg-type]
+    console.print(f"token (shown once): [bold]{token}[/]")
+    console.print("add to MEDGRAPH_API_KEYS (a JSON list):")
+    typer.echo(json.dumps(entry.model_dump()))
 
 
 def _progress() -> Progress:
@@ -403,3 +443,173 @@ def _print_trace(trace: Trace) -> None:
         for e in trace.entities[:10]:
             entities.add(f"{escape(e.name)} [dim]({e.tier}, {e.via}, weight {e.weight:.2f})[/]")
     console.print(tree)
+
+
+cypher_app = typer.Typer(help="Explore the graph with read-only Cypher: saved queries, your own, a shell.",
+                         no_args_is_help=True)
+app.add_typer(cypher_app, name="cypher")
+
+ParamOption = Annotated[list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE (repeat for several)")]
+JsonOption = Annotated[bool, typer.Option("--json", help="print columns, rows, truncated and milliseconds as JSON")]
+QUIT = (":q", ":quit", ":exit")
+
+
+@cypher_app.command("list")
+def cypher_list() -> None:
+    """The saved queries: their names, what each shows and its parameters."""
+    with _service() as service:
+        _print_saved_queries(service.saved_queries())
+
+
+@cypher_app.command("run")
+def cypher_run(
+    name: Annotated[str, typer.Argument(help="a saved query (see `medgraph cypher list`)")],
+    param: ParamOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run a saved query; values are converted to the parameter types it declares."""
+    with _service() as service:
+        try:
+            result = service.run_saved_query(name, _assignments(param or []))
+        except (GraphUnavailable, SchemaError, CypherError) as exc:
+            _fail(str(exc))
+    _print_cypher_result(result, as_json=as_json)
+
+
+@cypher_app.command("query")
+def cypher_query(
+    text: Annotated[str, typer.Argument(help="a read-only Cypher query, parameters as $name")],
+    param: ParamOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run your own Cypher, read-only, time-limited (MEDGRAPH_CYPHER_TIMEOUT_S) and row-capped
+    (MEDGRAPH_CYPHER_MAX_ROWS). Parameter values are read as JSON where they parse (5, true,
+    ["a", "b"]), else as strings."""
+    with _service() as service:
+        try:
+            parameters = {key: _json_or_string(value) for key, value in _assignments(param or []).items()}
+            result = service.run_cypher(text, parameters)
+        except (GraphUnavailable, SchemaError, CypherError) as exc:
+            _fail(str(exc))
+    _print_cypher_result(result, as_json=as_json)
+
+
+@cypher_app.command("shell")
+def cypher_shell() -> None:
+    """An interactive read-only Cypher prompt, one query per line: `:saved` lists the saved
+    queries, `:run NAME k=v ...` runs one, `:q` (or end of input) quits."""
+    settings = _settings()
+    with MedGraph(settings) as service:
+        try:
+            health = service.health()
+        except (GraphUnavailable, SchemaError) as exc:
+            _fail(str(exc))
+        save_history = _line_editing(settings.data_dir / "cypher_history")
+        console.print(f"Neo4j {health['neo4j']}, database {escape(service.database)}, read-only. "
+                      "One query per line; :saved lists saved queries, :run NAME k=v runs one, :q quits.")
+        try:
+            while (line := _prompt()) not in QUIT:
+                try:
+                    _shell_line(service, line)
+                # ValueError also covers unbalanced quotes in a :run line.
+                except ValueError as exc:
+                    errors.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        finally:
+            save_history()
+
+
+def _prompt() -> str:
+    """The next line typed at the shell's prompt, stripped; `:q` at end of input."""
+    while True:
+        try:
+            return input("cypher> ").strip()
+        except EOFError:
+            console.print()
+            return QUIT[0]
+        except KeyboardInterrupt:
+            # Ctrl-C drops the line being typed, as in other shells.
+            console.print()
+
+
+def _shell_line(service: MedGraph, line: str) -> None:
+    """Carry out one line of the Cypher shell."""
+    if not line:
+        return
+    if line == ":saved":
+        _print_saved_queries(service.saved_queries())
+    elif line == ":run" or line.startswith(":run "):
+        words = shlex.split(line.removeprefix(":run"))
+        if not words:
+            raise CypherError("usage: :run NAME [k=v ...]")
+        _print_cypher_result(service.run_saved_query(words[0], _assignments(words[1:])), as_json=False)
+    elif line.startswith(":"):
+        raise CypherError(f"unknown command {line.split()[0]}: use :saved, :run NAME k=v, or :q")
+    else:
+        _print_cypher_result(service.run_cypher(line.removesuffix(";")), as_json=False)
+
+
+def _line_editing(history: Path) -> Callable[[], None]:
+    """Line editing and a kept history for input() where readline exists; returns what saves it."""
+    try:
+        import readline
+    except ImportError:  # Windows has no readline; plain input() still works.
+        return lambda: None
+    history.parent.mkdir(parents=True, exist_ok=True)
+    if history.is_file():
+        readline.read_history_file(history)
+    readline.set_history_length(1000)
+    return lambda: readline.write_history_file(history)
+
+
+def _assignments(items: list[str]) -> dict[str, str]:
+    """NAME=VALUE items as a dict; `CypherError` for an item without a name or given twice."""
+    values: dict[str, str] = {}
+    for item in items:
+        key, equals, value = item.partition("=")
+        if not equals or not key.strip():
+            raise CypherError(f"expected NAME=VALUE, got {item!r}")
+        if key.strip() in values:
+            raise CypherError(f"parameter {key.strip()} is given twice")
+        values[key.strip()] = value
+    return values
+
+
+def _json_or_string(value: str) -> object:
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value
+
+
+def _print_saved_queries(queries: list[SavedQuery]) -> None:
+    table = Table("name")
+    table.add_column("description", overflow="fold")
+    table.add_column("parameters", overflow="fold")
+    for query in queries:
+        parameters = "\n".join(
+            f"{p.name} ({p.type}{'' if p.required else f', default {_default(p.default)}'}) {p.description}"
+            for p in query.parameters)
+        table.add_row(query.name, escape(query.description), escape(parameters) or "-")
+    console.print(table)
+
+
+def _default(value: object) -> str:
+    return json.dumps(value) if isinstance(value, bool) else str(value)
+
+
+def _print_cypher_result(result: CypherResult, *, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(asdict(result), indent=2, ensure_ascii=False))
+        return
+    table = Table(*(escape(column) for column in result.columns))
+    for row in result.rows:
+        table.add_row(*(_cell(value) for value in row))
+    console.print(table)
+    cut = f", cut at {len(result.rows)} rows (MEDGRAPH_CYPHER_MAX_ROWS)" if result.truncated else ""
+    console.print(f"[dim]{len(result.rows)} row(s) in {result.milliseconds:.0f} ms{cut}[/]")
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "[dim]null[/]"
+    return escape(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))

@@ -7,6 +7,8 @@ import json
 import os
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -71,6 +73,39 @@ class ChatModel:
         self._cache_write(key, content)
         return content
 
+    def stream(self, system: str, user: str) -> Iterator[str]:
+        """The assistant's reply to `user` in pieces as the endpoint generates them (a cached reply
+        comes in one piece); the whole reply is cached like `complete`'s."""
+        key = self._cache_key(system, user, None)
+        cached = self._cache_read(key)
+        if cached is not None:
+            self._count_hit()
+            yield cached
+            return
+        body = {"model": self.model, "messages": _messages(system, user), "temperature": 0, "stream": True}
+        with self._lock:
+            self.calls += 1
+        where = f"LLM endpoint {self.endpoint}"
+        pieces: list[str] = []
+        with self._transport_errors(where), self._client.stream("POST", self.endpoint, json=body) as response:
+            if response.status_code >= 400:
+                excerpt = response.read().decode("utf-8", "replace")[:_BODY_EXCERPT_CHARS].strip()
+                raise LLMError(f"{where}: HTTP {response.status_code} {response.reason_phrase}: {excerpt}")
+            for line in response.iter_lines():
+                if not line.startswith("data:"):
+                    continue
+                data = line.removeprefix("data:").strip()
+                if data == "[DONE]":
+                    break
+                try:
+                    delta = json.loads(data)["choices"][0]["delta"].get("content") or ""
+                except (ValueError, LookupError, TypeError, AttributeError) as exc:
+                    raise LLMError(f"{where}: not a chat completion chunk: {data[:_BODY_EXCERPT_CHARS]}") from exc
+                if delta:
+                    pieces.append(delta)
+                    yield delta
+        self._cache_write(key, "".join(pieces))
+
     def complete_json(self, system: str, user: str, schema: type[ModelT]) -> ModelT:
         """The assistant's reply as an instance of `schema`; raise `LLMError` when no valid answer comes."""
         key = self._cache_key(system, user, schema)
@@ -128,14 +163,8 @@ class ChatModel:
         with self._lock:
             self.calls += 1
         where = f"LLM endpoint {self.endpoint}"
-        try:
+        with self._transport_errors(where):
             response = self._client.post(self.endpoint, json=body)
-        except httpx.ConnectError as exc:
-            raise LLMError(f"{where}: cannot connect ({exc})") from exc
-        except httpx.TimeoutException as exc:
-            raise LLMError(f"{where}: no answer within {self.timeout_s:g} s") from exc
-        except httpx.HTTPError as exc:
-            raise LLMError(f"{where}: request failed ({type(exc).__name__}: {exc})") from exc
         if response.status_code >= 400:
             excerpt = response.text[:_BODY_EXCERPT_CHARS].strip()
             raise LLMError(f"{where}: HTTP {response.status_code} {response.reason_phrase}: {excerpt}")
@@ -153,6 +182,18 @@ class ChatModel:
                 self.prompt_tokens += int(usage.get("prompt_tokens") or 0)
                 self.completion_tokens += int(usage.get("completion_tokens") or 0)
         return content
+
+    @contextmanager
+    def _transport_errors(self, where: str) -> Iterator[None]:
+        """httpx's failures as `LLMError`s that say what happened at `where`."""
+        try:
+            yield
+        except httpx.ConnectError as exc:
+            raise LLMError(f"{where}: cannot connect ({exc})") from exc
+        except httpx.TimeoutException as exc:
+            raise LLMError(f"{where}: no answer within {self.timeout_s:g} s") from exc
+        except httpx.HTTPError as exc:
+            raise LLMError(f"{where}: request failed ({type(exc).__name__}: {exc})") from exc
 
     def _cache_key(self, system: str, user: str, schema: type[BaseModel] | None) -> str:
         schema_part = None if schema is None else [schema.__name__, schema.model_json_schema()]

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from neo4j import Driver
 
+from medgraphrag.cypher.runner import CypherResult, run_read_only
+from medgraphrag.cypher.saved import SavedQuery, saved_queries, saved_query
 from medgraphrag.embeddings import Embedder
 from medgraphrag.graph.connection import open_driver
 from medgraphrag.graph.documents import Deletion, delete_documents, document_detail, list_documents
 from medgraphrag.graph.inventory import concept_detail, label_counts, server_version, vocabulary_status
 from medgraphrag.graph.model import DOCUMENT_TIERS
-from medgraphrag.graph.schema import apply_schema
+from medgraphrag.graph.schema import apply_schema, schema_objects
 from medgraphrag.graph.tag_tree import TagTree, attach_tags, rebuild_tags
 from medgraphrag.graph.vocab import snomed, umls
 from medgraphrag.graph.vocab.lexicon import load_lexicon, vocabulary_signature
@@ -31,9 +33,10 @@ from medgraphrag.ingest.pipeline import Construction, IngestConfig, IngestReport
 from medgraphrag.llm import ChatModel, answer_model, construction_model
 from medgraphrag.progress import ProgressCallback, ProgressEvent, ignore_progress
 from medgraphrag.retrieval.answer import extractive_answer
-from medgraphrag.retrieval.evidence import Answer, Trace, citations_from_hits, trace_of
+from medgraphrag.retrieval.evidence import Answer, Evidence, Trace, citations_from_hits, trace_of
+from medgraphrag.retrieval.evidence_graph import EvidenceGraph, evidence_graph, render_html
 from medgraphrag.retrieval.hybrid import SEARCH_MODES, ChunkHit, search_chunks
-from medgraphrag.retrieval.llm_answer import llm_answer, question_terms
+from medgraphrag.retrieval.llm_answer import llm_answer_events, question_terms
 from medgraphrag.retrieval.ranking import CrossEncoderReranker
 from medgraphrag.retrieval.u_retrieve import Retrieval, URetrieveConfig, question_concepts, u_retrieve
 from medgraphrag.settings import Settings, load_settings
@@ -170,11 +173,29 @@ class MedGraph:
         return search_chunks(self.driver, self.database, question=question, embedding=vector, k=k, tier=tier,
                              mode=mode)
 
+    def retrieve(self, question: str, *, k: int = 5, tier: str | None = None, mode: str = "u-retrieve") -> Evidence:
+        """The numbered evidence for `question` (the `k` best chunks found by `mode` and, by
+        u-retrieve, the definitions of the concepts it gathered) with its trace; no answer."""
+        events = self.query_events(question, k=k, tier=tier, mode=mode, answer=False)
+        try:
+            evidence = next(events)
+        finally:
+            events.close()
+        assert isinstance(evidence, Evidence)
+        return evidence
+
     def query(self, question: str, *, k: int = 5, tier: str | None = None, mode: str = "u-retrieve") -> Answer:
-        """Answer `question` from the `k` best chunks found by `mode` (and, by u-retrieve, the
-        concepts of the entities it gathered): every claim cites numbered evidence, and the answer
-        carries its trace. With an answer LLM the answer is written, refined with the route's tag
-        summaries and validated; offline it is extractive."""
+        """Answer `question` from the evidence `retrieve` finds: every claim cites numbered
+        evidence, and the answer carries its trace. With an answer LLM the answer is written,
+        refined with the route's tag summaries and validated; offline it is extractive."""
+        *_, answer = self.query_events(question, k=k, tier=tier, mode=mode)
+        assert isinstance(answer, Answer)
+        return answer
+
+    def query_events(self, question: str, *, k: int = 5, tier: str | None = None, mode: str = "u-retrieve",
+                     answer: bool = True) -> Iterator[Evidence | str | Answer]:
+        """The evidence as soon as it is found, then (unless `answer` is false) the pieces of the
+        answer's text as an answer LLM generates them, and the answer."""
         question, vector = self._question(question, tier, mode)
         model = answer_model(self.settings)
         try:
@@ -192,10 +213,14 @@ class MedGraph:
                                      tier=tier, mode=mode)
                 trace = Trace(mode=mode, timings_ms={"search": round(1000 * (time.perf_counter() - started), 2)})
                 concepts, summaries = [], []
-            citations = citations_from_hits(hits, concepts)
-            if model is None or not citations:
-                return extractive_answer(question, vector, citations, self.embedder, trace)
-            return llm_answer(model, question, citations, trace, summaries)
+            evidence = Evidence(question=question, citations=citations_from_hits(hits, concepts), trace=trace)
+            yield evidence
+            if not answer:
+                return
+            if model is None or not evidence.citations:
+                yield extractive_answer(question, vector, evidence.citations, self.embedder, trace)
+            else:
+                yield from llm_answer_events(model, question, evidence.citations, trace, summaries)
         finally:
             if model is not None:
                 model.close()
@@ -283,6 +308,10 @@ class MedGraph:
         """Per loaded vocabulary source: version, load time, concepts and relations."""
         return vocabulary_status(self.driver, self.database)
 
+    def schema_status(self) -> list[dict[str, object]]:
+        """Every index and constraint of the schema with its state (ONLINE when usable)."""
+        return schema_objects(self.driver, self.database)
+
     def health(self) -> dict[str, object]:
         """Neo4j version and node counts by label; raises if Neo4j does not answer."""
         version, edition = server_version(self.driver, self.database)
@@ -295,3 +324,28 @@ class MedGraph:
             if self._driver is not None:
                 self._driver.close()
                 self._driver = None
+
+    def evidence_graph(self, answer: Answer) -> EvidenceGraph:
+        """The graph of an answer's evidence: the question, cited chunks, the entities they mention
+        that retrieval found, their concepts and the tier links among them."""
+        return evidence_graph(self.driver, self.database, answer)
+
+    def evidence_graph_html(self, answer: Answer) -> str:
+        """The evidence graph of an answer as a self-contained interactive HTML page."""
+        return render_html(self.evidence_graph(answer), title=f"Evidence: {answer.question}")
+
+    def saved_queries(self) -> list[SavedQuery]:
+        """The saved exploration queries (cypher/queries), by name, with their parameters."""
+        return saved_queries()
+
+    def run_cypher(self, query: str, parameters: dict[str, object] | None = None) -> CypherResult:
+        """Run user-written Cypher read-only, stopped after MEDGRAPH_CYPHER_TIMEOUT_S and cut at
+        MEDGRAPH_CYPHER_MAX_ROWS rows; `CypherError` says why a query was refused or failed."""
+        return run_read_only(self.driver, self.database, query, parameters,
+                             timeout_s=self.settings.cypher_timeout_s, max_rows=self.settings.cypher_max_rows)
+
+    def run_saved_query(self, name: str, parameters: dict[str, object] | None = None) -> CypherResult:
+        """Run the saved query `name`; `parameters` may be strings (`limit="10"`), converted to the
+        declared types, and omitted ones take their defaults."""
+        query = saved_query(name)
+        return self.run_cypher(query.text, query.bind(parameters or {}))

@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from medgraphrag.auth import ApiKey
+
 Tier = Literal["user", "reference", "vocabulary"]
 DocumentTier = Literal["user", "reference"]
 
@@ -78,6 +80,18 @@ class Settings(BaseSettings):
     rerank_depth: int = Field(30, ge=1, le=500, description="ranking: chunks the cross-encoder re-scores")
     reference_link_threshold: float = Field(
         0.9, ge=0, le=1, description="content-embedding similarity for REFERENCE_OF without a shared concept")
+
+    api_keys: list[ApiKey] = Field(
+        default_factory=list, description='API keys as JSON: [{"name": ..., "sha256": ..., "scopes": [...]}] '
+        "(medgraph api-key prints one); none configured means the server listens on loopback only")
+    api_max_request_mb: float = Field(50.0, gt=0, description="HTTP API: largest request body (uploads included)")
+    api_request_timeout_s: float = Field(60.0, gt=0, description="HTTP API: longest a request may take")
+    api_answers_kept: int = Field(256, ge=1, description="HTTP API: recent answers kept for their pictures")
+
+    cypher_timeout_s: float = Field(
+        10.0, gt=0, le=3600, description="Cypher exploration: longest a read-only query may run, in seconds")
+    cypher_max_rows: int = Field(
+        1000, ge=1, le=1_000_000, description="Cypher exploration: rows returned at most (the rest is cut)")
 
     data_dir: Path = Field(Path(".medgraph"), description="local state: the embedded Neo4j's data and logs")
     vocab_dir: Path | None = Field(None, description="open vocabulary data folder (doid/, mondo/, mesh/)")

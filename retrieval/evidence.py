@@ -85,6 +85,14 @@ class Trace(BaseModel):
     timings_ms: dict[str, float] = {}
 
 
+class Evidence(BaseModel):
+    """What retrieval found for a question: the numbered evidence and how it was found."""
+
+    question: str
+    citations: list[Citation]
+    trace: Trace
+
+
 class Answer(BaseModel):
     """A question's answer: claims citing numbered evidence, what validation removed or flagged,
     and the trace."""

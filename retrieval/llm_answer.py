@@ -5,7 +5,7 @@ the paper's bottom-up refinement with the summaries of the route's ancestor tags
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from pydantic import BaseModel
 
@@ -50,12 +50,30 @@ def llm_answer(model: ChatModel, question: str, citations: list[Citation], trace
                summaries: Sequence[str] = ()) -> Answer:
     """An answer from the model citing the evidence, refined with each of `summaries` in turn
     (bottom-up: the nearest ancestor tag first), then validated."""
+    *_, answer = llm_answer_events(model, question, citations, trace, summaries)
+    assert isinstance(answer, Answer)
+    return answer
+
+
+def llm_answer_events(model: ChatModel, question: str, citations: list[Citation], trace: Trace,
+                      summaries: Sequence[str] = ()) -> Iterator[str | Answer]:
+    """`llm_answer` as it happens: the pieces of the final pass's text as the model generates them,
+    then the validated answer."""
     evidence = render_evidence(citations)
-    text = model.complete(PROMPTS["answer_system"], PROMPTS["answer_user"].format(question=question, evidence=evidence))
-    for summary in summaries:
-        text = model.complete(PROMPTS["refine_system"], PROMPTS["refine_user"].format(
-            question=question, answer=text, summary=summary, evidence=evidence))
-    return validated_answer(question, text, citations, trace)
+    prompts = [(PROMPTS["answer_system"], PROMPTS["answer_user"], {})] + [
+        (PROMPTS["refine_system"], PROMPTS["refine_user"], {"summary": summary}) for summary in summaries]
+    text = ""
+    for number, (system, user, extra) in enumerate(prompts):
+        message = user.format(question=question, answer=text, evidence=evidence, **extra)
+        if number < len(prompts) - 1:
+            text = model.complete(system, message)
+            continue
+        pieces = []
+        for piece in model.stream(system, message):
+            pieces.append(piece)
+            yield piece
+        text = "".join(pieces)
+    yield validated_answer(question, text, citations, trace)
 
 
 def validated_answer(question: str, text: str, citations: list[Citation], trace: Trace) -> Answer:

@@ -85,6 +85,9 @@ class _Handler(BaseHTTPRequestHandler):
             status, text = answer
             self._send_text(status, text)
             return
+        if body.get("stream"):
+            self._stream(body, answer)
+            return
         prompt_tokens = sum(word_count(str(message.get("content") or "")) for message in body["messages"])
         completion_tokens = word_count(answer)
         self._send(200, {
@@ -103,6 +106,22 @@ class _Handler(BaseHTTPRequestHandler):
                 "total_tokens": prompt_tokens + completion_tokens,
             },
         })
+
+    def _stream(self, body: dict[str, Any], answer: str) -> None:
+        """The answer as server-sent chat.completion.chunk events, a word at a time, then [DONE]."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        identifier = f"chatcmpl-{next(self.server.ids)}"
+        pieces = [word + " " for word in answer.split(" ")]
+        pieces[-1] = pieces[-1][:-1]
+        for piece in pieces:
+            chunk = {"id": identifier, "object": "chat.completion.chunk", "model": body.get("model"),
+                     "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode("utf-8"))
+            self.wfile.flush()
+        self.wfile.write(b"data: [DONE]\n\n")
+        self.wfile.flush()
 
     def do_GET(self) -> None:
         self._send(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})

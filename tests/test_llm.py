@@ -283,3 +283,21 @@ def test_settings_models_talk_to_the_server(openai_server: StartServer, tmp_path
         assert builder.complete_json("Extract.", "Aspirin 75 mg.", Entity).kind == "drug"
     assert server.requests[0]["model"] == "builder"
     assert list((tmp_path / "llm-cache").glob("*/*.json"))
+
+
+def test_streamed_completion_arrives_in_pieces_and_is_cached(
+    openai_server: StartServer, model_on: Callable[..., ChatModel], tmp_path: Path
+) -> None:
+    server = openai_server(replies("Metformin is first-line [1]."))
+    model = model_on(server, cache_dir=tmp_path / "cache")
+    pieces = list(model.stream("You answer.", "First-line drug?"))
+    assert pieces == ["Metformin ", "is ", "first-line ", "[1]."] and server.requests[0]["stream"] is True
+    assert list(model.stream("You answer.", "First-line drug?")) == ["Metformin is first-line [1]."]
+    assert len(server.requests) == 1 and model.cache_hits == 1
+    assert model.complete("You answer.", "First-line drug?") == "Metformin is first-line [1]."
+
+
+def test_streamed_http_error_names_the_status(openai_server: StartServer, model_on: Callable[..., ChatModel]) -> None:
+    model = model_on(openai_server(replies((503, "overloaded"))))
+    with pytest.raises(LLMError, match="HTTP 503"):
+        list(model.stream("s", "u"))
