@@ -29,6 +29,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from medgraphrag.api_examples import EXAMPLES, example
 from medgraphrag.auth import ApiKey, Scope as KeyScope, allows, find_key
 from medgraphrag.cypher.runner import CypherError
 from medgraphrag.graph.connection import GraphUnavailable
@@ -212,12 +213,12 @@ def create_app(settings: Settings | None = None, *, service: MedGraph | None = N
 
     _error_handlers(app)
 
-    @app.get("/healthz", response_model=Health, tags=["health"])
+    @app.get("/healthz", response_model=Health, tags=["health"], responses=example("healthz"))
     async def healthz() -> Health:
         """Live when Neo4j answers: its version and node counts by label."""
         return Health(status="ok", **await call(shared.health))
 
-    @app.get("/readyz", response_model=Readiness, tags=["health"])
+    @app.get("/readyz", response_model=Readiness, tags=["health"], responses=example("readyz"))
     async def readyz() -> Readiness:
         """Ready when Neo4j answers and the schema's indexes are online (503 otherwise)."""
         indexes = await call(shared.schema_status)
@@ -227,7 +228,8 @@ def create_app(settings: Settings | None = None, *, service: MedGraph | None = N
         return Readiness(status="ready", indexes=len(indexes))
 
     @app.post("/v1/query", response_model=AnswerResponse, tags=["query"], dependencies=[Depends(require("read"))],
-              responses={200: {"content": {"text/event-stream": {"example": (
+              responses={200: {"content": {"application/json": {"example": EXAMPLES["query"]},
+                                           "text/event-stream": {"example": (
                   'event: evidence\ndata: {"question": ..., "citations": [...], "trace": {...}}\n\n'
                   'event: delta\ndata: {"text": "Metformin is "}\n\n'
                   'event: claim\ndata: {"text": ..., "citations": [1]}\n\n'
@@ -245,13 +247,15 @@ def create_app(settings: Settings | None = None, *, service: MedGraph | None = N
         answer = await call(shared.query, request.question, k=request.k, tier=request.tier, mode=request.mode)
         return keep(answer)
 
-    @app.post("/v1/retrieve", response_model=Evidence, tags=["query"], dependencies=[Depends(require("read"))])
+    @app.post("/v1/retrieve", response_model=Evidence, tags=["query"], dependencies=[Depends(require("read"))],
+              responses=example("retrieve"))
     async def retrieve(request: RetrieveRequest) -> Evidence:
         """The numbered evidence for a question and its trace, without an answer."""
         return await call(shared.retrieve, request.question, k=request.k, tier=request.tier, mode=request.mode)
 
     @app.get("/v1/answers/{answer_id}/graph", response_class=HTMLResponse, tags=["query"],
-             dependencies=[Depends(require("read"))])
+             dependencies=[Depends(require("read"))],
+             responses={200: {"content": {"text/html": {"example": '<!doctype html><html>... <svg id="evidence-graph"> ...'}}}})
     async def answer_graph(answer_id: str) -> HTMLResponse:
         """An interactive picture of the evidence behind a recent answer: question, chunks,
         entities, concepts and the links between tiers."""
@@ -263,7 +267,7 @@ def create_app(settings: Settings | None = None, *, service: MedGraph | None = N
         return HTMLResponse(await call(shared.evidence_graph_html, answer))
 
     @app.post("/v1/documents", response_model=Job, status_code=202, tags=["documents"],
-              dependencies=[Depends(require("ingest"))])
+              dependencies=[Depends(require("ingest"))], responses=example("job", status=202))
     async def upload_file(file: UploadFile = File(description="a .txt, .md, .html, .pdf, .jsonl, MedQuAD .xml or "
                                                               "PubMedQA .json file"),
                           tier: Literal["user", "reference"] = Form("user")) -> Job:
@@ -275,7 +279,7 @@ def create_app(settings: Settings | None = None, *, service: MedGraph | None = N
         return jobs.submit([path], tier)
 
     @app.post("/v1/documents/json", response_model=Job, status_code=202, tags=["documents"],
-              dependencies=[Depends(require("ingest"))])
+              dependencies=[Depends(require("ingest"))], responses=example("job", status=202))
     async def upload_json(request: DocumentsRequest) -> Job:
         """Documents given as JSON, ingested in the background; follow them at /v1/jobs/{job_id}."""
         path = _upload_folder(config) / "documents.jsonl"
@@ -283,7 +287,8 @@ def create_app(settings: Settings | None = None, *, service: MedGraph | None = N
                         encoding="utf-8")
         return jobs.submit([path], request.tier)
 
-    @app.get("/v1/jobs/{job_id}", response_model=Job, tags=["documents"], dependencies=[Depends(require("ingest"))])
+    @app.get("/v1/jobs/{job_id}", response_model=Job, tags=["documents"], dependencies=[Depends(require("ingest"))],
+             responses=example("job"))
     async def job(job_id: str) -> Job:
         """An ingestion job: status, progress per stage, and the report when done."""
         found = jobs.get(job_id)
@@ -291,7 +296,8 @@ def create_app(settings: Settings | None = None, *, service: MedGraph | None = N
             raise HTTPException(404, f"no job {job_id}")
         return found
 
-    @app.get("/v1/documents", tags=["documents"], dependencies=[Depends(require("read"))])
+    @app.get("/v1/documents", tags=["documents"], dependencies=[Depends(require("read"))],
+             responses=example("documents"))
     async def documents(
         tier: Literal["user", "reference"] | None = None, skip: int = Query(0, ge=0),
         limit: int = Query(100, ge=1, le=10_000),
@@ -299,7 +305,8 @@ def create_app(settings: Settings | None = None, *, service: MedGraph | None = N
         """Stored documents by source: id, tier, title, source, external id, chunks, ingest time."""
         return await call(shared.documents, tier=tier, skip=skip, limit=limit)
 
-    @app.get("/v1/documents/{doc_id}", tags=["documents"], dependencies=[Depends(require("read"))])
+    @app.get("/v1/documents/{doc_id}", tags=["documents"], dependencies=[Depends(require("read"))],
+             responses=example("document"))
     async def document(doc_id: str) -> dict[str, object]:
         """A document with its entities, their concepts, negated mentions and links to the other tier."""
         detail = await call(shared.document, doc_id)
@@ -307,7 +314,8 @@ def create_app(settings: Settings | None = None, *, service: MedGraph | None = N
             raise HTTPException(404, f"no document {doc_id}")
         return detail
 
-    @app.delete("/v1/documents/{doc_id}", tags=["documents"], dependencies=[Depends(require("ingest"))])
+    @app.delete("/v1/documents/{doc_id}", tags=["documents"], dependencies=[Depends(require("ingest"))],
+                responses=example("deleted"))
     async def delete_document(doc_id: str) -> dict[str, int]:
         """Delete a document and what only it supported; shared entities keep their other provenance."""
         deletion = await call(shared.delete_documents, [doc_id])
@@ -316,14 +324,16 @@ def create_app(settings: Settings | None = None, *, service: MedGraph | None = N
         return {"documents": deletion.documents, "entities_removed": deletion.entities_removed,
                 "entities_kept": deletion.entities_kept}
 
-    @app.get("/v1/concepts", tags=["concepts"], dependencies=[Depends(require("read"))])
+    @app.get("/v1/concepts", tags=["concepts"], dependencies=[Depends(require("read"))],
+             responses=example("concepts"))
     async def concepts(q: str = Query(min_length=1, max_length=500, examples=["heart attack"]),
                        type: str | None = Query(None, max_length=100, description="a semantic type, e.g. T047"),
                        k: int = Query(10, ge=1, le=100)) -> list[dict[str, object]]:
         """Vocabulary concepts for a text, best first, with score and how each matched."""
         return [_plain(m) for m in await call(shared.search_concepts, q, semantic_type=type, k=k)]
 
-    @app.get("/v1/concepts/{concept_id}", tags=["concepts"], dependencies=[Depends(require("read"))])
+    @app.get("/v1/concepts/{concept_id}", tags=["concepts"], dependencies=[Depends(require("read"))],
+             responses=example("concept"))
     async def concept(concept_id: str) -> dict[str, object]:
         """A concept with names, cross-references, definition, parents and children."""
         detail = await call(shared.concept, concept_id)
@@ -331,24 +341,27 @@ def create_app(settings: Settings | None = None, *, service: MedGraph | None = N
             raise HTTPException(404, f"no concept {concept_id}")
         return detail
 
-    @app.post("/v1/cypher", response_model=CypherResponse, tags=["cypher"], dependencies=[Depends(require("read"))])
+    @app.post("/v1/cypher", response_model=CypherResponse, tags=["cypher"], dependencies=[Depends(require("read"))],
+              responses=example("cypher"))
     async def cypher(request: CypherRequest) -> CypherResponse:
         """Run a read-only Cypher query with parameters (READ transaction, timeout, row cap);
         writes, schema and administration commands are refused (400)."""
         return CypherResponse(**_plain(await call(shared.run_cypher, request.query, request.parameters)))
 
-    @app.get("/v1/cypher/queries", tags=["cypher"], dependencies=[Depends(require("read"))])
+    @app.get("/v1/cypher/queries", tags=["cypher"], dependencies=[Depends(require("read"))],
+             responses=example("saved_queries"))
     async def saved_queries() -> list[dict[str, object]]:
         """The saved exploration queries: name, description, parameters and text."""
         return [_plain(q) for q in await call(shared.saved_queries)]
 
     @app.post("/v1/cypher/queries/{name}", response_model=CypherResponse, tags=["cypher"],
-              dependencies=[Depends(require("read"))])
+              dependencies=[Depends(require("read"))], responses=example("cypher"))
     async def run_saved(name: str, request: SavedQueryRequest) -> CypherResponse:
         """Run a saved query with its parameters."""
         return CypherResponse(**_plain(await call(shared.run_saved_query, name, request.parameters)))
 
-    @app.post("/v1/tags/rebuild", tags=["admin"], dependencies=[Depends(require("admin"))])
+    @app.post("/v1/tags/rebuild", tags=["admin"], dependencies=[Depends(require("admin"))],
+              responses=example("tags"))
     async def rebuild_tags() -> dict[str, object]:
         """Rebuild the tag tree from every meta-graph."""
         tree = await call(shared.rebuild_tags)

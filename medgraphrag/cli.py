@@ -330,9 +330,9 @@ def serve(
     if not settings.api_keys:
         if host not in LOOPBACK:
             errors.print(f"[yellow]no API key configured: listening on 127.0.0.1, not {escape(host)}[/] "
-                         "(medgraph api-key creates one)")
+                         "(medgraph api-key creates one)", soft_wrap=True)
         else:
-            errors.print("[yellow]no API key configured: listening on loopback only[/]")
+            errors.print("[yellow]no API key configured: listening on loopback only[/]", soft_wrap=True)
         host = "127.0.0.1" if host not in LOOPBACK else host
     uvicorn.run(create_app(settings), host=host, port=port)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from neo4j import Driver
 
@@ -46,6 +46,7 @@ class ChunkHit:
     graph_score: float | None = None
     page_start: int | None = None
     page_end: int | None = None
+    embedding: list[float] | None = field(default=None, repr=False, compare=False)
 
 
 def lucene_query(question: str) -> str | None:
@@ -62,10 +63,11 @@ SEARCH_MODES: tuple[str, ...] = ("hybrid", "vector", "fulltext")
 
 
 def vector_ranking(driver: Driver, database: str, *, embedding: Sequence[float], k: int,
-                   tier: str | None = None) -> dict[str, float]:
-    """The `k` chunks nearest to the embedding, best first: chunk id -> rescaled cosine score."""
+                   tier: str | None = None, oversample: int = 4) -> dict[str, float]:
+    """The `k` chunks nearest to the embedding, best first: chunk id -> rescaled cosine score. The
+    index is asked for `oversample` times `k` (room for the tier filter, and a wider search)."""
     records, _, _ = driver.execute_query(
-        cypher.load("vector_chunks"), embedding=list(map(float, embedding)), k=k, candidates=4 * k, tier=tier,
+        cypher.load("vector_chunks"), embedding=list(map(float, embedding)), k=k, candidates=oversample * k, tier=tier,
         database_=database, routing_="r",
     )
     return {r["chunk_id"]: float(r["score"]) for r in records}
@@ -87,11 +89,12 @@ def fulltext_ranking(driver: Driver, database: str, *, question: str, k: int,
 def chunk_hits(driver: Driver, database: str, chunk_ids: Sequence[str], *, embedding: Sequence[float],
                scores: Mapping[str, float], vector_scores: Mapping[str, float] | None = None,
                fulltext_scores: Mapping[str, float] | None = None,
-               graph_scores: Mapping[str, float] | None = None) -> list[ChunkHit]:
-    """Hits for chunks, in the given order, with their provenance and scores (unknown ids dropped)."""
+               graph_scores: Mapping[str, float] | None = None, with_embeddings: bool = False) -> list[ChunkHit]:
+    """Hits for chunks, in the given order, with their provenance and scores (unknown ids dropped);
+    `with_embeddings` also fetches each chunk's embedding."""
     details, _, _ = driver.execute_query(
         cypher.load("chunk_details"), chunk_ids=list(chunk_ids), embedding=list(map(float, embedding)),
-        database_=database, routing_="r",
+        with_embeddings=with_embeddings, database_=database, routing_="r",
     )
     by_id = {r["chunk_id"]: r for r in details}
     return [
@@ -100,7 +103,7 @@ def chunk_hits(driver: Driver, database: str, chunk_ids: Sequence[str], *, embed
             tier=r["tier"], ord=r["ord"], start=r["start"], end=r["end"], text=r["text"], score=scores[c],
             similarity=index_cosine(r["similarity"]), vector_score=(vector_scores or {}).get(c),
             fulltext_score=(fulltext_scores or {}).get(c), graph_score=(graph_scores or {}).get(c),
-            page_start=r["page_start"], page_end=r["page_end"],
+            page_start=r["page_start"], page_end=r["page_end"], embedding=r["embedding"],
         )
         for c in chunk_ids
         if (r := by_id.get(c)) is not None

@@ -151,11 +151,12 @@ def u_retrieve(
     # The global searches need nothing from the walk: they run while it does.
     with ThreadPoolExecutor(max_workers=3) as pool:
         searches = _Searches(
-            vector=pool.submit(vector_ranking, driver, database, embedding=q, k=config.candidates, tier=tier),
+            vector=pool.submit(vector_ranking, driver, database, embedding=q, k=config.candidates, tier=tier,
+                               oversample=2),
             fulltext=pool.submit(fulltext_ranking, driver, database, question=question, k=config.candidates,
                                  tier=tier),
             entities=pool.submit(driver.execute_query, cypher.load("vector_entities"), vector=_floats(q),
-                                 n=4 * config.entities, candidates=16 * config.entities, tier=tier,
+                                 n=2 * config.entities, candidates=4 * config.entities, tier=tier,
                                  database_=database, routing_="r"),
         )
         return _u_retrieve(driver, database, question=question, q=q, concept_ids=concept_ids, k=k, tier=tier,
@@ -198,7 +199,7 @@ def _u_retrieve(driver: Driver, database: str, *, question: str, q: np.ndarray, 
 def walk_tags(driver: Driver, database: str, vector: np.ndarray, *, beam: int, threshold: float) -> Route:
     """Beam search down the tag tree to leaf tags, keeping the `beam` most similar tags per step."""
     records, _, _ = driver.execute_query(cypher.load("tag_roots"), vector=_floats(vector), beam=beam,
-                                         candidates=max(20 * beam, 100), database_=database, routing_="r")
+                                         candidates=max(10 * beam, 40), database_=database, routing_="r")
     frontier = [_step(r, None) for r in records]
     steps = [frontier]
     reached: dict[str, TagStep] = {s.tag_id: s for s in frontier}
@@ -262,49 +263,32 @@ def _rank(driver: Driver, database: str, *, question: str, q: np.ndarray, k: int
           searches: _Searches, clock: _Clock) -> list[ChunkHit]:
     vector, fulltext = searches.vector.result(), searches.fulltext.result()
     clock.lap("search")
-    routed, _, _ = driver.execute_query(cypher.load("graph_chunks"), graph_ids=route.graph_ids, tier=tier,
-                                        database_=database, routing_="r")
     # Chunks of the entities the question or the route named directly, if few chunks mention them.
     rare = [e.entity_id for e in entities if e.source_id is None and e.chunks <= config.rare_entity_chunks]
-    by_entity, _, _ = driver.execute_query(cypher.load("entity_chunks"), entity_ids=rare, tier=tier,
-                                           per_entity=config.rare_entity_chunks, database_=database, routing_="r")
-    candidates = list(dict.fromkeys([*vector, *fulltext, *(r["chunk_id"] for r in routed),
-                                     *(c for r in by_entity for c in r["chunk_ids"])]))
-    weight = _entity_weights(driver, database, entities)
-    mentions, _, _ = driver.execute_query(cypher.load("chunk_entities"), chunk_ids=candidates, database_=database,
-                                          routing_="r")
-    graph_scores = {r["chunk_id"]: sum(weight.get(e, 0.0) for e in r["entity_ids"]) for r in mentions}
+    records, _, _ = driver.execute_query(cypher.load("candidate_entities"), graph_ids=route.graph_ids,
+                                         entity_ids=rare, chunk_ids=list(dict.fromkeys([*vector, *fulltext])),
+                                         tier=tier, database_=database, routing_="r")
+    total = max((int(r["total"]) for r in records), default=1)
+    # Relevance times specificity: an entity a few chunks mention says more about a chunk than one
+    # that half of them mention (an idf).
+    weight = {e.entity_id: e.weight * math.log(1.0 + total / (1.0 + e.chunks)) for e in entities if e.weight > 0}
+    graph_scores = {r["chunk_id"]: sum(weight.get(e, 0.0) for e in r["entity_ids"]) for r in records}
     graph_ranking = sorted((c for c, s in graph_scores.items() if s > 0), key=lambda c: (-graph_scores[c], c))
     fused = reciprocal_rank_fusion({"vector": list(vector), "fulltext": list(fulltext), "graph": graph_ranking})
     clock.lap("rank")
     pool = sorted(fused, key=lambda c: (-fused[c], c))[: max(k, config.rerank_depth)]
     hits = chunk_hits(driver, database, pool, embedding=q, scores=fused, vector_scores=vector,
-                      fulltext_scores=fulltext, graph_scores=graph_scores)
+                      fulltext_scores=fulltext, graph_scores=graph_scores, with_embeddings=config.mmr_penalty > 0)
     if reranker is not None:
         scores = reranker.scores(question, [h.text for h in hits])
         hits = [h for _, h in sorted(zip(scores, hits), key=lambda pair: -pair[0])]
     if config.mmr_penalty > 0 and len(hits) > 1:
         # Relevance by rank, on a cosine-like scale, so the penalty weighs as in KG-Rank.
         relevance = [1.0 - i / len(hits) for i in range(len(hits))]
-        vectors = _embeddings(driver, database, [h.chunk_id for h in hits])
+        vectors = np.asarray([h.embedding for h in hits], dtype=np.float32)
         hits = [hits[i] for i in mmr(relevance, vectors, len(hits), penalty=config.mmr_penalty)]
     clock.lap("re-rank")
     return hits[:k]
-
-
-def _entity_weights(driver: Driver, database: str, entities: list[EntityHit]) -> dict[str, float]:
-    """Relevance times specificity: an entity a few chunks mention says more about a chunk than one
-    that half of them mention (an idf)."""
-    records, _, _ = driver.execute_query(cypher.load("count_chunks"), database_=database, routing_="r")
-    total = max(int(records[0]["chunks"]), 1)
-    return {e.entity_id: e.weight * math.log(1.0 + total / (1.0 + e.chunks)) for e in entities if e.weight > 0}
-
-
-def _embeddings(driver: Driver, database: str, chunk_ids: list[str]) -> np.ndarray:
-    records, _, _ = driver.execute_query(cypher.load("chunk_embeddings"), chunk_ids=chunk_ids, database_=database,
-                                         routing_="r")
-    by_id = {r["chunk_id"]: r["embedding"] for r in records}
-    return np.asarray([by_id[c] for c in chunk_ids], dtype=np.float32)
 
 
 def _entity(record: object, via: str, *, weight: float | None = None, source_id: str | None = None,

@@ -268,3 +268,41 @@ def test_the_llm_answer_streams_as_it_is_generated(service: MedGraph, corpus: Pa
     answer = events[-2][1]
     assert answer["mode"] == "llm" and answer["removed_citations"] == [7] and "[7]" not in answer["text"]
     assert server.requests[-1]["stream"] is True
+
+
+def test_every_endpoint_documents_an_example(service: MedGraph) -> None:
+    with _client(service) as client:
+        spec = client.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    operations = [(path, method, op) for path, item in spec["paths"].items() for method, op in item.items()]
+    assert len(operations) >= 17
+    for path, method, op in operations:
+        success = next(r for status, r in op["responses"].items() if status.startswith("2"))
+        examples = [m for m in success.get("content", {}).values() if "example" in m or "examples" in m]
+        assert examples, f"{method.upper()} {path}: no response example"
+        body = op.get("requestBody", {}).get("content", {}).get("application/json")
+        if body is not None:
+            name = body["schema"]["$ref"].rsplit("/", 1)[-1]
+            assert "examples" in schemas[name], f"{method.upper()} {path}: no request example"
+
+
+def test_without_keys_serve_listens_on_loopback_only_and_says_so(neo4j_settings, tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "NEO4J_URI": neo4j_settings.neo4j_uri,
+           "NEO4J_PASSWORD": neo4j_settings.neo4j_password.get_secret_value(), "MEDGRAPH_API_KEYS": "[]"}
+    server = subprocess.Popen([sys.executable, "-m", "medgraphrag", "serve", "--host", "0.0.0.0", "--port", str(port)],
+                              env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        deadline = time.monotonic() + 120
+        while not any("Uvicorn running on" in line for line in lines) and time.monotonic() < deadline:
+            line = server.stderr.readline()
+            if not line and server.poll() is not None:
+                break
+            lines.append(line)
+        output = "".join(lines)
+        assert "no API key configured: listening on 127.0.0.1, not 0.0.0.0" in output
+        assert f"Uvicorn running on http://127.0.0.1:{port}" in output
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
