@@ -1,6 +1,6 @@
 """HTTP API throughput and latency: concurrent clients against POST /v1/retrieve.
 
-    python -m bench.api [--questions XML] [--medquad DIR] [--medquad-limit N] [--clients 1 8 32]
+    python -m bench.api [--questions XML] [--medquad DIR] [--medquad-limit N] [--clients 1 8 32] [--workers 1]
                         [--seconds 60] [--mode u-retrieve] [--use-configured]
 
 The server runs as `medgraph serve` in its own process on loopback. By default a throwaway
@@ -38,11 +38,11 @@ PASSWORD = "bench-password"
 
 
 @contextmanager
-def api_server(env: dict[str, str], data_dir: Path) -> Iterator[str]:
+def api_server(env: dict[str, str], data_dir: Path, workers: int) -> Iterator[str]:
     """`medgraph serve` on a free loopback port with `env`; yields its base URL once it is ready."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "medgraphrag", "serve", "--port", str(port)],
+        [sys.executable, "-m", "medgraphrag", "serve", "--port", str(port), "--workers", str(workers)],
         env={**os.environ, **env, "MEDGRAPH_DATA_DIR": str(data_dir)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
@@ -114,12 +114,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--seconds", type=float, default=60.0, help="duration of each level")
     parser.add_argument("--mode", default="u-retrieve")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (medgraph serve --workers)")
     parser.add_argument("--use-configured", action="store_true", help="serve what NEO4J_URI already holds")
     args = parser.parse_args()
     questions = [q.summary for q in read_questions(args.questions) if q.summary]
 
     def measure(env: dict[str, str], data_dir: Path) -> list[dict[str, float]]:
-        with api_server(env, data_dir) as url:
+        with api_server(env, data_dir, args.workers) as url:
             load(url, questions, clients=4, seconds=min(5.0, args.seconds), mode=args.mode)  # warm-up
             return [load(url, questions, clients=n, seconds=args.seconds, mode=args.mode) for n in args.clients]
 
@@ -135,9 +136,10 @@ def main() -> None:
                                    tier="reference")
                 levels = measure({"NEO4J_URI": uri, "NEO4J_PASSWORD": PASSWORD}, Path(scratch))
     columns = ["clients", "requests", "rps", "p50_ms", "p95_ms", "p99_ms", "errors"]
-    print_report(f"POST /v1/retrieve ({args.mode}), {args.seconds:g} s per level, {len(questions)} LiveQA questions",
+    print_report(f"POST /v1/retrieve ({args.mode}), {args.workers} server processes, {args.seconds:g} s per level, "
+                 f"{len(questions)} LiveQA questions",
                  columns, [[row[c] for c in columns] for row in levels],
-                 {"benchmark": "api", "mode": args.mode, "seconds": args.seconds,
+                 {"benchmark": "api", "mode": args.mode, "workers": args.workers, "seconds": args.seconds,
                   "levels": [{k: round(v, 2) for k, v in row.items()} for row in levels]})
 
 

@@ -320,6 +320,7 @@ def tags_rebuild() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="server processes (each with its own model and driver)")] = 1,
 ) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs). Without API keys it listens on loopback only."""
     import uvicorn
@@ -334,7 +335,11 @@ def serve(
         else:
             errors.print("[yellow]no API key configured: listening on loopback only[/]", soft_wrap=True)
         host = "127.0.0.1" if host not in LOOPBACK else host
-    uvicorn.run(create_app(settings), host=host, port=port)
+    if workers > 1:
+        # Each process builds its app from the environment; Python's GIL caps one process's throughput.
+        uvicorn.run("medgraphrag.api:create_app", factory=True, host=host, port=port, workers=workers)
+    else:
+        uvicorn.run(create_app(settings), host=host, port=port)
 
 
 @app.command("api-key")

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 
 from medgraphrag.api import create_app
@@ -55,8 +56,9 @@ def test_unreachable_neo4j_is_503_with_a_remedy(embedder) -> None:
     assert error["code"] == "unavailable" and "medgraph db up" in error["message"]
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 def test_medgraph_serve_answers_over_http_with_a_key(neo4j_settings, service: MedGraph, corpus: Path,
-                                                     tmp_path: Path) -> None:
+                                                     tmp_path: Path, workers: int) -> None:
     service.ingest([corpus], tier="reference")
     port = free_port()
     token = new_token()
@@ -66,7 +68,8 @@ def test_medgraph_serve_answers_over_http_with_a_key(neo4j_settings, service: Me
         "NEO4J_DATABASE": neo4j_settings.neo4j_database,
         "MEDGRAPH_API_KEYS": json.dumps([{"name": "clinic", "sha256": token_hash(token), "scopes": ["read"]}]),
     }
-    server = subprocess.Popen([sys.executable, "-m", "medgraphrag", "serve", "--port", str(port)], env=env,
+    server = subprocess.Popen([sys.executable, "-m", "medgraphrag", "serve", "--port", str(port), "--workers",
+                               str(workers)], env=env,
                               cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
