@@ -28,7 +28,7 @@ import math
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from neo4j import Driver, EagerResult
@@ -85,7 +85,6 @@ class Route:
     steps: list[list[TagStep]]
     path: list[TagStep]
     graph_ids: list[str]
-    best_similarity: float | None
     fallback: bool
 
 
@@ -148,28 +147,29 @@ def u_retrieve(
     """The `k` best evidence chunks for the question by U-retrieve, with the route and entities."""
     clock = _Clock()
     q = unit(np.asarray(vector, dtype=np.float32))
+    qf = _floats(q)  # the form every query takes, converted once
     # The global searches need nothing from the walk: they run while it does.
     with ThreadPoolExecutor(max_workers=3) as pool:
         searches = _Searches(
-            vector=pool.submit(vector_ranking, driver, database, embedding=q, k=config.candidates, tier=tier,
+            vector=pool.submit(vector_ranking, driver, database, embedding=qf, k=config.candidates, tier=tier,
                                oversample=2),
             fulltext=pool.submit(fulltext_ranking, driver, database, question=question, k=config.candidates,
                                  tier=tier),
-            entities=pool.submit(driver.execute_query, cypher.load("vector_entities"), vector=_floats(q),
+            entities=pool.submit(driver.execute_query, cypher.load("vector_entities"), vector=qf,
                                  n=2 * config.entities, candidates=4 * config.entities, tier=tier,
                                  database_=database, routing_="r"),
         )
-        return _u_retrieve(driver, database, question=question, q=q, concept_ids=concept_ids, k=k, tier=tier,
+        return _u_retrieve(driver, database, question=question, q=q, qf=qf, concept_ids=concept_ids, k=k, tier=tier,
                            config=config, reranker=reranker, searches=searches, clock=clock)
 
 
-def _u_retrieve(driver: Driver, database: str, *, question: str, q: np.ndarray, concept_ids: Sequence[str], k: int,
+def _u_retrieve(driver: Driver, database: str, *, question: str, q: np.ndarray, qf: list[float], concept_ids: Sequence[str], k: int,
                 tier: str | None, config: URetrieveConfig, reranker: CrossEncoderReranker | None,
                 searches: _Searches, clock: _Clock) -> Retrieval:
     tiers = [tier] if tier else list(DOCUMENT_TIERS)
     ids = [entity_id(t, c, "", "") for c in concept_ids for t in tiers]
     records, _, _ = driver.execute_query(cypher.load("question_entities"), entity_ids=ids, tier=tier,
-                                         vector=_floats(q), database_=database, routing_="r")
+                                         vector=qf, database_=database, routing_="r")
     asked = [_entity(r, "question", weight=1.0) for r in records]
     clock.lap("question")
 
@@ -181,16 +181,16 @@ def _u_retrieve(driver: Driver, database: str, *, question: str, q: np.ndarray, 
     if route.fallback:
         retrieved = nearest[: config.entities]
     else:
-        found, _, _ = driver.execute_query(cypher.load("graph_entities"), graph_ids=route.graph_ids, vector=_floats(q),
+        found, _, _ = driver.execute_query(cypher.load("graph_entities"), graph_ids=route.graph_ids, vector=qf,
                                            n=config.entities, tier=tier, database_=database, routing_="r")
         retrieved = [_entity(r, "meta-graph") for r in found]
     seeds = _distinct(asked + retrieved)
-    neighbours, concepts = _expand(driver, database, seeds, q, config.neighbours, config.expand_degree,
+    neighbours, concepts = _expand(driver, database, seeds, qf, config.neighbours, config.expand_degree,
                                    [e.entity_id for e in nearest])
     entities = _distinct(seeds + neighbours)
     clock.lap("bottom-up")
 
-    hits = _rank(driver, database, question=question, q=q, k=k, tier=tier, route=route, entities=entities,
+    hits = _rank(driver, database, question=question, q=qf, k=k, tier=tier, route=route, entities=entities,
                  config=config, reranker=reranker, searches=searches, clock=clock)
     return Retrieval(hits=hits, route=route, entities=entities, concepts=concepts,
                      question_concepts=list(concept_ids), timings_ms=clock.laps)
@@ -198,7 +198,8 @@ def _u_retrieve(driver: Driver, database: str, *, question: str, q: np.ndarray, 
 
 def walk_tags(driver: Driver, database: str, vector: np.ndarray, *, beam: int, threshold: float) -> Route:
     """Beam search down the tag tree to leaf tags, keeping the `beam` most similar tags per step."""
-    records, _, _ = driver.execute_query(cypher.load("tag_roots"), vector=_floats(vector), beam=beam,
+    floats = _floats(vector)
+    records, _, _ = driver.execute_query(cypher.load("tag_roots"), vector=floats, beam=beam,
                                          candidates=max(10 * beam, 40), database_=database, routing_="r")
     frontier = [_step(r, None) for r in records]
     steps = [frontier]
@@ -207,7 +208,7 @@ def walk_tags(driver: Driver, database: str, vector: np.ndarray, *, beam: int, t
         inner = [s.tag_id for s in frontier if s.graph_id is None]
         if not inner:
             break
-        children, _, _ = driver.execute_query(cypher.load("tag_children"), tag_ids=inner, vector=_floats(vector),
+        children, _, _ = driver.execute_query(cypher.load("tag_children"), tag_ids=inner, vector=floats,
                                               database_=database, routing_="r")
         # Leaves already reached compete with the children of the tags still open.
         pool = [s for s in frontier if s.graph_id is not None] + [_step(r, r["parent_id"]) for r in children]
@@ -221,20 +222,19 @@ def walk_tags(driver: Driver, database: str, vector: np.ndarray, *, beam: int, t
     while node is not None:
         path.insert(0, node)
         node = reached.get(node.parent_id) if node.parent_id else None
-    similarity = best.similarity if best else None
     return Route(steps=steps, path=path, graph_ids=[s.graph_id for s in leaves if s.graph_id],
-                 best_similarity=similarity, fallback=similarity is None or similarity < threshold)
+                 fallback=best is None or best.similarity < threshold)
 
 
-def _expand(driver: Driver, database: str, seeds: list[EntityHit], q: np.ndarray, k: int, max_degree: int,
+def _expand(driver: Driver, database: str, seeds: list[EntityHit], qf: list[float], k: int, max_degree: int,
             nearest: list[str]) -> tuple[list[EntityHit], list[ConceptHit]]:
     records, _, _ = driver.execute_query(cypher.load("entity_neighbours"), entity_ids=[e.entity_id for e in seeds],
-                                         vector=_floats(q), k=k, max_degree=max_degree, database_=database,
+                                         vector=qf, k=k, max_degree=max_degree, database_=database,
                                          routing_="r")
     found = {r["entity_id"]: list(r["neighbours"]) for r in records}
     hubs = [r["entity_id"] for r in records if r["hub"]]
     if hubs:
-        linked, _, _ = driver.execute_query(cypher.load("hub_neighbours"), hubs=hubs, near=nearest, vector=_floats(q),
+        linked, _, _ = driver.execute_query(cypher.load("hub_neighbours"), hubs=hubs, near=nearest, vector=qf,
                                             max_degree=max_degree, database_=database, routing_="r")
         for r in linked:
             found[r["hub_id"]].append(r["neighbour"])
@@ -258,7 +258,7 @@ def _expand(driver: Driver, database: str, seeds: list[EntityHit], q: np.ndarray
     return neighbours, ranked
 
 
-def _rank(driver: Driver, database: str, *, question: str, q: np.ndarray, k: int, tier: str | None, route: Route,
+def _rank(driver: Driver, database: str, *, question: str, q: list[float], k: int, tier: str | None, route: Route,
           entities: list[EntityHit], config: URetrieveConfig, reranker: CrossEncoderReranker | None,
           searches: _Searches, clock: _Clock) -> list[ChunkHit]:
     vector, fulltext = searches.vector.result(), searches.fulltext.result()
@@ -311,7 +311,7 @@ def _distinct(entities: list[EntityHit]) -> list[EntityHit]:
         if known is None:
             best[e.entity_id] = e
         elif e.weight > known.weight:
-            best[e.entity_id] = EntityHit(**{**known.__dict__, "weight": e.weight})
+            best[e.entity_id] = replace(known, weight=e.weight)
     return list(best.values())
 
 
