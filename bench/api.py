@@ -1,6 +1,6 @@
 """HTTP API throughput and latency: concurrent clients against POST /v1/retrieve.
 
-    python -m bench.api [--questions XML] [--medquad DIR] [--medquad-limit N] [--clients 1 8 32] [--workers 1]
+    python -m bench.api [--questions XML] [--medquad DIR] [--medquad-limit N] [--clients 1 8 32] [--workers N]
                         [--seconds 60] [--mode u-retrieve] [--use-configured]
 
 The server runs as `medgraph serve` in its own process on loopback. By default a throwaway
@@ -29,6 +29,7 @@ import httpx
 from bench.ingest import DATA, medquad_corpus
 from bench.report import print_report
 from bench.retrieval import read_questions
+from medgraphrag.cli import default_workers
 from medgraphrag.graph.server import free_port, scratch_local_server, stop_process
 from medgraphrag.graph.vocab.open_sources import DEFAULT_VOCAB_DIR
 from medgraphrag.service import MedGraph
@@ -114,7 +115,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--seconds", type=float, default=60.0, help="duration of each level")
     parser.add_argument("--mode", default="u-retrieve")
-    parser.add_argument("--workers", type=int, default=1, help="server processes (medgraph serve --workers)")
+    parser.add_argument("--workers", type=int, default=default_workers(),
+                        help="server processes (medgraph serve --workers; default: as medgraph serve)")
     parser.add_argument("--use-configured", action="store_true", help="serve what NEO4J_URI already holds")
     args = parser.parse_args()
     questions = [q.summary for q in read_questions(args.questions) if q.summary]

@@ -2,6 +2,10 @@
 // rare entities found, and the given search hits), each with the entities it mentions (affirmed
 // or uncertain mentions), and how many chunks the graph holds (for the idf).
 CALL {
+  MATCH (every:Chunk)
+  RETURN count(every) AS total
+}
+CALL {
   UNWIND $graph_ids AS graph_id
   MATCH (:MetaGraph {graph_id: graph_id})-[:FROM_CHUNK]->(c:Chunk)
   RETURN c
@@ -14,12 +18,9 @@ CALL {
   MATCH (c:Chunk {chunk_id: chunk_id})
   RETURN c
 }
-WITH c
+WITH c, total
 WHERE $tier IS NULL OR c.tier = $tier
-CALL {
-  MATCH (every:Chunk)
-  RETURN count(every) AS total
-}
 OPTIONAL MATCH (c)-[m:MENTIONS]->(e:Entity)
 WHERE m.status <> 'negated'
-RETURN c.chunk_id AS chunk_id, collect(DISTINCT e.entity_id) AS entity_ids, total
+WITH c, total, collect(DISTINCT e.entity_id) AS entity_ids
+RETURN total, collect({chunk_id: c.chunk_id, entity_ids: entity_ids}) AS chunks

@@ -1,6 +1,8 @@
-// $query is a Lucene query built from the question's words (never raw user text).
+// Chunks matching a Lucene query, best first, as one row of lists. $query is built from the
+// question's words (never raw user text).
 CALL db.index.fulltext.queryNodes('chunk_text', $query, {limit: $candidates}) YIELD node, score
 WHERE $tier IS NULL OR node.tier = $tier
-RETURN node.chunk_id AS chunk_id, score
+WITH node, score
 ORDER BY score DESC
 LIMIT $k
+RETURN collect(node.chunk_id) AS chunk_ids, collect(score) AS scores

@@ -1,9 +1,15 @@
-// The top-layer tags (no parent) nearest to the question's tag vector. Similarities are cosines
-// rescaled to [0, 1], as the vector index reports them.
+// The top-layer tags (no parent) nearest to the question's tag vector, each with its children
+// (the walk's next step, fetched in the same round trip). Similarities are cosines rescaled to
+// [0, 1], as the vector index reports them.
 CALL db.index.vector.queryNodes('tag_embedding', $candidates, $vector) YIELD node, score
 WITH node, score
 WHERE NOT (:Tag)-[:PARENT_OF]->(node)
-RETURN node.tag_id AS tag_id, node.layer AS layer, node.summary AS summary, node.size AS size,
-       [(node)-[:SUMMARIZES]->(g:MetaGraph) | g.graph_id][0] AS graph_id, score AS similarity
-ORDER BY similarity DESC, tag_id
+WITH node, score
+ORDER BY score DESC, node.tag_id
 LIMIT $beam
+RETURN node.tag_id AS tag_id, node.layer AS layer, node.summary AS summary, node.size AS size,
+       [(node)-[:SUMMARIZES]->(g:MetaGraph) | g.graph_id][0] AS graph_id, score AS similarity,
+       [(node)-[:PARENT_OF]->(child:Tag) |
+        {parent_id: node.tag_id, tag_id: child.tag_id, layer: child.layer, summary: child.summary, size: child.size,
+         graph_id: [(child)-[:SUMMARIZES]->(g:MetaGraph) | g.graph_id][0],
+         similarity: vector.similarity.cosine(child.embedding, $vector)}] AS children

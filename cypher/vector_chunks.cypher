@@ -1,6 +1,8 @@
-// Nearest chunks to a question embedding; $candidates > $k leaves room for the tier filter.
+// Nearest chunks to a question embedding, best first; $candidates > $k leaves room for the tier
+// filter. One row of lists: retrieval reads many hits, and a record each costs more than a value.
 CALL db.index.vector.queryNodes('chunk_embedding', $candidates, $embedding) YIELD node, score
 WHERE $tier IS NULL OR node.tier = $tier
-RETURN node.chunk_id AS chunk_id, score
+WITH node, score
 ORDER BY score DESC
 LIMIT $k
+RETURN collect(node.chunk_id) AS chunk_ids, collect(score) AS scores

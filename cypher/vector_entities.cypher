@@ -1,8 +1,9 @@
-// The entities nearest to the question in the whole graph (global entity search).
+// The entities nearest to the question in the whole graph (global entity search), best first.
 CALL db.index.vector.queryNodes('entity_embedding', $candidates, $vector) YIELD node, score
 WITH node AS e, score
 WHERE $tier IS NULL OR e.tier = $tier
-RETURN e.entity_id AS entity_id, e.name AS name, e.type AS type, e.tier AS tier, e.concept_id AS concept_id,
-       score AS similarity, COUNT { (e)<-[:MENTIONS]-() } AS chunks
-ORDER BY similarity DESC, entity_id
+WITH e, score
+ORDER BY score DESC, e.entity_id
 LIMIT $n
+RETURN collect({entity_id: e.entity_id, name: e.name, type: e.type, tier: e.tier, concept_id: e.concept_id,
+                similarity: score, chunks: COUNT { (e)<-[:MENTIONS]-() }}) AS entities

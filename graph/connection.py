@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from neo4j import Driver, GraphDatabase
+from collections.abc import Iterable
+from typing import Any
+
+from neo4j import READ_ACCESS, Driver, GraphDatabase, Record
 from neo4j.exceptions import AuthError, ServiceUnavailable
 
 from medgraphrag.settings import Settings
@@ -45,3 +48,25 @@ def answers(settings: Settings, *, timeout_s: float = 3.0) -> bool:
     except GraphUnavailable:
         return False
     return True
+
+
+class QueryVector(list[float]):
+    """An embedding as a query parameter: a list of floats whose repr is short."""
+
+    # The driver formats every parameter for its debug log line even when debug logging is off;
+    # the repr of 384 floats, for each of a retrieval's queries, costs more than running them.
+    def __repr__(self) -> str:
+        return f"<vector of {len(self)} floats>"
+
+
+def query_vector(values: Iterable[float]) -> QueryVector:
+    """`values` as a vector parameter for Cypher (plain floats, short repr)."""
+    return QueryVector(float(x) for x in values)
+
+
+def read(driver: Driver, database: str, query: str, /, **parameters: Any) -> list[Record]:
+    """The records of a read-only query, run as one auto-commit READ transaction."""
+    # Auto-commit spares the BEGIN and COMMIT round trips of a managed transaction: retrieval runs
+    # about ten short reads per question, and under load those round trips are CPU it does not have.
+    with driver.session(database=database, default_access_mode=READ_ACCESS) as session:
+        return list(session.run(query, parameters))  # type: ignore[arg-type]

@@ -38,7 +38,7 @@ from medgraphrag.jobs import IngestJobs, Job
 from medgraphrag.llm import LLMError
 from medgraphrag.retrieval.evidence import Answer, Evidence
 from medgraphrag.service import MedGraph
-from medgraphrag.settings import Settings
+from medgraphrag.settings import Settings, load_settings
 
 log = logging.getLogger("medgraphrag.api")
 T = TypeVar("T")
@@ -162,6 +162,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 def create_app(settings: Settings | None = None, *, service: MedGraph | None = None) -> FastAPI:
     """The API application over one shared `MedGraph` (created from `settings` if not given)."""
+    if service is None:
+        settings = settings or load_settings()
+        if settings.embedding_threads is None:
+            # The server's parallelism is its concurrent requests: one torch thread per process.
+            settings = settings.model_copy(update={"embedding_threads": 1})
     shared = service or MedGraph(settings)
     config = shared.settings
     jobs = IngestJobs(shared)
@@ -171,6 +176,8 @@ def create_app(settings: Settings | None = None, *, service: MedGraph | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The model loads before the first request, not during it.
+        await run_in_threadpool(lambda: shared.embedder)
         yield
         jobs.close()
         shared.close()

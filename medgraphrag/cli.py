@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
 from collections.abc import Callable
 from dataclasses import asdict
@@ -320,7 +321,9 @@ def tags_rebuild() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, help="server processes (each with its own model and driver)")] = 1,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="server processes, each with its own model, vocabulary and driver (about 1.5 GB with the open "
+                    "vocabulary); default: one per CPU core, at most 4")] = None,
 ) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs). Without API keys it listens on loopback only."""
     import uvicorn
@@ -335,11 +338,18 @@ def serve(
         else:
             errors.print("[yellow]no API key configured: listening on loopback only[/]", soft_wrap=True)
         host = "127.0.0.1" if host not in LOOPBACK else host
+    workers = workers or default_workers()
     if workers > 1:
         # Each process builds its app from the environment; Python's GIL caps one process's throughput.
         uvicorn.run("medgraphrag.api:create_app", factory=True, host=host, port=port, workers=workers)
     else:
         uvicorn.run(create_app(settings), host=host, port=port)
+
+
+def default_workers() -> int:
+    """`medgraph serve`'s processes unless told: one per CPU core, at most 4."""
+    # One Python process computes on one core at a time; the cores are what limits throughput.
+    return max(1, min(os.cpu_count() or 1, 4))
 
 
 @app.command("api-key")

@@ -1,13 +1,18 @@
-"""Sentence embeddings on torch, offline: the bundled all-MiniLM-L6-v2 or any local model folder."""
+"""Sentence embeddings, offline: the bundled all-MiniLM-L6-v2 or any local model folder, on torch
+(ONNX Runtime on the CPU where the model allows)."""
 
 from __future__ import annotations
 
 import os
+import queue
+import threading
 from collections.abc import Sequence
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
 
+from medgraphrag.onnx_encoder import OnnxSentenceEncoder
 from medgraphrag.settings import DEFAULT_EMBEDDING_MODEL, Settings
 
 _BUNDLED_NAMES = {DEFAULT_EMBEDDING_MODEL.lower(), f"sentence-transformers/{DEFAULT_EMBEDDING_MODEL}".lower()}
@@ -39,7 +44,8 @@ def resolve_model_path(name: str) -> Path:
 class Embedder:
     """A loaded sentence-transformers model giving L2-normalized float32 vectors."""
 
-    def __init__(self, model: str, *, device: str = "cpu", batch_size: int = 32) -> None:
+    def __init__(self, model: str, *, device: str = "cpu", batch_size: int = 32, threads: int | None = None,
+                 cache_dir: Path | None = None) -> None:
         path = resolve_model_path(model)
         # The model is local; never let the hub client reach for the network.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -50,26 +56,74 @@ class Embedder:
         transformers_logging.disable_progress_bar()
         transformers_logging.set_verbosity_error()
 
+        if threads is not None:
+            import torch
+
+            torch.set_num_threads(threads)
         self.name = model
         self.batch_size = batch_size
         self._model = SentenceTransformer(str(path), device=device)
         self.dimension: int = int(self._model.get_embedding_dimension())
+        # On the CPU, ONNX Runtime computes the same vectors in less than half torch's time.
+        self._onnx = (OnnxSentenceEncoder.for_model(self._model, cache_dir, threads)
+                      if device == "cpu" and cache_dir is not None else None)
+        self._pending: queue.SimpleQueue[tuple[str, Future[np.ndarray]]] = queue.SimpleQueue()
+        self._batcher_lock = threading.Lock()
+        self._batcher: threading.Thread | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Embedder:
         """The embedder the settings name."""
         return cls(settings.embedding_model, device=settings.embedding_device,
-                   batch_size=settings.embedding_batch_size)
+                   batch_size=settings.embedding_batch_size, threads=settings.embedding_threads,
+                   cache_dir=model_cache_dir())
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """One unit-length row per text, shape `(len(texts), dimension)`."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if self._onnx is not None:
+            return self._onnx.encode(list(texts), self.batch_size)
         vectors = self._model.encode(
             list(texts), batch_size=self.batch_size, normalize_embeddings=True,
             convert_to_numpy=True, show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+    def embed_one(self, text: str) -> np.ndarray:
+        """The unit-length vector of one text. Texts that callers on other threads ask for at the
+        same time are embedded together in one batch, which costs far less than one by one."""
+        future: Future[np.ndarray] = Future()
+        self._pending.put((text, future))
+        with self._batcher_lock:
+            if self._batcher is None or not self._batcher.is_alive():
+                self._batcher = threading.Thread(target=self._embed_pending, name="embedding-batcher", daemon=True)
+                self._batcher.start()
+        return future.result()
+
+    def _embed_pending(self) -> None:
+        # No waiting for a batch to fill: whatever queued while the last batch ran is the next one.
+        while True:
+            batch = [self._pending.get()]
+            while len(batch) < self.batch_size:
+                try:
+                    batch.append(self._pending.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                vectors = self.embed([text for text, _ in batch])
+            except BaseException as exc:  # noqa: BLE001 - the caller waiting on each text gets the error
+                for _, future in batch:
+                    future.set_exception(exc)
+            else:
+                for (_, future), vector in zip(batch, vectors):
+                    future.set_result(vector)
+
+
+def model_cache_dir() -> Path:
+    """Where derived model files (ONNX exports) are kept: $XDG_CACHE_HOME/medgraphrag, by default
+    ~/.cache/medgraphrag; one export serves every data folder on the machine."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "medgraphrag"
 
 
 def unit(vector: np.ndarray) -> np.ndarray:

@@ -58,6 +58,7 @@ class MedGraph:
         self._driver: Driver | None = None
         self._schema_ready = False
         self._lock = threading.Lock()
+        self._embedder_lock = threading.Lock()
         self._ruler: tuple[str, VocabularyRuler] | None = None
         self._cross_encoder: CrossEncoderReranker | None = None
 
@@ -86,9 +87,10 @@ class MedGraph:
     @property
     def embedder(self) -> Embedder:
         """The embedding model of the settings, loaded once."""
-        if self._embedder is None:
-            self._embedder = Embedder.from_settings(self.settings)
-        return self._embedder
+        with self._embedder_lock:
+            if self._embedder is None:
+                self._embedder = Embedder.from_settings(self.settings)
+            return self._embedder
 
     def ingest(
         self, paths: Iterable[Path | str], *, tier: str = "user", on_progress: ProgressCallback | None = None
@@ -260,7 +262,7 @@ class MedGraph:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
         if tier is not None:
             self._check_tier(tier)
-        return question, self.embedder.embed([question])[0]
+        return question, self.embedder.embed_one(question)
 
     def search_concepts(self, text: str, *, semantic_type: str | None = None, k: int = 10) -> list[ConceptMatch]:
         """Vocabulary concepts for a text span, best first, each with its score and match method."""

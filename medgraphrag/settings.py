@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     )
     embedding_batch_size: int = Field(32, ge=1, le=1024)
     embedding_device: str = Field("cpu", pattern=r"^(cpu|cuda(:\d+)?|mps)$")
+    embedding_threads: int | None = Field(
+        None, ge=1, le=256,
+        description="torch threads per process; unset: torch's default, except the API server, which uses 1 "
+        "(its parallelism is concurrent requests, and threads per request would compete for the cores)",
+    )
 
     llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint; unset means offline")
     llm_api_key: SecretStr | None = None
@@ -73,7 +78,7 @@ class Settings(BaseSettings):
     u_fallback_threshold: float = Field(
         0.5, ge=-1, le=1, description="u-retrieve: best leaf-tag similarity below which global entity search is used")
     u_levels: int = Field(5, ge=1, le=64, description="u-retrieve: tag levels of bottom-up answer refinement (LLM)")
-    u_candidates: int = Field(100, ge=1, le=2000, description="u-retrieve: chunks per search channel")
+    u_candidates: int = Field(50, ge=1, le=2000, description="u-retrieve: chunks per search channel")
     u_concept_evidence: int = Field(3, ge=0, le=50, description="u-retrieve: concept definitions given as evidence")
     mmr_penalty: float = Field(0.1, ge=0, le=1, description="ranking: MMR redundancy penalty (0 turns MMR off)")
     rerank_model: Path | None = Field(None, description="ranking: a local sentence-transformers CrossEncoder folder")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from neo4j import Driver
 
 from medgraphrag import cypher
+from medgraphrag.graph.connection import query_vector, read
 from medgraphrag.retrieval.ranking import reciprocal_rank_fusion
 
 _WORD = re.compile(r"[^\W_]+")
@@ -66,11 +67,9 @@ def vector_ranking(driver: Driver, database: str, *, embedding: Sequence[float],
                    tier: str | None = None, oversample: int = 4) -> dict[str, float]:
     """The `k` chunks nearest to the embedding, best first: chunk id -> rescaled cosine score. The
     index is asked for `oversample` times `k` (room for the tier filter, and a wider search)."""
-    records, _, _ = driver.execute_query(
-        cypher.load("vector_chunks"), embedding=list(map(float, embedding)), k=k, candidates=oversample * k, tier=tier,
-        database_=database, routing_="r",
-    )
-    return {r["chunk_id"]: float(r["score"]) for r in records}
+    (row,) = read(driver, database, cypher.load("vector_chunks"), embedding=query_vector(embedding), k=k,
+                  candidates=oversample * k, tier=tier)
+    return dict(zip(row["chunk_ids"], map(float, row["scores"])))
 
 
 def fulltext_ranking(driver: Driver, database: str, *, question: str, k: int,
@@ -79,11 +78,8 @@ def fulltext_ranking(driver: Driver, database: str, *, question: str, k: int,
     query = lucene_query(question)
     if query is None:
         return {}
-    records, _, _ = driver.execute_query(
-        cypher.load("fulltext_chunks"), query=query, k=k, candidates=4 * k, tier=tier, database_=database,
-        routing_="r",
-    )
-    return {r["chunk_id"]: float(r["score"]) for r in records}
+    (row,) = read(driver, database, cypher.load("fulltext_chunks"), query=query, k=k, candidates=4 * k, tier=tier)
+    return dict(zip(row["chunk_ids"], map(float, row["scores"])))
 
 
 def chunk_hits(driver: Driver, database: str, chunk_ids: Sequence[str], *, embedding: Sequence[float],
@@ -92,11 +88,9 @@ def chunk_hits(driver: Driver, database: str, chunk_ids: Sequence[str], *, embed
                graph_scores: Mapping[str, float] | None = None, with_embeddings: bool = False) -> list[ChunkHit]:
     """Hits for chunks, in the given order, with their provenance and scores (unknown ids dropped);
     `with_embeddings` also fetches each chunk's embedding."""
-    details, _, _ = driver.execute_query(
-        cypher.load("chunk_details"), chunk_ids=list(chunk_ids), embedding=list(map(float, embedding)),
-        with_embeddings=with_embeddings, database_=database, routing_="r",
-    )
-    by_id = {r["chunk_id"]: r for r in details}
+    (row,) = read(driver, database, cypher.load("chunk_details"), chunk_ids=list(chunk_ids),
+                  embedding=query_vector(embedding), with_embeddings=with_embeddings)
+    by_id = {r["chunk_id"]: r for r in row["chunks"]}
     return [
         ChunkHit(
             chunk_id=c, doc_id=r["doc_id"], external_id=r["external_id"], title=r["title"], source=r["source"],

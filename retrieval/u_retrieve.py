@@ -26,15 +26,17 @@ from __future__ import annotations
 
 import math
 import time
+from functools import cache
 from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from neo4j import Driver, EagerResult
+from neo4j import Driver, Record
 
 from medgraphrag import cypher
 from medgraphrag.embeddings import unit
+from medgraphrag.graph.connection import query_vector, read
 from medgraphrag.graph.writer import entity_id
 from medgraphrag.graph.model import DOCUMENT_TIERS
 from medgraphrag.ingest.extraction import VocabularyRuler, extract_mentions
@@ -57,8 +59,8 @@ class URetrieveConfig:
     neighbours: int = 16
     expand_degree: int = 64
     fallback_threshold: float = 0.5
-    candidates: int = 100
-    rare_entity_chunks: int = 50
+    candidates: int = 50
+    rare_entity_chunks: int = 10
     mmr_penalty: float = 0.1
     rerank_depth: int = 30
 
@@ -147,20 +149,19 @@ def u_retrieve(
     """The `k` best evidence chunks for the question by U-retrieve, with the route and entities."""
     clock = _Clock()
     q = unit(np.asarray(vector, dtype=np.float32))
-    qf = _floats(q)  # the form every query takes, converted once
+    qf = query_vector(q)  # the form every query takes, converted once
     # The global searches need nothing from the walk: they run while it does.
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        searches = _Searches(
-            vector=pool.submit(vector_ranking, driver, database, embedding=qf, k=config.candidates, tier=tier,
-                               oversample=2),
-            fulltext=pool.submit(fulltext_ranking, driver, database, question=question, k=config.candidates,
-                                 tier=tier),
-            entities=pool.submit(driver.execute_query, cypher.load("vector_entities"), vector=qf,
-                                 n=2 * config.entities, candidates=4 * config.entities, tier=tier,
-                                 database_=database, routing_="r"),
-        )
-        return _u_retrieve(driver, database, question=question, q=q, qf=qf, concept_ids=concept_ids, k=k, tier=tier,
-                           config=config, reranker=reranker, searches=searches, clock=clock)
+    pool = _search_pool()
+    searches = _Searches(
+        vector=pool.submit(vector_ranking, driver, database, embedding=qf, k=config.candidates, tier=tier,
+                           oversample=1 if tier is None else 2),
+        fulltext=pool.submit(fulltext_ranking, driver, database, question=question, k=config.candidates,
+                             tier=tier),
+        entities=pool.submit(read, driver, database, cypher.load("vector_entities"), vector=qf,
+                             n=config.entities, candidates=2 * config.entities, tier=tier),
+    )
+    return _u_retrieve(driver, database, question=question, q=q, qf=qf, concept_ids=concept_ids, k=k, tier=tier,
+                       config=config, reranker=reranker, searches=searches, clock=clock)
 
 
 def _u_retrieve(driver: Driver, database: str, *, question: str, q: np.ndarray, qf: list[float], concept_ids: Sequence[str], k: int,
@@ -168,8 +169,7 @@ def _u_retrieve(driver: Driver, database: str, *, question: str, q: np.ndarray, 
                 searches: _Searches, clock: _Clock) -> Retrieval:
     tiers = [tier] if tier else list(DOCUMENT_TIERS)
     ids = [entity_id(t, c, "", "") for c in concept_ids for t in tiers]
-    records, _, _ = driver.execute_query(cypher.load("question_entities"), entity_ids=ids, tier=tier,
-                                         vector=qf, database_=database, routing_="r")
+    records = read(driver, database, cypher.load("question_entities"), entity_ids=ids, tier=tier, vector=qf)
     asked = [_entity(r, "question", weight=1.0) for r in records]
     clock.lap("question")
 
@@ -177,16 +177,13 @@ def _u_retrieve(driver: Driver, database: str, *, question: str, q: np.ndarray, 
     route = walk_tags(driver, database, tag_vector, beam=config.beam, threshold=config.fallback_threshold)
     clock.lap("top-down")
 
-    nearest = [_entity(r, "global") for r in searches.entities.result().records]
-    if route.fallback:
-        retrieved = nearest[: config.entities]
-    else:
-        found, _, _ = driver.execute_query(cypher.load("graph_entities"), graph_ids=route.graph_ids, vector=qf,
-                                           n=config.entities, tier=tier, database_=database, routing_="r")
-        retrieved = [_entity(r, "meta-graph") for r in found]
-    seeds = _distinct(asked + retrieved)
-    neighbours, concepts = _expand(driver, database, seeds, qf, config.neighbours, config.expand_degree,
-                                   [e.entity_id for e in nearest])
+    nearest = [_entity(r, "global") for r in searches.entities.result()[0]["entities"]]
+    given = asked + (nearest[: config.entities] if route.fallback else [])
+    (found,) = read(driver, database, cypher.load("bottom_up"), graph_ids=[] if route.fallback else route.graph_ids,
+                    seed_ids=[e.entity_id for e in given], near=[e.entity_id for e in nearest], vector=qf,
+                    n=config.entities, k=config.neighbours, max_degree=config.expand_degree, tier=tier)
+    seeds = _distinct(given + [_entity(r, "meta-graph") for r in found["retrieved"]])
+    neighbours, concepts = _expand(seeds, found["expanded"], found["links"], config.neighbours)
     entities = _distinct(seeds + neighbours)
     clock.lap("bottom-up")
 
@@ -198,18 +195,19 @@ def _u_retrieve(driver: Driver, database: str, *, question: str, q: np.ndarray, 
 
 def walk_tags(driver: Driver, database: str, vector: np.ndarray, *, beam: int, threshold: float) -> Route:
     """Beam search down the tag tree to leaf tags, keeping the `beam` most similar tags per step."""
-    floats = _floats(vector)
-    records, _, _ = driver.execute_query(cypher.load("tag_roots"), vector=floats, beam=beam,
-                                         candidates=max(10 * beam, 40), database_=database, routing_="r")
+    floats = query_vector(vector)
+    records = read(driver, database, cypher.load("tag_roots"), vector=floats, beam=beam,
+                   candidates=max(10 * beam, 40))
     frontier = [_step(r, None) for r in records]
     steps = [frontier]
     reached: dict[str, TagStep] = {s.tag_id: s for s in frontier}
+    known = [child for r in records for child in r["children"]]  # the roots' children came with them
     for _ in range(MAX_DEPTH):
         inner = [s.tag_id for s in frontier if s.graph_id is None]
         if not inner:
             break
-        children, _, _ = driver.execute_query(cypher.load("tag_children"), tag_ids=inner, vector=floats,
-                                              database_=database, routing_="r")
+        children = known or read(driver, database, cypher.load("tag_children"), tag_ids=inner, vector=floats)
+        known = []
         # Leaves already reached compete with the children of the tags still open.
         pool = [s for s in frontier if s.graph_id is not None] + [_step(r, r["parent_id"]) for r in children]
         frontier = sorted(pool, key=lambda s: (-s.similarity, s.tag_id))[:beam]
@@ -226,18 +224,15 @@ def walk_tags(driver: Driver, database: str, vector: np.ndarray, *, beam: int, t
                  fallback=best is None or best.similarity < threshold)
 
 
-def _expand(driver: Driver, database: str, seeds: list[EntityHit], qf: list[float], k: int, max_degree: int,
-            nearest: list[str]) -> tuple[list[EntityHit], list[ConceptHit]]:
-    records, _, _ = driver.execute_query(cypher.load("entity_neighbours"), entity_ids=[e.entity_id for e in seeds],
-                                         vector=qf, k=k, max_degree=max_degree, database_=database,
-                                         routing_="r")
+def _expand(seeds: list[EntityHit], expanded: list[dict], links: list[dict],
+            k: int) -> tuple[list[EntityHit], list[ConceptHit]]:
+    """The seeds' neighbours (up to `k` each, hubs' included), weighted by their seed, and the
+    concepts the seeds stand for."""
+    by_id = {r["entity_id"]: r for r in expanded}
+    records = [by_id[e.entity_id] for e in seeds if e.entity_id in by_id]
     found = {r["entity_id"]: list(r["neighbours"]) for r in records}
-    hubs = [r["entity_id"] for r in records if r["hub"]]
-    if hubs:
-        linked, _, _ = driver.execute_query(cypher.load("hub_neighbours"), hubs=hubs, near=nearest, vector=qf,
-                                            max_degree=max_degree, database_=database, routing_="r")
-        for r in linked:
-            found[r["hub_id"]].append(r["neighbour"])
+    for link in links:
+        found[link["hub_id"]].append(link["neighbour"])
     weights = {e.entity_id: e.weight for e in seeds}
     neighbours: list[EntityHit] = []
     for source, candidates in found.items():
@@ -265,10 +260,10 @@ def _rank(driver: Driver, database: str, *, question: str, q: list[float], k: in
     clock.lap("search")
     # Chunks of the entities the question or the route named directly, if few chunks mention them.
     rare = [e.entity_id for e in entities if e.source_id is None and e.chunks <= config.rare_entity_chunks]
-    records, _, _ = driver.execute_query(cypher.load("candidate_entities"), graph_ids=route.graph_ids,
-                                         entity_ids=rare, chunk_ids=list(dict.fromkeys([*vector, *fulltext])),
-                                         tier=tier, database_=database, routing_="r")
-    total = max((int(r["total"]) for r in records), default=1)
+    found = read(driver, database, cypher.load("candidate_entities"), graph_ids=route.graph_ids, entity_ids=rare,
+                 chunk_ids=list(dict.fromkeys([*vector, *fulltext])), tier=tier)
+    records = found[0]["chunks"] if found else []
+    total = max(int(found[0]["total"]) if found else 1, 1)
     # Relevance times specificity: an entity a few chunks mention says more about a chunk than one
     # that half of them mention (an idf).
     weight = {e.entity_id: e.weight * math.log(1.0 + total / (1.0 + e.chunks)) for e in entities if e.weight > 0}
@@ -325,7 +320,14 @@ def _step(record: object, parent_id: str | None) -> TagStep:
 class _Searches:
     vector: Future[dict[str, float]]
     fulltext: Future[dict[str, float]]
-    entities: Future[EagerResult]
+    entities: Future[list[Record]]
+
+
+@cache
+def _search_pool() -> ThreadPoolExecutor:
+    # One pool for the process: threads started per question would cost more than the searches
+    # they run. Its tasks never wait on each other, so a busy pool only queues, never deadlocks.
+    return ThreadPoolExecutor(max_workers=24, thread_name_prefix="u-retrieve-search")
 
 
 class _Clock:
@@ -338,6 +340,3 @@ class _Clock:
         self.laps[stage] = round(1000 * (now - self._last), 2)
         self._last = now
 
-
-def _floats(vector: np.ndarray) -> list[float]:
-    return [float(x) for x in vector]

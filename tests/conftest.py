@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from neo4j import Driver
 
-from medgraphrag.embeddings import Embedder
+from medgraphrag.embeddings import Embedder, model_cache_dir
 from medgraphrag.graph.vocab.records import ConceptRecord, ConceptRelation, SkipCounter
 from medgraphrag.graph.vocab.writer import write_vocabulary
 from medgraphrag.graph.connection import open_driver
@@ -54,7 +54,7 @@ def neo4j_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setting
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     """The default embedding model, loaded once."""
-    return Embedder("all-MiniLM-L6-v2")
+    return Embedder("all-MiniLM-L6-v2", cache_dir=model_cache_dir())
 
 
 @pytest.fixture

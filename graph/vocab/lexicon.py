@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from neo4j import Driver
 
 from medgraphrag import cypher
+from medgraphrag.graph.connection import read
 from medgraphrag.graph.vocab.semantic_groups import semantic_group
 from medgraphrag.ids import digest
 
@@ -85,7 +86,7 @@ def concept_relations(driver: Driver, database: str, pairs: Iterable[tuple[str, 
 def vocabulary_signature(driver: Driver, database: str) -> str:
     """A short identity of the vocabulary loaded now (sources, versions, load times, sizes); it
     changes whenever a vocabulary is loaded again."""
-    records, _, _ = driver.execute_query(cypher.load("vocabulary_signature"), database_=database, routing_="r")
+    records = read(driver, database, cypher.load("vocabulary_signature"))
     text = "|".join(f"{r['source']}:{r['version']}:{r['loaded_at']}:{r['concepts']}" for r in records)
     return digest(text, length=16) if text else "none"
 
