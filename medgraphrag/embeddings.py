@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import threading
@@ -65,8 +66,12 @@ class Embedder:
         self._model = SentenceTransformer(str(path), device=device)
         self.dimension: int = int(self._model.get_embedding_dimension())
         # On the CPU, ONNX Runtime computes the same vectors in less than half torch's time.
-        self._onnx = (OnnxSentenceEncoder.for_model(self._model, cache_dir, threads)
-                      if device == "cpu" and cache_dir is not None else None)
+        self._onnx: OnnxSentenceEncoder | None = None
+        if device == "cpu" and cache_dir is not None:
+            try:
+                self._onnx = OnnxSentenceEncoder.for_model(self._model, cache_dir, threads)
+            except OSError as exc:  # an unwritable cache folder costs speed, not the model
+                logging.getLogger(__name__).warning("embedding on torch: cannot export to %s (%s)", cache_dir, exc)
         self._pending: queue.SimpleQueue[tuple[str, Future[np.ndarray]]] = queue.SimpleQueue()
         self._batcher_lock = threading.Lock()
         self._batcher: threading.Thread | None = None

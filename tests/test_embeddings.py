@@ -64,3 +64,11 @@ def test_concurrent_single_texts_each_get_their_own_vector(embedder: Embedder) -
     for i, vector in results.items():
         assert np.abs(vector - expected[i]).max() < 1e-5, texts[i]
     assert len(results) == len(texts)
+
+
+def test_an_unwritable_cache_folder_falls_back_to_torch(tmp_path: Path, torch_embedder: Embedder) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    embedder = Embedder("all-MiniLM-L6-v2", cache_dir=blocker / "models")
+    assert embedder._onnx is None
+    assert np.abs(embedder.embed(TEXTS) - torch_embedder.embed(TEXTS)).max() == 0.0
