@@ -61,7 +61,7 @@ class QueryVector(list[float]):
 
 def query_vector(values: Iterable[float]) -> QueryVector:
     """`values` as a vector parameter for Cypher (plain floats, short repr)."""
-    return QueryVector(float(x) for x in values)
+    return values if isinstance(values, QueryVector) else QueryVector(float(x) for x in values)
 
 
 def read(driver: Driver, database: str, query: str, /, **parameters: Any) -> list[Record]:

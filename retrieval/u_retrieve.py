@@ -160,13 +160,6 @@ def u_retrieve(
         entities=pool.submit(read, driver, database, cypher.load("vector_entities"), vector=qf,
                              n=config.entities, candidates=2 * config.entities, tier=tier),
     )
-    return _u_retrieve(driver, database, question=question, q=q, qf=qf, concept_ids=concept_ids, k=k, tier=tier,
-                       config=config, reranker=reranker, searches=searches, clock=clock)
-
-
-def _u_retrieve(driver: Driver, database: str, *, question: str, q: np.ndarray, qf: list[float], concept_ids: Sequence[str], k: int,
-                tier: str | None, config: URetrieveConfig, reranker: CrossEncoderReranker | None,
-                searches: _Searches, clock: _Clock) -> Retrieval:
     tiers = [tier] if tier else list(DOCUMENT_TIERS)
     ids = [entity_id(t, c, "", "") for c in concept_ids for t in tiers]
     records = read(driver, database, cypher.load("question_entities"), entity_ids=ids, tier=tier, vector=qf)
