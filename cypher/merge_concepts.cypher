@@ -4,7 +4,7 @@ UNWIND $concepts AS c
 MERGE (n:Concept {concept_id: c.concept_id})
 ON CREATE SET n.name = c.name, n.cui = c.cui, n.synonyms = c.synonyms, n.semantic_types = c.semantic_types,
               n.definition = c.definition, n.xrefs = c.xrefs, n.sources = c.sources,
-              n.norm_names = c.norm_names, n.name_bags = c.name_bags
+              n.name_keys = c.name_keys
 ON MATCH SET
   n.cui = coalesce(n.cui, c.cui),
   n.definition = coalesce(n.definition, c.definition),
@@ -14,5 +14,4 @@ ON MATCH SET
                             CASE WHEN s IN acc THEN acc ELSE acc + s END),
   n.xrefs = reduce(acc = n.xrefs, s IN c.xrefs | CASE WHEN s IN acc THEN acc ELSE acc + s END),
   n.sources = reduce(acc = n.sources, s IN c.sources | CASE WHEN s IN acc THEN acc ELSE acc + s END),
-  n.norm_names = reduce(acc = n.norm_names, s IN c.norm_names | CASE WHEN s IN acc THEN acc ELSE acc + s END),
-  n.name_bags = reduce(acc = n.name_bags, s IN c.name_bags | CASE WHEN s IN acc THEN acc ELSE acc + s END)
+  n.name_keys = reduce(acc = n.name_keys, s IN c.name_keys | CASE WHEN s IN acc THEN acc ELSE acc + s END)

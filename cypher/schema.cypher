@@ -27,8 +27,11 @@ OPTIONS {indexConfig: {`vector.dimensions`: $dimension, `vector.similarity_funct
 
 CREATE FULLTEXT INDEX chunk_text IF NOT EXISTS FOR (n:Chunk) ON EACH [n.text];
 CREATE FULLTEXT INDEX entity_name IF NOT EXISTS FOR (n:Entity) ON EACH [n.name, n.norm_name];
-CREATE FULLTEXT INDEX concept_name IF NOT EXISTS FOR (n:Concept) ON EACH [n.name, n.synonyms];
-// Exact lookups of normalized names and word bags (graph/vocab/names.py): the keyword analyzer
-// makes each list element one Lucene term.
-CREATE FULLTEXT INDEX concept_keys IF NOT EXISTS FOR (n:Concept) ON EACH [n.norm_names, n.name_bags]
-OPTIONS {indexConfig: {`fulltext.analyzer`: 'keyword'}};
+// Every name of a concept as its normalized key `^ key $` (graph/vocab/names.py), split on
+// whitespace only: a phrase "^ key $" is an exact lookup, single words serve word-order and fuzzy
+// lookups. One index for all of them keeps a vocabulary load to one Lucene document per concept.
+CREATE FULLTEXT INDEX concept_names IF NOT EXISTS FOR (n:Concept) ON EACH [n.name_keys]
+OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace'}};
+// The two indexes this one replaced (releases before name_keys).
+DROP INDEX concept_name IF EXISTS;
+DROP INDEX concept_keys IF EXISTS;

@@ -5,5 +5,6 @@ CALL (s) {
   RETURN count(c) AS concepts_now
 }
 RETURN s.source AS source, s.version AS version, toString(s.loaded_at) AS loaded_at,
-       s.concepts AS concepts, s.relations AS relations, s.skipped AS skipped, concepts_now
+       s.concepts AS concepts, s.relations AS relations, s.skipped AS skipped, concepts_now,
+       s.key_format AS key_format
 ORDER BY source

@@ -40,11 +40,12 @@ def concept_detail(driver: Driver, database: str, concept_id: str, *, children: 
 
 
 def cuis_present(driver: Driver, database: str, cuis: Iterable[str]) -> set[str]:
-    """Those of `cuis` that some concept carries."""
+    """Those of `cuis` that some concept carries, as its id CUI or a `UMLS:` cross-reference."""
+    wanted = set(cuis)
     records, _, _ = driver.execute_query(
-        cypher.load("concepts_with_cui"), cuis=sorted(set(cuis)), database_=database, routing_="r"
+        cypher.load("concepts_with_cui"), cuis=sorted(wanted), database_=database, routing_="r"
     )
-    return {r["cui"] for r in records}
+    return {r["cui"] for r in records} & wanted
 
 
 def construction_statistics(driver: Driver, database: str) -> dict[str, object]:

@@ -1,24 +1,28 @@
 """The concept linker: a text span (and optionally a semantic type) in, ranked concepts out.
 
-Lookups, strongest first, all through Neo4j indexes (never a scan of the vocabulary):
-1. exact: the span's normalized key (case, accents, punctuation, plurals folded) equals a
-   concept name's or synonym's key;
-2. word order: the span's bag of content words equals a name's bag;
-3. fuzzy: Lucene fuzzy full-text search over names and synonyms, rescored by token and character
-   similarity to the best-matching name;
-4. embedding: where nothing matched exactly, the best fuzzy candidates are re-ranked by embedding
-   similarity of the span and each candidate's best name (the last resort; the vocabulary itself
-   is never embedded in bulk).
+Lookups, strongest first, all through the `concept_names` full-text index over each concept's
+normalized name keys (graph/vocab/names.py), never a scan of the vocabulary:
+1. exact: the span's normalized key (case, accents, punctuation, plurals folded) equals the key of
+   a concept name or synonym;
+2. word order: a name has the same bag of content words as the span;
+3. contained: a shorter run of the span's words is a whole name ("asthma" in "Exercising and asthma
+   at school"), worth the share of the span's content words it covers;
+4. fuzzy: Lucene fuzzy search on the span's words, rescored by token and character similarity to
+   the best-matching name;
+5. embedding: where nothing matched exactly, the best contained and fuzzy candidates are re-ranked
+   by embedding similarity of the span and each candidate's matched name (the last resort; the
+   vocabulary itself is never embedded in bulk).
 Each lookup also runs on variants of the span: without a parenthetical, with the parenthetical as
 an abbreviation, and with "head - qualifier" / "head, qualifier" inverted or reduced to the head.
 A semantic type (a TUI such as "T047" or words such as "disorder") that a concept's types agree or
-disagree with moves it up or down.
+disagree with moves it up or down. A concept carries every UMLS CUI its sources map it to: its id
+CUI first, then the `UMLS:` cross-references.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
@@ -27,9 +31,21 @@ from neo4j import Driver
 
 from medgraphrag import cypher
 from medgraphrag.embeddings import Embedder
-from medgraphrag.graph.vocab.names import normalize, word_bag
+from medgraphrag.graph.vocab.names import key_phrase, normalize, word_bag
 
-METHOD_SCORES = {"exact": 1.0, "word_order": 0.95}
+METHOD_SCORES = {"exact": 1.0, "word_order": 0.95, "contained": 0.9}
+# Contained names and fuzzy candidates compete for the embedding re-rank.
+RERANKED_METHODS = ("contained", "fuzzy")
+MAX_CONTAINED_WORDS = 12
+# English function words (in their normalized form): a contained run neither starts nor ends with
+# one, and they do not count towards the share of the span a run covers.
+FUNCTION_WORDS = frozenset(
+    "a about after all also an and any are as at be because been before being between both but by can "
+    "could did do doe during each for from had ha have how i if in into is it it its me more most my no "
+    "nor not of off on once only or other our out over own same should so some such than that the their "
+    "them then there these they this those through to too under until up very wa we were what when where "
+    "which while who whom why will with would you your yours".split()
+)
 _PARENTHETICAL = re.compile(r"\s*[(\[]([^()\[\]]*)[)\]]\s*")
 _QUALIFIER_SPLIT = re.compile(r"\s+[-\u2013\u2014:]\s+|,\s+")
 _TUI = re.compile(r"^T\d{3}$")
@@ -55,6 +71,7 @@ class ConceptMatch:
     matched: str
     semantic_types: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    cuis: list[str] = field(default_factory=list)
 
 
 def span_variants(text: str) -> list[Variant]:
@@ -72,7 +89,8 @@ def span_variants(text: str) -> list[Variant]:
         head, rest = parts[0], " ".join(parts[1:])
         found.append(Variant(f"{rest} {head}", 0.98))
         found.append(Variant(head, 0.9))
-        found.append(Variant(rest, 0.85))
+        # The qualifier alone ("aftercare", "self-care") rarely names the topic: a last resort.
+        found.append(Variant(rest, 0.5))
     unique: dict[str, Variant] = {}
     for variant in found:
         key = normalize(variant.text)
@@ -92,6 +110,24 @@ def type_agreement(concept_types: Sequence[str], wanted: str | None) -> int:
     return 1 if any(lowered in t.lower() for t in concept_types) else -1
 
 
+def contained_keys(text: str, *, max_words: int = MAX_CONTAINED_WORDS) -> dict[str, float]:
+    """Keys of the shorter runs of the span's words that begin and end with a content word, each
+    with the share of the span's content words it covers (the span's own key is not among them)."""
+    words = normalize(_PARENTHETICAL.sub(" ", text)).split()[:max_words]
+    content = [w not in FUNCTION_WORDS for w in words]
+    total = sum(content)
+    runs: dict[str, float] = {}
+    for first in range(len(words)):
+        for last in range(first, len(words)):
+            run = words[first : last + 1]
+            if (first, last) == (0, len(words) - 1) or not (content[first] and content[last]):
+                continue
+            if len(run) == 1 and (len(run[0]) < 3 or run[0].isdigit()):
+                continue  # a lone number or letter pair names nothing by itself
+            runs.setdefault(" ".join(run), sum(content[first : last + 1]) / total)
+    return runs
+
+
 class ConceptLinker:
     """Links text spans to the vocabulary concepts stored in Neo4j."""
 
@@ -109,9 +145,12 @@ class ConceptLinker:
         if not variants:
             return []
         found: dict[str, ConceptMatch] = {}
-        for row, method, matched, weight in self._key_hits(variants):
+        for row, method, matched, weight in self._key_hits(variants, contained_keys(variants[0].text)):
             self._offer(found, row, METHOD_SCORES[method] * weight, method, matched, semantic_type)
         if not any(m.method == "exact" for m in found.values()):
+            for row, matched in self._bag_hits(variants):
+                self._offer(found, row, METHOD_SCORES["word_order"], "word_order", matched, semantic_type)
+        if not any(m.method in ("exact", "word_order") for m in found.values()):
             for row, matched, similarity in self._fuzzy_hits(variants):
                 self._offer(found, row, 0.9 * similarity, "fuzzy", matched, semantic_type)
             if self.embedder is not None:
@@ -119,20 +158,26 @@ class ConceptLinker:
         ranked = sorted(found.values(), key=lambda m: (-m.score, m.cui is None, -len(m.sources), m.concept_id))
         return ranked[:k]
 
-    def _key_hits(self, variants: list[Variant]) -> list[tuple[dict, str, str, float]]:
-        keys = {normalize(v.text): v for v in variants}
-        bags = {word_bag(v.text): v for v in variants if word_bag(v.text)}
-        clauses = [f'norm_names:"{key}"' for key in keys] + [f'name_bags:"{bag}"' for bag in bags]
-        rows = self._candidates("concept_keys", " OR ".join(clauses), limit=self.candidates * 2)
+    def _key_hits(self, variants: list[Variant], contained: dict[str, float]) -> list[tuple[dict, str, str, float]]:
+        """Exact matches of the variants' keys and of the span's contained runs."""
+        keys = {normalize(v.text): v.weight for v in variants}
+        contained = {key: share for key, share in contained.items() if key not in keys}
         hits = []
-        for row in rows:
-            names = [row["name"], *(row["synonyms"] or [])]
-            for name in names:
-                key = normalize(name)
+        for row in self._candidates([*keys, *contained], phrases=True):
+            for name, key in _names_with_keys(row, set(keys) | set(contained)):
                 if key in keys:
-                    hits.append((row, "exact", name, keys[key].weight))
-                elif word_bag(name) in bags:
-                    hits.append((row, "word_order", name, bags[word_bag(name)].weight))
+                    hits.append((row, "exact", name, keys[key]))
+                else:
+                    hits.append((row, "contained", name, contained[key]))
+        return hits
+
+    def _bag_hits(self, variants: list[Variant]) -> list[tuple[dict, str]]:
+        """Names with the same content words as a variant, in any order."""
+        bags = {word_bag(v.text) for v in variants} - {""}
+        groups = ["(" + " ".join(f"+{w}" for w in bag.split()) + ")" for bag in bags]
+        hits = []
+        for row in self._candidates(groups):
+            hits.extend((row, name) for name, _ in _names_with_keys(row, bags, key_of=word_bag))
         return hits
 
     def _fuzzy_hits(self, variants: list[Variant]) -> list[tuple[dict, str, float]]:
@@ -141,7 +186,7 @@ class ConceptLinker:
         if not terms:
             return []
         hits = []
-        for row in self._candidates("concept_name", " OR ".join(terms), limit=self.candidates):
+        for row in self._candidates(terms):
             best_similarity, best_name = 0.0, row["name"]
             for name in [row["name"], *(row["synonyms"] or [])]:
                 for variant in variants:
@@ -152,22 +197,26 @@ class ConceptLinker:
         return hits
 
     def _rerank_by_embedding(self, text: str, found: dict[str, ConceptMatch]) -> None:
-        fuzzy = sorted((m for m in found.values() if m.method == "fuzzy"), key=lambda m: -m.score)
-        # The weakest fuzzy candidates are dropped rather than left on the lexical scale.
-        for weak in fuzzy[self.rerank :]:
+        pool = sorted((m for m in found.values() if m.method in RERANKED_METHODS), key=lambda m: -m.score)
+        # The weakest candidates are dropped rather than left on the lexical scale.
+        for weak in pool[self.rerank :]:
             del found[weak.concept_id]
-        fuzzy = fuzzy[: self.rerank]
-        if not fuzzy or self.embedder is None:
+        pool = pool[: self.rerank]
+        if not pool or self.embedder is None:
             return
-        vectors = self.embedder.embed([text, *(m.matched for m in fuzzy)])
+        vectors = self.embedder.embed([text, *(m.matched for m in pool)])
         cosines = vectors[1:] @ vectors[0]
-        for match, cosine in zip(fuzzy, np.asarray(cosines, dtype=float)):
+        for match, cosine in zip(pool, np.asarray(cosines, dtype=float)):
             match.score = 0.5 * match.score + 0.5 * 0.9 * max(float(cosine), 0.0)
-            match.method = "fuzzy+embedding"
+            match.method += "+embedding"
 
-    def _candidates(self, index: str, query: str, *, limit: int) -> list[dict]:
+    def _candidates(self, clauses: Iterable[str], *, phrases: bool = False) -> list[dict]:
+        """Concepts whose name keys match any of `clauses` (keys as exact phrases if `phrases`)."""
+        query = " OR ".join(key_phrase(c) if phrases else c for c in clauses)
+        if not query:
+            return []
         records, _, _ = self.driver.execute_query(
-            cypher.load("concept_candidates"), index=index, query=query, limit=limit,
+            cypher.load("concept_candidates"), query=query, limit=self.candidates * 2 if phrases else self.candidates,
             database_=self.database, routing_="r",
         )
         return [r.data() for r in records]
@@ -185,8 +234,14 @@ class ConceptLinker:
             found[row["concept_id"]] = ConceptMatch(
                 concept_id=row["concept_id"], cui=row["cui"], name=row["name"], score=round(score, 4),
                 method=method, matched=matched, semantic_types=list(row["semantic_types"] or []),
-                sources=list(row["sources"] or []),
+                sources=list(row["sources"] or []), cuis=list(row["cuis"] or []),
             )
+
+
+def _names_with_keys(row: dict, wanted: set[str], *, key_of: Callable[[str], str] = normalize) -> list[tuple[str, str]]:
+    """The candidate's names whose key (by `key_of`) is in `wanted`, with that key."""
+    pairs = [(name, key_of(name)) for name in [row["name"], *(row["synonyms"] or [])]]
+    return [(name, key) for name, key in pairs if key in wanted]
 
 
 def _similarity(span: str, name: str) -> float:

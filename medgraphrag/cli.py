@@ -23,6 +23,7 @@ from medgraphrag.cypher.saved import SavedQuery
 from medgraphrag.graph import server
 from medgraphrag.graph.connection import GraphUnavailable
 from medgraphrag.graph.schema import SchemaError
+from medgraphrag.graph.vocab.names import KEY_FORMAT
 from medgraphrag.ingest.loaders import document_id
 from medgraphrag.ingest.pipeline import IngestReport
 from medgraphrag.progress import ProgressCallback, ProgressEvent
@@ -189,6 +190,10 @@ def vocab_status() -> None:
                       f"{row['concepts']:,}", f"{row['relations']:,}", f"{row['skipped']:,}",
                       f"{row['concepts_now']:,}")
     console.print(table)
+    stale = [str(row["source"]) for row in rows if row.get("key_format") != KEY_FORMAT]
+    if stale:
+        console.print(f"[yellow]loaded by an earlier release, without the name keys the linker searches:[/] "
+                      f"{escape(', '.join(stale))}; load them again with `medgraph vocab load`")
 
 
 @concept_app.command("search")

@@ -24,7 +24,7 @@ from medgraphrag.graph.vocab import snomed, umls
 from medgraphrag.graph.vocab.lexicon import load_lexicon, vocabulary_signature
 from medgraphrag.graph.vocab.open_sources import DEFAULT_VOCAB_DIR, SOURCE_ORDER, read_open_vocabulary
 from medgraphrag.graph.vocab.snomed import read_snomed
-from medgraphrag.graph.vocab.umls import UmlsOptions, read_umls
+from medgraphrag.graph.vocab.umls import UmlsOptions, UmlsRelease
 from medgraphrag.graph.vocab.writer import VocabularyLoad, write_vocabulary
 from medgraphrag.ingest.extraction import VocabularyRuler
 from medgraphrag.ingest.linking import ConceptLinker, ConceptMatch
@@ -294,7 +294,8 @@ class MedGraph:
             if path is None:
                 raise ValueError(f"{kind} needs the folder of its release files")
             release = (
-                read_umls(Path(path), UmlsOptions(sources=frozenset(umls_sources) if umls_sources else None))
+                UmlsRelease(Path(path), UmlsOptions(sources=frozenset(umls_sources) if umls_sources else None),
+                            on_progress=notify)
                 if kind == "umls"
                 else read_snomed(Path(path))
             )

@@ -2,10 +2,10 @@ import pytest
 from neo4j import Driver
 
 from medgraphrag.graph.schema import apply_schema
-from medgraphrag.graph.vocab.names import normalize, word_bag
+from medgraphrag.graph.vocab.names import indexed_keys, key_phrase, normalize, stored_key, word_bag
 from medgraphrag.graph.vocab.records import ConceptRecord, SkipCounter
 from medgraphrag.graph.vocab.writer import write_vocabulary
-from medgraphrag.ingest.linking import ConceptLinker, span_variants
+from medgraphrag.ingest.linking import ConceptLinker, contained_keys, span_variants
 from medgraphrag.settings import Settings
 
 CONCEPTS = [
@@ -23,6 +23,9 @@ CONCEPTS = [
     ConceptRecord("C0009264", "Cold temperature", cui="C0009264", synonyms=["Cold"],
                   semantic_types=["T070:Natural Phenomenon or Process"], sources=["MESH"]),
     ConceptRecord("C0011860", "Diabetes mellitus, type 2", cui="C0011860", sources=["DOID"]),
+    ConceptRecord("C0004096", "Asthma", cui="C0004096", sources=["DOID"]),
+    ConceptRecord("C0878544", "Cardiomyopathy", cui="C0878544", xrefs=["DOID:0050700", "UMLS:C0033141"],
+                  sources=["HPO", "DOID"]),
 ]
 
 
@@ -87,3 +90,40 @@ def test_nothing_alike_gives_nothing(linker: ConceptLinker) -> None:
 def test_acronyms_and_singular_nouns_keep_their_s() -> None:
     assert normalize("AIDS") == "aids" and normalize("hearing aids") == "hearing aid"
     assert normalize("Measles") == "measles" and normalize("Rabies") == "rabies"
+
+
+def test_plurals_of_aches_and_latin_us_nouns_fold_to_their_singular() -> None:
+    assert normalize("Muscle aches") == normalize("muscle ache") == "muscle ache"
+    assert normalize("headaches") == "headache" and normalize("reaches") == "reach"
+    assert normalize("viruses") == "virus" and normalize("Sinuses") == "sinus"
+    assert normalize("causes") == "cause" and normalize("branches") == "branch"
+
+
+def test_keys_are_stored_between_markers_so_a_phrase_matches_whole_names_only() -> None:
+    assert indexed_keys(["Heart attack", "heart attacks", "MI"]) == ["^ heart attack $", "^ mi $"]
+    assert stored_key("^ heart attack $") == "heart attack"
+    assert key_phrase("heart attack") == '"^ heart attack $"'
+
+
+def test_a_word_of_a_name_is_not_an_exact_match(linker: ConceptLinker) -> None:
+    assert all(m.method != "exact" for m in linker.link("myocardial"))
+    assert all(m.concept_id != "C0027051" or m.method != "exact" for m in linker.link("attack"))
+
+
+def test_contained_runs_cover_a_share_of_the_content_words() -> None:
+    runs = contained_keys("Exercising and asthma at school")
+    assert runs["asthma"] == pytest.approx(1 / 3)
+    assert runs["exercising and asthma"] == pytest.approx(2 / 3)
+    assert "and asthma" not in runs and "at" not in runs and "exercising and asthma at school" not in runs
+    assert "2" not in contained_keys("type 2 diabetes")
+
+
+def test_a_name_inside_the_span_links_when_the_whole_span_does_not(linker: ConceptLinker) -> None:
+    best = linker.link("Exercising and asthma at school")[0]
+    assert (best.cui, best.method) == ("C0004096", "contained")
+    assert linker.link("Dizziness and common cold")[0].cui == "C0009443"
+
+
+def test_a_match_carries_every_cui_of_its_concept(linker: ConceptLinker) -> None:
+    best = linker.link("cardiomyopathies")[0]
+    assert (best.cui, best.cuis) == ("C0878544", ["C0878544", "C0033141"])

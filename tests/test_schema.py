@@ -18,9 +18,24 @@ def test_schema_applies_idempotently_and_comes_online(driver: Driver, neo4j_sett
         assert by_name[name]["type"] == "RANGE"
     for name in ("chunk_embedding", "entity_embedding", "tag_embedding"):
         assert by_name[name]["type"] == "VECTOR"
-    assert by_name["concept_name"]["type"] == "FULLTEXT"
-    assert by_name["concept_name"]["properties"] == ["name", "synonyms"]
+    assert by_name["concept_names"]["type"] == "FULLTEXT"
+    assert by_name["concept_names"]["properties"] == ["name_keys"]
     assert by_name["chunk_text"]["labelsOrTypes"] == ["Chunk"]
+
+
+def test_the_two_concept_indexes_of_earlier_releases_are_replaced(driver: Driver, neo4j_settings: Settings) -> None:
+    database = neo4j_settings.neo4j_database
+    apply_schema(driver, database, 384)
+    driver.execute_query("DROP INDEX concept_names", database_=database)
+    driver.execute_query("CREATE FULLTEXT INDEX concept_name FOR (n:Concept) ON EACH [n.name, n.synonyms]",
+                         database_=database)
+    driver.execute_query("CREATE FULLTEXT INDEX concept_keys FOR (n:Concept) ON EACH [n.norm_names, n.name_bags] "
+                         "OPTIONS {indexConfig: {`fulltext.analyzer`: 'keyword'}}", database_=database)
+
+    apply_schema(driver, database, 384)
+
+    names = {index["name"] for index in schema_objects(driver, database)}
+    assert "concept_names" in names and not names & {"concept_name", "concept_keys"}
 
 
 def test_uniqueness_is_enforced(driver: Driver, neo4j_settings: Settings) -> None:

@@ -41,6 +41,14 @@ def test_umls_load_is_idempotent_and_reported(runner: CliRunner, driver) -> None
     assert status.exit_code == 0
     row = next(line for line in status.output.splitlines() if "UMLS" in line)
     assert "2024AA" in row
+    assert "earlier release" not in status.output
+
+
+def test_status_names_a_vocabulary_loaded_without_name_keys(runner: CliRunner, driver) -> None:
+    runner.invoke(app, ["vocab", "load", "umls", str(FIXTURES / "umls" / "META")])
+    driver.execute_query("MATCH (s:VocabularySource) REMOVE s.key_format")
+    status = _flat(runner.invoke(app, ["vocab", "status"]).output)
+    assert "loaded by an earlier release" in status and "UMLS; load them again" in status
 
 
 def test_concept_search_and_show(runner: CliRunner) -> None:

@@ -155,23 +155,47 @@ def test_one_hop_adoption_takes_a_single_cui_and_refuses_ambiguity(
     # MESH:D003920 is cross-referenced by DOID (C0011849) and HPO (C0036572): ambiguous.
     assert concepts["MESH:D003920"].cui is None
     assert concepts["MESH:D003924"].name == "Diabetes Mellitus, Type 2"
-    # Neither DOID:4 nor MONDO:0000001 has a CUI: linked but kept apart.
-    assert concepts["DOID:4"].sources == ["doid"] and concepts["MONDO:0000001"].sources == ["mondo"]
+    # Neither DOID:4 nor MONDO:0000001 has a CUI, but MONDO states they are the same disease.
+    assert "MONDO:0000001" not in concepts
+    assert concepts["DOID:4"].sources == ["doid", "mondo"] and "MONDO:0000001" in concepts["DOID:4"].xrefs
 
 
-def test_adoption_is_not_transitive_and_icd_codes_adopt_through_mappings() -> None:
+def test_exact_matches_merge_transitively_and_looser_xrefs_adopt_once() -> None:
     entries = [
         SourceEntry("MONDO:1", "mondo", "type 2 diabetes", xrefs=["UMLS:C0011860", "DOID:2"]),
         SourceEntry("DOID:2", "doid", "type 2 diabetes mellitus", xrefs=["ICD10CM:E11"]),
         SourceEntry("ICD10CM:E11", "icd10cm", "Type 2 diabetes mellitus"),
         SourceEntry("ICD10CM:E11.9", "icd10cm", "Without complications", parents=["ICD10CM:E11"]),
+        SourceEntry("HP:3", "hpo", "Noninsulin-dependent diabetes", xrefs=["ICD10CM:E11.9", "MESH:D1"]),
+        SourceEntry("MESH:D1", "mesh", "Diabetes Mellitus, Type 2"),
     ]
     concepts, relations = merge_entries(entries, SkipCounter())
-    ids = {concept.concept_id for concept in concepts}
+    by_concept = {concept.concept_id: concept for concept in concepts}
 
-    # DOID:2 adopts from MONDO:1; E11 is one hop from DOID:2 only, whose CUI is adopted, not own.
-    assert ids == {"C0011860", "ICD10CM:E11", "ICD10CM:E11.9"}
-    assert relations == [ConceptRelation("ICD10CM:E11.9", "ICD10CM:E11", "IS_A", "icd10cm")]
+    # MONDO's exact match joins DOID:2; DOID's own xref then brings the CUI-less E11 in. HPO's
+    # cross-references reach E11.9 and MESH:D1, but HP:3 has no CUI to lend, so they stay apart.
+    assert set(by_concept) == {"C0011860", "HP:3", "ICD10CM:E11.9", "MESH:D1"}
+    assert by_concept["C0011860"].sources == ["doid", "mondo", "icd10cm"]
+    assert relations == [ConceptRelation("ICD10CM:E11.9", "C0011860", "IS_A", "icd10cm")]
+
+
+def test_a_concept_carries_every_cui_and_never_two_terms_of_one_source() -> None:
+    entries = [
+        SourceEntry("HP:1", "hpo", "Cardiomyopathy", xrefs=["UMLS:C0878544"]),
+        SourceEntry("HP:2", "hpo", "Cardiomyopathy, familial", xrefs=["UMLS:C0878544"]),
+        SourceEntry("DOID:1", "doid", "cardiomyopathy", xrefs=["UMLS:C0033141"]),
+        SourceEntry("MONDO:1", "mondo", "cardiomyopathy", xrefs=["UMLS:C0878544", "UMLS:C0033141", "DOID:1"]),
+    ]
+    concepts, _ = merge_entries(entries, SkipCounter())
+    by_concept = {concept.concept_id: concept for concept in concepts}
+
+    # C0878544 is stated by HP:1 and MONDO:1, C0033141 by DOID:1 and MONDO:1: the tie goes to the
+    # CUI stated first in source order. HP:2 shares the CUI but not the concept (one term per source).
+    assert set(by_concept) == {"C0878544", "HP:2"}
+    merged = by_concept["C0878544"]
+    assert merged.sources == ["hpo", "doid", "mondo"]
+    assert "UMLS:C0033141" in merged.xrefs and "UMLS:C0878544" not in merged.xrefs
+    assert by_concept["HP:2"].cui is None and "UMLS:C0878544" in by_concept["HP:2"].xrefs
 
 
 def test_is_a_uses_final_ids_without_self_loops_or_duplicates(vocabulary: OpenVocabulary) -> None:

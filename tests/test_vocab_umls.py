@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from neo4j import Driver
 
+from medgraphrag.graph.schema import apply_schema
 from medgraphrag.graph.vocab.records import ConceptRecord, ConceptRelation, SkipCounter
 from medgraphrag.graph.vocab.umls import (
     DEFAULT_COLUMNS,
@@ -15,41 +18,63 @@ from medgraphrag.graph.vocab.umls import (
     UmlsOptions,
     UmlsRelease,
     iter_rrf,
-    read_umls,
 )
+from medgraphrag.graph.vocab.writer import write_vocabulary
+from medgraphrag.progress import ProgressEvent
+from medgraphrag.settings import Settings
 
 META = Path(__file__).parent / "fixtures" / "umls" / "META"
 
 
+@dataclass
+class Read:
+    """Both streams of a release read to the end, with what the reader counted."""
+
+    concepts: list[ConceptRecord]
+    relations: list[ConceptRelation]
+    skipped: SkipCounter
+    rows_read: int
+    version: str | None
+    missing_files: list[str]
+
+
+def read_umls(meta: Path, options: UmlsOptions = UmlsOptions()) -> Read:
+    """Read a META folder's concepts, then its relations."""
+    release = UmlsRelease(meta, options)
+    concepts = list(release.concepts)
+    relations = list(release.relations)
+    return Read(concepts, relations, release.skipped, release.rows_read, release.version, release.missing_files)
+
+
 @pytest.fixture(scope="module")
-def release() -> UmlsRelease:
+def release() -> Read:
     """The fixture release read with the default options."""
     return read_umls(META)
 
 
-def by_id(release: UmlsRelease) -> dict[str, ConceptRecord]:
+def by_id(release: Read) -> dict[str, ConceptRecord]:
     """The release's concepts keyed by concept id."""
     return {concept.concept_id: concept for concept in release.concepts}
 
 
-def test_concepts_are_the_cuis_with_an_english_unsuppressed_string(release: UmlsRelease) -> None:
+def test_concepts_are_the_cuis_with_an_english_unsuppressed_string(release: Read) -> None:
     assert set(by_id(release)) == {"C0027051", "C0018799", "C0018787", "C0155626"}
     assert all(concept.cui == concept.concept_id for concept in release.concepts)
 
 
-def test_preferred_name_is_the_ts_p_stt_pf_ispref_y_string_even_when_not_first(release: UmlsRelease) -> None:
+def test_preferred_name_is_the_ts_p_stt_pf_ispref_y_string_even_when_not_first(release: Read) -> None:
     concepts = by_id(release)
     assert concepts["C0027051"].name == "Myocardial Infarction"
     assert concepts["C0018787"].name == "Heart"
 
 
 def test_synonyms_deduped_case_insensitively_without_preferred_foreign_or_suppressed(
-        release: UmlsRelease) -> None:
+        release: Read) -> None:
     assert by_id(release)["C0027051"].synonyms == [
         "Heart Attack", "MI", "Acute myocardial infarction, unspecified", "cardiac infarct"]
 
 
-def test_xrefs_sources_and_semantic_types(release: UmlsRelease) -> None:
+def test_xrefs_sources_and_semantic_types(release: Read) -> None:
     infarction = by_id(release)["C0027051"]
     assert infarction.xrefs == ["CHV:0000008372", "ICD10CM:I21.9", "MSH:D009203", "SNOMEDCT_US:22298006"]
     assert infarction.sources == ["UMLS", "CHV", "ICD10CM", "MSH", "SNOMEDCT_US"]
@@ -57,7 +82,7 @@ def test_xrefs_sources_and_semantic_types(release: UmlsRelease) -> None:
     assert by_id(release)["C0155626"].xrefs == ["SNOMEDCT_US:57054005"]
 
 
-def test_definition_follows_source_preference_then_file_order(release: UmlsRelease) -> None:
+def test_definition_follows_source_preference_then_file_order(release: Read) -> None:
     concepts = by_id(release)
     assert concepts["C0027051"].definition.startswith("NCI:")  # MSH's is suppressed, NCI beats CSP
     assert concepts["C0018799"].definition == "MEDLINEPLUS: heart disease is a catch-all phrase."
@@ -65,12 +90,12 @@ def test_definition_follows_source_preference_then_file_order(release: UmlsRelea
     assert concepts["C0018787"].definition is None
 
 
-def test_par_and_chd_become_child_to_parent_is_a_once(release: UmlsRelease) -> None:
+def test_par_and_chd_become_child_to_parent_is_a_once(release: Read) -> None:
     is_a = [(r.source_id, r.target_id) for r in release.relations if r.kind == "IS_A"]
     assert is_a == [("C0027051", "C0018799"), ("C0155626", "C0027051")]
 
 
-def test_other_relations_keep_rel_and_rela_deduped(release: UmlsRelease) -> None:
+def test_other_relations_keep_rel_and_rela_deduped(release: Read) -> None:
     others = [r for r in release.relations if r.kind == "CONCEPT_REL"]
     assert others == [
         ConceptRelation("C0027051", "C0018787", "CONCEPT_REL", "SNOMEDCT_US", rel="RO", rela="has_finding_site"),
@@ -78,7 +103,7 @@ def test_other_relations_keep_rel_and_rela_deduped(release: UmlsRelease) -> None
     ]
 
 
-def test_skipped_rows_are_counted_by_reason(release: UmlsRelease) -> None:
+def test_skipped_rows_are_counted_by_reason(release: Read) -> None:
     assert release.skipped.reasons == {
         "MRCONSO.RRF: language not selected": 2,
         "MRCONSO.RRF: suppressed": 1,
@@ -109,7 +134,7 @@ def test_source_filter_drops_strings_definitions_and_relations_of_other_sources(
     assert release.skipped.reasons["MRCONSO.RRF: source not selected"] == 4
 
 
-def test_columns_are_read_by_name_from_mrfiles(tmp_path: Path, release: UmlsRelease) -> None:
+def test_columns_are_read_by_name_from_mrfiles(tmp_path: Path, release: Read) -> None:
     shutil.copy(META.parent / "release.dat", tmp_path / "release.dat")
     meta = tmp_path / "META"
     meta.mkdir()
@@ -157,8 +182,41 @@ def test_optional_files_may_be_absent(tmp_path: Path) -> None:
 def test_undecodable_line_is_skipped_and_the_rest_read(tmp_path: Path) -> None:
     path = tmp_path / MRCONSO
     good = "C0018787|ENG|P|L1|PF|S1|Y|A1||||MSH|MH|D006321|Heart|0|N||\n".encode()
-    path.write_bytes(b"C0018788|ENG|P|L2|PF|S2|Y|A2||||MSH|MH|D0|Co\xffur|0|N||\n" + good)
+    accented = "C0018789|ENG|P|L3|PF|S3|Y|A3||||MSH|MH|D1|Ménière|0|N||\n".encode()
+    path.write_bytes(b"C0018788|ENG|P|L2|PF|S2|Y|A2||||MSH|MH|D0|Co\xffur|0|N||\n" + good + accented)
     skipped = SkipCounter()
-    rows = list(iter_rrf(path, DEFAULT_COLUMNS[MRCONSO], skipped))
-    assert rows[0] is None and rows[1] is not None and rows[1]["STR"] == "Heart"
+    rows = list(iter_rrf(path, len(DEFAULT_COLUMNS[MRCONSO]), skipped))
+    string = DEFAULT_COLUMNS[MRCONSO].index("STR")
+    assert rows[0] is None and [row[string] for row in rows[1:]] == ["Heart", "Ménière"]
     assert skipped.reasons == {"MRCONSO.RRF: undecodable bytes": 1}
+
+
+def test_the_reader_reports_progress_through_each_file() -> None:
+    events: list[ProgressEvent] = []
+    release = UmlsRelease(META, on_progress=events.append)
+    list(release.concepts)
+    list(release.relations)
+    finished = {e.stage for e in events if e.done == e.total and e.total > 0}
+    assert finished == {"MRSTY.RRF", "MRDEF.RRF", "MRCONSO.RRF", "MRREL.RRF"}
+    assert [e.stage for e in events if e.done == 0] == ["MRSTY.RRF", "MRDEF.RRF", "MRCONSO.RRF", "MRREL.RRF"]
+
+
+def test_a_cui_split_over_an_unsorted_file_is_one_concept_in_the_graph(
+        tmp_path: Path, driver: Driver, neo4j_settings: Settings) -> None:
+    later = "C0018787|ENG|S|L0018788|PF|S0046974|Y|A0066122||||MSH|EN|D006321|Cardiac organ|0|N|256|"
+    rows = (META / MRCONSO).read_text(encoding="utf-8").splitlines() + [later]
+    (tmp_path / MRCONSO).write_text("\n".join(rows) + "\n", encoding="utf-8")
+    shutil.copy(META / "MRSTY.RRF", tmp_path / "MRSTY.RRF")
+    release = UmlsRelease(tmp_path)
+    database = neo4j_settings.neo4j_database
+    apply_schema(driver, database, 384)
+
+    load = write_vocabulary(driver, database, versions={"UMLS": None}, concepts=release.concepts,
+                            relations=release.relations, skipped=release.skipped)
+
+    assert load.concepts == 5  # C0018787's two runs of rows are two records...
+    heart = driver.execute_query("MATCH (c:Concept {cui: 'C0018787'}) RETURN c.name AS name, c.synonyms AS synonyms, "
+                                 "c.semantic_types AS types").records
+    # ...and one concept: the later run adds its string as a synonym.
+    assert [r.data() for r in heart] == [
+        {"name": "Heart", "synonyms": ["Cardiac organ"], "types": ["T023:Body Part, Organ, or Organ Component"]}]

@@ -1,6 +1,6 @@
 """The extraction lexicon: every normalized concept name in the graph, mapped to one concept.
 
-Built once from the `norm_names` that the vocabulary writer stores (graph/vocab/names.py), so text
+Built once from the `name_keys` that the vocabulary writer stores (graph/vocab/names.py), so text
 is matched with exactly the keys the vocabulary was indexed with. Where several concepts share a
 key, the one whose preferred name it is wins, then the one with a UMLS CUI, then the one more
 sources agree on, then the smallest id (deterministic).
@@ -15,6 +15,7 @@ from neo4j import Driver
 
 from medgraphrag import cypher
 from medgraphrag.graph.connection import read
+from medgraphrag.graph.vocab.names import stored_key
 from medgraphrag.graph.vocab.semantic_groups import semantic_group
 from medgraphrag.ids import digest
 
@@ -52,7 +53,7 @@ def load_lexicon(driver: Driver, database: str, *, max_words: int = 8) -> Lexico
                 semantic_group(record["semantic_types"] or [], record["sources"] or []),
             )
             sources = len(record["sources"] or [])
-            for position, key in enumerate(record["norm_names"] or []):
+            for position, key in enumerate(map(stored_key, record["name_keys"] or [])):
                 if key.count(" ") + 1 > max_words:
                     continue
                 rank = (position != 0, entry.cui is None, -sources, entry.concept_id)

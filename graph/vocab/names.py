@@ -1,8 +1,10 @@
-"""Normalized forms of concept names, shared by the vocabulary writer and the concept linker.
+"""Normalized forms of concept names, shared by the vocabulary writer, the linker and the lexicon.
 
-Two keys per name are stored on each concept and indexed: the normalized string (case, accents,
-punctuation and plurals folded) and its bag of content words (word order folded). A span is looked
-up by the same keys, so exact, plural, punctuation and word-order variants all hit one index.
+Each concept stores the normalized key of every name (case, accents, punctuation and plurals
+folded) in `name_keys`, each written `^ key $`, and one full-text index splits them on whitespace.
+A phrase query `"^ key $"` therefore matches whole names only (an exact lookup with no ranking to
+get wrong), while the same index answers word-level queries: every word of a name (word-order
+variants, compared by `word_bag`), and fuzzy words.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Iterable
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _POSSESSIVE = re.compile(r"['\u2019]s\b")
 # Words that carry no identity in a concept name; dropped from the word-bag key only.
-_BAG_STOPWORDS = frozenset("a an and the of in on or for to with by nos unspecified type".split())
+BAG_STOPWORDS = frozenset("a an and the of in on or for to with by nos unspecified type".split())
 _INVARIANT = ("ss", "us", "is", "ys", "as", "os")
 # Singular nouns that end like plurals.
 _SINGULAR_NOUNS = frozenset(
@@ -22,6 +24,11 @@ _SINGULAR_NOUNS = frozenset(
     "faeces lues pubes biceps triceps forceps news".split()
 )
 _TOKEN = re.compile(r"[^\W_]+")
+# Latin and Greek nouns whose plural adds -es to a stem ending in -us: viruses, fetuses, sinuses.
+_US_PLURALS = ("ruses", "tuses", "nuses", "xuses", "luses")
+KEY_START, KEY_END = "^", "$"
+# Recorded with every vocabulary load: concepts written under another format need loading again.
+KEY_FORMAT = "name_keys/1"
 
 
 def fold(text: str) -> str:
@@ -39,29 +46,41 @@ def singular(word: str) -> str:
         return word
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
-    if word.endswith(("ches", "shes", "xes", "zes", "sses")):
+    if word.endswith("aches") and not word.endswith(("eaches", "oaches")):
+        return word[:-1]  # aches, headaches: the singular keeps its e
+    if word.endswith(("ches", "shes", "xes", "zes", "sses", *_US_PLURALS)):
         return word[:-2]
     return word[:-1]
 
 
 def normalize(text: str) -> str:
     """The exact-match key: folded text with each word singularized, short acronyms kept (AIDS)."""
+    if "'" in text or "\u2019" in text:
+        text = _POSSESSIVE.sub("", text)
     words = []
-    for token in _TOKEN.findall(_POSSESSIVE.sub("", text)):
+    for token in _TOKEN.findall(text):
         acronym = token.isupper() and len(token) <= 5
         for word in (token.lower(),) if token.isascii() else fold(token).split():
-            words.append(word if acronym else singular(word))
+            words.append(word if acronym or word[-1] != "s" else singular(word))
     return " ".join(words)
 
 
 def word_bag(text: str) -> str:
     """The word-order key: the sorted distinct content words of the normalized text."""
-    words = {w for w in normalize(text).split() if w not in _BAG_STOPWORDS}
+    words = {w for w in normalize(text).split() if w not in BAG_STOPWORDS}
     return " ".join(sorted(words))
 
 
-def name_keys(names: Iterable[str]) -> tuple[list[str], list[str]]:
-    """Distinct exact keys and word-bag keys of `names`, in first-seen order."""
-    exact = dict.fromkeys(k for k in (normalize(n) for n in names) if k)
-    bags = dict.fromkeys(b for b in (word_bag(k) for k in exact) if b)
-    return list(exact), list(bags)
+def indexed_keys(names: Iterable[str]) -> list[str]:
+    """The distinct keys of `names` in first-seen order, each as stored and indexed: `^ key $`."""
+    return [f"{KEY_START} {key} {KEY_END}" for key in dict.fromkeys(map(normalize, names)) if key]
+
+
+def key_phrase(key: str) -> str:
+    """The full-text phrase that matches a stored name whose key is exactly `key`."""
+    return f'"{KEY_START} {key} {KEY_END}"'
+
+
+def stored_key(indexed: str) -> str:
+    """The plain key of one stored `^ key $` element."""
+    return indexed[len(KEY_START) + 1 : -len(KEY_END) - 1]

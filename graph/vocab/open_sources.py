@@ -4,14 +4,17 @@ Each source reader yields `SourceEntry` items (one per source term, ids prefixed
 `MONDO:`, `ICD10CM:`, `MESH:`); `merge_entries` turns them into `ConceptRecord`s and IS_A
 `ConceptRelation`s with this identity rule:
 
-1. An entry's own CUI is its first `UMLS:` cross-reference (HPO `UMLS:` xref, DOID `UMLS_CUI:`
-   xref, MONDO exactMatch to `UMLS:`); further UMLS cross-references stay as `UMLS:C...` xrefs.
-2. An entry without its own CUI adopts one when exactly one distinct CUI is found one hop away:
-   among the own CUIs of the entries it cross-references and of the entries that cross-reference
-   it (DOID xrefs and MONDO exactMatch mappings to `ICD10CM:`, `MESH:`, `DOID:`, ...). Adoption is
-   never transitive, and two or more distinct CUIs leave the entry on its prefixed id.
-3. Entries with the same CUI become one concept whose id is the CUI; any other entry is its own
-   concept under its prefixed id. Distinct CUIs are never merged.
+1. An entry's CUIs are its `UMLS:` cross-references (HPO `UMLS:` xrefs, DOID `UMLS_CUI:` xrefs,
+   MONDO exactMatch mappings to `UMLS:`).
+2. Entries are grouped into concepts by what says they are the same: a shared CUI, or a MONDO
+   exactMatch mapping to another source's term (`DOID:`, `MESH:`, `ICD10CM:`, ...). The grouping is
+   transitive but never puts two entries of one source together: the first link (in CUI order,
+   then source order) wins and a link that would pair two terms of one source is left out.
+3. A group without any CUI joins the group with a CUI that the looser cross-references of DOID and
+   HPO reach, when exactly one such group is reached (no further hops).
+4. A group's id is the CUI most of its members state (the earlier source's on a tie) unless another
+   group took it first; else its first member's prefixed id. Its other CUIs stay as `UMLS:C...`
+   xrefs: a concept carries every CUI its sources map it to.
 
 A merged concept takes its preferred name and definition from the first source in `SOURCE_ORDER`
 that has one; every other name and synonym is kept in `synonyms` (duplicates removed
@@ -41,6 +44,8 @@ from medgraphrag.graph.vocab.records import ConceptRecord, ConceptRelation, Skip
 
 DEFAULT_VOCAB_DIR = project_root().parent / "shared" / "data" / "vocab"
 SOURCE_ORDER: tuple[str, ...] = ("hpo", "doid", "mondo", "mesh", "icd10cm")
+# Sources whose cross-references are curated exact matches (MONDO's skos:exactMatch mappings).
+EXACT_MATCH_SOURCES = frozenset({"mondo"})
 UNKNOWN_VERSION = "unknown"
 
 HPO_SYNONYM_SCOPES = frozenset({"EXACT", "RELATED"})
@@ -422,22 +427,89 @@ def _sssom_release(path: Path) -> str | None:
     return None
 
 
+class _EntryClasses:
+    """Entries grouped into concepts (union-find) under the guard that a concept never holds two
+    entries of one source: two terms of one ontology are two concepts, whatever links them."""
+
+    def __init__(self, by_id: dict[str, SourceEntry]) -> None:
+        self.by_id = by_id
+        self.parent = {source_id: source_id for source_id in by_id}
+        self.sources = {source_id: {entry.source} for source_id, entry in by_id.items()}
+
+    def find(self, source_id: str) -> str:
+        """The representative of the entry's class."""
+        root = source_id
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[source_id] != root:
+            self.parent[source_id], source_id = root, self.parent[source_id]
+        return root
+
+    def join(self, a: str, b: str) -> None:
+        """Put the classes of `a` and `b` together unless that would pair two entries of a source."""
+        root_a, root_b = self.find(a), self.find(b)
+        if root_a != root_b and not self.sources[root_a] & self.sources[root_b]:
+            self.parent[root_b] = root_a
+            self.sources[root_a] |= self.sources.pop(root_b)
+
+    def members(self) -> dict[str, list[str]]:
+        """Class representative -> member ids, members in source order."""
+        groups: dict[str, list[str]] = defaultdict(list)
+        for source_id in sorted(self.by_id, key=self.order):
+            groups[self.find(source_id)].append(source_id)
+        return groups
+
+    def order(self, source_id: str) -> tuple[int, str]:
+        """Sort key of an entry: its source's rank in SOURCE_ORDER, then its id."""
+        return SOURCE_ORDER.index(self.by_id[source_id].source), source_id
+
+
 def _final_ids(by_id: dict[str, SourceEntry]) -> dict[str, str]:
-    """Each entry's concept id: its own CUI, else a CUI adopted one hop away, else its own id."""
-    own_cui = {source_id: entry.cuis[0] for source_id, entry in by_id.items() if entry.cuis}
+    """Each entry's concept id, by the module's identity rule."""
+    classes = _EntryClasses(by_id)
+    ordered = sorted(by_id, key=classes.order)
+    by_cui: dict[str, list[str]] = defaultdict(list)
+    for source_id in ordered:
+        for cui in by_id[source_id].cuis:
+            by_cui[cui].append(source_id)
+    for cui in sorted(by_cui):
+        for other in by_cui[cui][1:]:
+            classes.join(by_cui[cui][0], other)
+    for source_id in ordered:
+        if by_id[source_id].source in EXACT_MATCH_SOURCES:
+            for xref in by_id[source_id].xrefs:
+                if xref in by_id:
+                    classes.join(source_id, xref)
+    # Adoption: looser cross-references (DOID's, HPO's) only bring a CUI-less class into the one
+    # class with a CUI that they reach, judged on the classes as the exact matches left them.
+    with_cui = {classes.find(source_id) for source_id in ordered if by_id[source_id].cuis}
     partners: dict[str, set[str]] = defaultdict(set)
-    for source_id, entry in by_id.items():
-        for xref in entry.xrefs:
+    for source_id in ordered:
+        for xref in by_id[source_id].xrefs:
             if xref in by_id and xref != source_id:
-                partners[source_id].add(xref)
-                partners[xref].add(source_id)
+                partners[classes.find(source_id)].add(classes.find(xref))
+                partners[classes.find(xref)].add(classes.find(source_id))
+    for root, reached in sorted(partners.items()):
+        targets = (reached & with_cui) - {root}
+        if root not in with_cui and len(targets) == 1:
+            classes.join(next(iter(targets)), root)
+    return _class_ids(classes)
+
+
+def _class_ids(classes: _EntryClasses) -> dict[str, str]:
+    """Each entry's concept id: its class's CUI that most members state (earlier sources first on
+    a tie) and no other class has taken, else the first member's own id."""
     final: dict[str, str] = {}
-    for source_id in by_id:
-        if source_id in own_cui:
-            final[source_id] = own_cui[source_id]
-            continue
-        reachable = {own_cui[p] for p in partners.get(source_id, ()) if p in own_cui}
-        final[source_id] = reachable.pop() if len(reachable) == 1 else source_id
+    taken: set[str] = set()
+    for members in sorted(classes.members().values(), key=lambda group: classes.order(group[0])):
+        votes: dict[str, int] = {}
+        for source_id in members:
+            for cui in classes.by_id[source_id].cuis:
+                votes[cui] = votes.get(cui, 0) + 1
+        ranked = sorted(votes, key=lambda cui: -votes[cui])  # stable: first-stated CUI wins a tie
+        concept_id = next((cui for cui in ranked if cui not in taken), members[0])
+        taken.add(concept_id)
+        final.update(dict.fromkeys(members, concept_id))
     return final
 
 
