@@ -6,10 +6,10 @@ Each source reader yields `SourceEntry` items (one per source term, ids prefixed
 
 1. An entry's CUIs are its `UMLS:` cross-references (HPO `UMLS:` xrefs, DOID `UMLS_CUI:` xrefs,
    MONDO exactMatch mappings to `UMLS:`).
-2. Entries are grouped into concepts by what says they are the same: a shared CUI, or a MONDO
-   exactMatch mapping to another source's term (`DOID:`, `MESH:`, `ICD10CM:`, ...). The grouping is
-   transitive but never puts two entries of one source together: the first link (in CUI order,
-   then source order) wins and a link that would pair two terms of one source is left out.
+2. Entries are grouped into concepts by what says they are the same: a MONDO exactMatch mapping to
+   another source's term (`DOID:`, `MESH:`, `ICD10CM:`, ...), then a shared CUI. The grouping is
+   transitive but never puts two entries of one source together: links are taken in that order
+   (then CUI and source order), and a link that would pair two terms of one source is left out.
 3. A group without any CUI joins the group with a CUI that the looser cross-references of DOID and
    HPO reach, when exactly one such group is reached (no further hops).
 4. A group's id is the CUI most of its members state (the earlier source's on a tie) unless another
@@ -468,6 +468,13 @@ def _final_ids(by_id: dict[str, SourceEntry]) -> dict[str, str]:
     """Each entry's concept id, by the module's identity rule."""
     classes = _EntryClasses(by_id)
     ordered = sorted(by_id, key=classes.order)
+    # A curated term-to-term equivalence is the stronger evidence, so it is joined first: where a
+    # source's cross-reference to a CUI disagrees with it, that source's term keeps its concept.
+    for source_id in ordered:
+        if by_id[source_id].source in EXACT_MATCH_SOURCES:
+            for xref in by_id[source_id].xrefs:
+                if xref in by_id:
+                    classes.join(source_id, xref)
     by_cui: dict[str, list[str]] = defaultdict(list)
     for source_id in ordered:
         for cui in by_id[source_id].cuis:
@@ -475,11 +482,6 @@ def _final_ids(by_id: dict[str, SourceEntry]) -> dict[str, str]:
     for cui in sorted(by_cui):
         for other in by_cui[cui][1:]:
             classes.join(by_cui[cui][0], other)
-    for source_id in ordered:
-        if by_id[source_id].source in EXACT_MATCH_SOURCES:
-            for xref in by_id[source_id].xrefs:
-                if xref in by_id:
-                    classes.join(source_id, xref)
     # Adoption: looser cross-references (DOID's, HPO's) only bring a CUI-less class into the one
     # class with a CUI that they reach, judged on the classes as the exact matches left them.
     with_cui = {classes.find(source_id) for source_id in ordered if by_id[source_id].cuis}
