@@ -207,7 +207,7 @@ class ConceptLinker:
         vectors = self.embedder.embed([text, *(m.matched for m in pool)])
         cosines = vectors[1:] @ vectors[0]
         for match, cosine in zip(pool, np.asarray(cosines, dtype=float)):
-            match.score = 0.5 * match.score + 0.5 * 0.9 * max(float(cosine), 0.0)
+            match.score = round(0.5 * match.score + 0.5 * 0.9 * max(float(cosine), 0.0), 4)
             match.method += "+embedding"
 
     def _candidates(self, clauses: Iterable[str], *, phrases: bool = False) -> list[dict]:
