@@ -56,10 +56,11 @@ def read_gold(path: Path, limit: int | None = None) -> list[GoldRow]:
 def exact_name_cuis(driver: Driver, database: str, text: str) -> list[list[str]]:
     """The baseline: the CUIs of each concept with a name or synonym equal to `text` ignoring case
     only (found through the name-key index, then compared as written)."""
-    if not normalize(text):
+    key = normalize(text)
+    if not key:
         return []
     records, _, _ = driver.execute_query(
-        cypher.load("concept_candidates"), query=key_phrase(normalize(text)), limit=50,
+        cypher.load("concept_candidates"), query=key_phrase(key), limit=50,
         database_=database, routing_="r",
     )
     wanted = text.lower()

@@ -309,10 +309,9 @@ def read_mesh(path: Path, skipped: SkipCounter, terms: Mapping[str, MeshTerms]) 
     entries: list[SourceEntry] = []
     for descriptor, name in descriptors.items():
         found = terms.get(name.casefold(), MeshTerms())
-        parents = dict.fromkeys(
-            f"MESH:{owner[number.rsplit('.', 1)[0]]}" for number in found.tree_numbers
-            if number.rsplit(".", 1)[0] in owner
-        )
+        # A tree number's parent is the number without its last segment (C14.280.647 of C14.280.647.500).
+        parent_numbers = (number.rsplit(".", 1)[0] for number in found.tree_numbers)
+        parents = dict.fromkeys(f"MESH:{owner[number]}" for number in parent_numbers if number in owner)
         parents.pop(f"MESH:{descriptor}", None)
         entries.append(SourceEntry(f"MESH:{descriptor}", "mesh", name, synonyms=found.synonyms, parents=list(parents)))
     return SourceData(entries, entry_terms_version())
