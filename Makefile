@@ -16,14 +16,14 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install neo4j-local chromium db-up db-down db-status demo test clean
+.PHONY: install neo4j-local chromium db-up db-down db-status demo lint test clean
 
 install: $(STAMP)
 
 # torch from PyPI is a large build: pip's cache (outside the clone) keeps later installs quick.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -e '.[dev]'
+	$(BIN)/python -m pip install -e '.[dev,llama-index]'
 	touch $(STAMP)
 
 neo4j-local: $(NEO4J_LOCAL_BUILT)
@@ -53,9 +53,18 @@ demo: db-up
 	$(BIN)/medgraph documents show examples/notes/note_chest_pain.md
 	$(BIN)/medgraph query "$(DEMO_QUESTION)"
 
+# Style, types and the floors of DESIGN.md. The repository's folders form one package only once
+# installed, so types and import contracts are checked on an installed copy in .lint/.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	rm -rf .lint && $(BIN)/python -m pip install -q --no-deps --no-build-isolation --target .lint .
+	cd .lint && PYTHONPATH=. ../$(BIN)/lint-imports ../pyproject.toml
+	cd .lint && ../$(BIN)/mypy --config-file ../pyproject.toml -p medgraphrag
+
 # The suite starts its own Neo4j (NEO4J_URI if set, else testcontainers, else neo4j-local).
-test: install neo4j-local chromium
+test: install neo4j-local chromium lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf build dist *.egg-info .pytest_cache neo4j-local/target
+	rm -rf build dist *.egg-info .pytest_cache .lint neo4j-local/target

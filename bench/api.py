@@ -30,10 +30,10 @@ from bench.ingest import DATA, medquad_corpus
 from bench.report import print_report
 from bench.retrieval import read_questions
 from medgraphrag.cli import default_workers
+from medgraphrag.core.settings import load_settings
 from medgraphrag.graph.server import free_port, scratch_local_server, stop_process
 from medgraphrag.graph.vocab.open_sources import DEFAULT_VOCAB_DIR
 from medgraphrag.service import MedGraph
-from medgraphrag.settings import load_settings
 
 PASSWORD = "bench-password"
 
@@ -45,7 +45,8 @@ def api_server(env: dict[str, str], data_dir: Path, workers: int) -> Iterator[st
     process = subprocess.Popen(
         [sys.executable, "-m", "medgraphrag", "serve", "--port", str(port), "--workers", str(workers)],
         env={**os.environ, **env, "MEDGRAPH_DATA_DIR": str(data_dir)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -80,7 +81,9 @@ def load(url: str, questions: Sequence[str], *, clients: int, seconds: float, mo
                     question = next(cycle)
                 started = time.perf_counter()
                 try:
-                    ok = http.post("/v1/retrieve", json={"question": question, "k": 10, "mode": mode}).status_code == 200
+                    ok = (
+                        http.post("/v1/retrieve", json={"question": question, "k": 10, "mode": mode}).status_code == 200
+                    )
                 except httpx.HTTPError:
                     ok = False
                 elapsed = time.perf_counter() - started
@@ -100,8 +103,15 @@ def load(url: str, questions: Sequence[str], *, clients: int, seconds: float, mo
     def percentile(p: float) -> float:
         return 1000 * ordered[min(len(ordered) - 1, int(p * len(ordered)))] if ordered else 0.0
 
-    return {"clients": clients, "requests": len(ordered), "rps": len(ordered) / wall, "p50_ms": percentile(0.5),
-            "p95_ms": percentile(0.95), "p99_ms": percentile(0.99), "errors": errors}
+    return {
+        "clients": clients,
+        "requests": len(ordered),
+        "rps": len(ordered) / wall,
+        "p50_ms": percentile(0.5),
+        "p95_ms": percentile(0.95),
+        "p99_ms": percentile(0.99),
+        "errors": errors,
+    }
 
 
 def main() -> None:
@@ -115,8 +125,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--seconds", type=float, default=60.0, help="duration of each level")
     parser.add_argument("--mode", default="u-retrieve")
-    parser.add_argument("--workers", type=int, default=default_workers(),
-                        help="server processes (medgraph serve --workers; default: as medgraph serve)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        help="server processes (medgraph serve --workers; default: as medgraph serve)",
+    )
     parser.add_argument("--use-configured", action="store_true", help="serve what NEO4J_URI already holds")
     args = parser.parse_args()
     questions = [q.summary for q in read_questions(args.questions) if q.summary]
@@ -131,18 +145,27 @@ def main() -> None:
             levels = measure({}, Path(scratch))
         else:
             with scratch_local_server(PASSWORD, heap="2g", pagecache_mb=512) as uri:
-                settings = load_settings(neo4j_uri=uri, neo4j_password=PASSWORD, data_dir=Path(scratch))
+                settings = load_settings(neo4j={"uri": uri, "password": PASSWORD}, paths={"data_dir": Path(scratch)})
                 with MedGraph(settings) as service:
                     service.load_vocabulary("open", args.vocab)
-                    service.ingest(medquad_corpus(args.medquad, args.judged, args.medquad_limit, Path(scratch)),
-                                   tier="reference")
+                    service.ingest(
+                        medquad_corpus(args.medquad, args.judged, args.medquad_limit, Path(scratch)), tier="reference"
+                    )
                 levels = measure({"NEO4J_URI": uri, "NEO4J_PASSWORD": PASSWORD}, Path(scratch))
     columns = ["clients", "requests", "rps", "p50_ms", "p95_ms", "p99_ms", "errors"]
-    print_report(f"POST /v1/retrieve ({args.mode}), {args.workers} server processes, {args.seconds:g} s per level, "
-                 f"{len(questions)} LiveQA questions",
-                 columns, [[row[c] for c in columns] for row in levels],
-                 {"benchmark": "api", "mode": args.mode, "workers": args.workers, "seconds": args.seconds,
-                  "levels": [{k: round(v, 2) for k, v in row.items()} for row in levels]})
+    print_report(
+        f"POST /v1/retrieve ({args.mode}), {args.workers} server processes, {args.seconds:g} s per level, "
+        f"{len(questions)} LiveQA questions",
+        columns,
+        [[row[c] for c in columns] for row in levels],
+        {
+            "benchmark": "api",
+            "mode": args.mode,
+            "workers": args.workers,
+            "seconds": args.seconds,
+            "levels": [{k: round(v, 2) for k, v in row.items()} for row in levels],
+        },
+    )
 
 
 if __name__ == "__main__":

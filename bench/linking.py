@@ -18,17 +18,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from neo4j import Driver
-
 from bench.report import print_report
-from medgraphrag import cypher
-from medgraphrag.graph.inventory import cuis_present
+from medgraphrag.core.settings import load_settings
 from medgraphrag.graph.server import project_root, scratch_local_server
-from medgraphrag.graph.vocab.names import key_phrase, normalize
 from medgraphrag.graph.vocab.open_sources import DEFAULT_VOCAB_DIR
+from medgraphrag.graph.vocabulary import VocabularyStore
 from medgraphrag.ingest.linking import ConceptLinker
+from medgraphrag.nlp.names import key_phrase, normalize
 from medgraphrag.service import MedGraph
-from medgraphrag.settings import load_settings
 
 PASSWORD = "bench-password"
 DEFAULT_GOLD = project_root().parent / "shared" / "data" / "medquad" / "focus_cui_dev.tsv"
@@ -53,33 +50,50 @@ def read_gold(path: Path, limit: int | None = None) -> list[GoldRow]:
     return rows[:limit] if limit else rows
 
 
-def exact_name_cuis(driver: Driver, database: str, text: str) -> list[list[str]]:
+def exact_name_cuis(vocabulary: VocabularyStore, text: str) -> list[list[str]]:
     """The baseline: the CUIs of each concept with a name or synonym equal to `text` ignoring case
     only (found through the name-key index, then compared as written)."""
     key = normalize(text)
     if not key:
         return []
-    records, _, _ = driver.execute_query(
-        cypher.load("concept_candidates"), query=key_phrase(key), limit=50,
-        database_=database, routing_="r",
-    )
     wanted = text.lower()
     return [
-        r["cuis"] for r in records if any(n.lower() == wanted for n in [r["name"], *(r["synonyms"] or [])])
+        c.cuis
+        for c in vocabulary.candidates(key_phrase(key), limit=50)
+        if any(n.lower() == wanted for n in [c.name, *c.synonyms])
     ]
 
 
+# The given CUIs that are concept ids, and every CUI held as a `UMLS:` cross-reference (the
+# coverage figure; the cross-references are read by a scan).
+CUIS_PRESENT = """
+UNWIND $cuis AS cui
+MATCH (c:Concept {cui: cui})
+RETURN DISTINCT cui
+UNION
+MATCH (c:Concept)
+UNWIND c.xrefs AS xref
+WITH xref WHERE xref STARTS WITH 'UMLS:'
+RETURN DISTINCT substring(xref, 5) AS cui
+"""
+
+
+def cuis_present(service: MedGraph, cuis: set[str]) -> set[str]:
+    """Those of `cuis` that some concept carries, as its id CUI or a `UMLS:` cross-reference."""
+    result = service.store.cypher.run(CUIS_PRESENT, {"cuis": sorted(cuis)}, timeout_s=600, max_rows=10_000_000)
+    return {str(row[0]) for row in result.rows} & cuis
+
+
 def _evaluate(service: MedGraph, gold: list[GoldRow]) -> dict[str, float]:
-    driver, database = service.driver, service.database
-    present = cuis_present(driver, database, {c for row in gold for c in row.cuis})
+    present = cuis_present(service, {c for row in gold for c in row.cuis})
     covered = [bool(row.cuis & present) for row in gold]
-    linker = ConceptLinker(driver, database, service.embedder)
+    linker = ConceptLinker(service.store.vocabulary, service.embedder)
     started = time.perf_counter()
     links = [linker.link(row.text, k=5) for row in gold]
     link_seconds = time.perf_counter() - started
     ranked = [[m.cuis for m in matches] for matches in links]
     by_id_cui = [[[m.cui] if m.cui else [] for m in matches] for matches in links]
-    baseline = [exact_name_cuis(driver, database, row.text)[:1] for row in gold]
+    baseline = [exact_name_cuis(service.store.vocabulary, row.text)[:1] for row in gold]
 
     def accuracy(predictions: list[list[list[str]]], at: int, only_covered: bool) -> float:
         """Share of rows whose first `at` predicted concepts include one with a gold CUI."""
@@ -88,11 +102,16 @@ def _evaluate(service: MedGraph, gold: list[GoldRow]) -> dict[str, float]:
         return hits / len(pairs) if pairs else 0.0
 
     return {
-        "rows": len(gold), "covered_rows": sum(covered), "coverage": sum(covered) / len(gold),
-        "acc1_all": accuracy(ranked, 1, False), "acc5_all": accuracy(ranked, 5, False),
-        "acc1_covered": accuracy(ranked, 1, True), "acc5_covered": accuracy(ranked, 5, True),
+        "rows": len(gold),
+        "covered_rows": sum(covered),
+        "coverage": sum(covered) / len(gold),
+        "acc1_all": accuracy(ranked, 1, False),
+        "acc5_all": accuracy(ranked, 5, False),
+        "acc1_covered": accuracy(ranked, 1, True),
+        "acc5_covered": accuracy(ranked, 5, True),
         "acc1_all_id_cui": accuracy(by_id_cui, 1, False),
-        "baseline_acc1_all": accuracy(baseline, 1, False), "baseline_acc1_covered": accuracy(baseline, 1, True),
+        "baseline_acc1_all": accuracy(baseline, 1, False),
+        "baseline_acc1_covered": accuracy(baseline, 1, True),
         "links_per_s": len(gold) / link_seconds if link_seconds else 0.0,
     }
 
@@ -111,13 +130,18 @@ def main() -> None:
             figures = _evaluate(service, gold)
     else:
         with scratch_local_server(PASSWORD, heap="2g", pagecache_mb=512) as uri:
-            with MedGraph(load_settings(neo4j_uri=uri, neo4j_password=PASSWORD)) as service:
+            with MedGraph(load_settings(neo4j={"uri": uri, "password": PASSWORD})) as service:
                 service.load_vocabulary("open", args.vocab)
                 figures = _evaluate(service, gold)
     rows = [
         ("exact name (baseline)", figures["baseline_acc1_all"], None, figures["baseline_acc1_covered"], None),
-        ("medgraphrag linker", figures["acc1_all"], figures["acc5_all"], figures["acc1_covered"],
-         figures["acc5_covered"]),
+        (
+            "medgraphrag linker",
+            figures["acc1_all"],
+            figures["acc5_all"],
+            figures["acc1_covered"],
+            figures["acc5_covered"],
+        ),
         ("medgraphrag linker, id CUI only", figures["acc1_all_id_cui"], None, None, None),
     ]
     print_report(

@@ -1,6 +1,6 @@
 """Start time of the embedded Neo4j (neo4j-local), build excluded: fresh data folder and restart.
 
-    python -m bench.neo4j_start [--runs 3]
+python -m bench.neo4j_start [--runs 3]
 """
 
 from __future__ import annotations
@@ -43,11 +43,17 @@ def main() -> None:
             restart.append(_timed_start(local, home, log))
     rows = [("fresh data folder", *fresh, statistics.median(fresh)), ("restart", *restart, statistics.median(restart))]
     columns = ["start", *(f"run {i + 1} (s)" for i in range(args.runs)), "median (s)"]
-    print_report("neo4j-local start, until Bolt accepts connections", columns, rows, {
-        "benchmark": "neo4j_start", "runs": args.runs,
-        "fresh_start_s_median": round(statistics.median(fresh), 2),
-        "restart_s_median": round(statistics.median(restart), 2),
-    })
+    print_report(
+        "neo4j-local start, until Bolt accepts connections",
+        columns,
+        rows,
+        {
+            "benchmark": "neo4j_start",
+            "runs": args.runs,
+            "fresh_start_s_median": round(statistics.median(fresh), 2),
+            "restart_s_median": round(statistics.median(restart), 2),
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -17,11 +17,11 @@ import random
 import numpy as np
 
 from bench.report import print_report
-from medgraphrag.embeddings import Embedder
+from medgraphrag.core.settings import load_settings
 from medgraphrag.graph.vocab.open_sources import DEFAULT_VOCAB_DIR, read_open_vocabulary
-from medgraphrag.graph.vocab.semantic_groups import semantic_group
-from medgraphrag.ingest.extraction import entity_content
-from medgraphrag.settings import load_settings
+from medgraphrag.ingest.pipeline import entity_content
+from medgraphrag.models.embeddings import Embedder
+from medgraphrag.nlp.semantic_groups import semantic_group
 
 THRESHOLDS = [round(0.70 + 0.02 * i, 2) for i in range(15)]
 
@@ -40,7 +40,7 @@ def main() -> None:
     rng = random.Random(args.seed)
     candidates = [c for c in vocabulary.concepts if c.synonyms]
     sample = rng.sample(candidates, min(args.pairs, len(candidates)))
-    embedder = Embedder.from_settings(load_settings())
+    embedder = Embedder.from_settings(load_settings().embedding)
     types = [semantic_group(c.semantic_types, c.sources) for c in sample]
     names = embedder.embed([entity_content(c.name, t) for c, t in zip(sample, types)])
     synonyms = embedder.embed([entity_content(rng.choice(c.synonyms), t) for c, t in zip(sample, types)])
@@ -62,9 +62,15 @@ def main() -> None:
             precise = threshold
     print_report(
         f"REFERENCE_OF threshold: {len(sample)} synonym pairs vs nearest other-concept names",
-        ["threshold", "precision", "recall", "F1"], rows,
-        {"benchmark": "reference_threshold", "pairs": len(sample), "best_f1_threshold": best[0],
-         "best_f1": round(best[1], 4), "precision_0.9_threshold": precise},
+        ["threshold", "precision", "recall", "F1"],
+        rows,
+        {
+            "benchmark": "reference_threshold",
+            "pairs": len(sample),
+            "best_f1_threshold": best[0],
+            "best_f1": round(best[1], 4),
+            "precision_0.9_threshold": precise,
+        },
     )
 
 

@@ -17,7 +17,9 @@ def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[obje
     Console(width=140).print(table)
 
 
-def print_report(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]], figures: dict[str, object]) -> None:
+def print_report(
+    title: str, columns: Sequence[str], rows: Sequence[Sequence[object]], figures: dict[str, object]
+) -> None:
     """Print `rows` as a table titled `title`, then `figures` as a single JSON line on stdout."""
     print_table(title, columns, rows)
     print(json.dumps(figures, sort_keys=True))

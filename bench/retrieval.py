@@ -28,12 +28,12 @@ import Stemmer
 
 from bench.ingest import DATA, medquad_corpus
 from bench.report import print_report, print_table
+from medgraphrag.core.settings import load_settings
 from medgraphrag.graph.server import scratch_local_server
 from medgraphrag.graph.vocab.open_sources import DEFAULT_VOCAB_DIR
 from medgraphrag.ingest.loaders import SourceDocument, load_all
-from medgraphrag.service import MODES, MedGraph
-
-from medgraphrag.settings import load_settings
+from medgraphrag.retrieval.retriever import MODES
+from medgraphrag.service import MedGraph
 
 PASSWORD = "bench-password"
 RELEVANT_GRADE = 3
@@ -72,6 +72,7 @@ def read_qrels(path: Path) -> dict[int, dict[str, int]]:
 
 def ndcg_at(ranked: Sequence[str], grades: dict[str, int], k: int = 10) -> float:
     """nDCG@k with gain = grade - 1 (unjudged = 0), against the ideal order of the judged answers."""
+
     def dcg(gains: Sequence[int]) -> float:
         return sum(g / math.log2(i + 2) for i, g in enumerate(gains[:k]))
 
@@ -96,8 +97,10 @@ def _documents(paths: Sequence[Path]) -> list[SourceDocument]:
 def _bm25(documents: Sequence[SourceDocument]) -> Callable[[str, int], list[str]]:
     stemmer = Stemmer.Stemmer("english")
     retriever = bm25s.BM25()
-    retriever.index(bm25s.tokenize([d.text for d in documents], stopwords="en", stemmer=stemmer, show_progress=False),
-                    show_progress=False)
+    retriever.index(
+        bm25s.tokenize([d.text for d in documents], stopwords="en", stemmer=stemmer, show_progress=False),
+        show_progress=False,
+    )
     ids = [d.unit for d in documents]
 
     def search(query: str, k: int) -> list[str]:
@@ -118,8 +121,12 @@ def _ranked_units(service: MedGraph, mode: str) -> Callable[[str, int], list[str
     return search
 
 
-def _evaluate(searches: dict[str, Callable[[str, int], list[str]]], questions: Sequence[LiveQuestion],
-              qrels: dict[int, dict[str, int]], pubmedqa: dict[str, str]) -> dict[str, dict[str, float]]:
+def _evaluate(
+    searches: dict[str, Callable[[str, int], list[str]]],
+    questions: Sequence[LiveQuestion],
+    qrels: dict[int, dict[str, int]],
+    pubmedqa: dict[str, str],
+) -> dict[str, dict[str, float]]:
     figures: dict[str, dict[str, float]] = {}
     judged = [q for q in questions if q.number in qrels]
     for name, search in searches.items():
@@ -152,8 +159,9 @@ def main() -> None:
     parser.add_argument("--qrels", type=Path, default=DATA / "liveqa" / "qrels_dev.txt")
     parser.add_argument("--medquad", type=Path, default=DATA / "medquad")
     parser.add_argument("--judged", type=Path, default=DATA / "medquad" / "judged_answers.csv")
-    parser.add_argument("--pubmedqa", default=str(DATA / "pubmedqa" / "ori_pqal.json"),
-                        help="PubMedQA-L file ('' to leave it out)")
+    parser.add_argument(
+        "--pubmedqa", default=str(DATA / "pubmedqa" / "ori_pqal.json"), help="PubMedQA-L file ('' to leave it out)"
+    )
     parser.add_argument("--medquad-limit", type=int, default=None, help="only the first N MedQuAD XML files")
     parser.add_argument("--vocab", type=Path, default=DEFAULT_VOCAB_DIR, help="open vocabulary data folder")
     parser.add_argument("--use-configured", action="store_true", help="search what NEO4J_URI already holds")
@@ -178,18 +186,35 @@ def main() -> None:
                 figures = run(service)
         else:
             with scratch_local_server(PASSWORD, heap="2g", pagecache_mb=1024) as uri:
-                with MedGraph(load_settings(neo4j_uri=uri, neo4j_password=PASSWORD)) as service:
+                with MedGraph(load_settings(neo4j={"uri": uri, "password": PASSWORD})) as service:
                     figures = run(service)
-    columns = ["ndcg10_original", "ndcg10_summary", "mrr10_original", "mrr10_summary", "hit10_original",
-               "hit10_summary", "p50_ms", "p95_ms"]
-    print_table(f"LiveQA: {sum(q.number in qrels for q in questions)} judged questions x 2 variants over "
-                f"{len(documents):,} MedQuAD units", ["mode", *columns],
-                [[name, *(row.get(c, "-") for c in columns)] for name, row in figures.items()])
-    print_report(f"PubMedQA-L: {len(pubmedqa):,} questions, share with the gold PMID in the top 5",
-                 ["mode", "pubmedqa_top5_gold"], [[name, row.get("pubmedqa_top5_gold", "-")]
-                                                   for name, row in figures.items()] if pubmedqa else [],
-                 {"benchmark": "retrieval", "units": len(documents), "pubmedqa_questions": len(pubmedqa),
-                  "modes": {name: {k: round(v, 4) for k, v in row.items()} for name, row in figures.items()}})
+    columns = [
+        "ndcg10_original",
+        "ndcg10_summary",
+        "mrr10_original",
+        "mrr10_summary",
+        "hit10_original",
+        "hit10_summary",
+        "p50_ms",
+        "p95_ms",
+    ]
+    print_table(
+        f"LiveQA: {sum(q.number in qrels for q in questions)} judged questions x 2 variants over "
+        f"{len(documents):,} MedQuAD units",
+        ["mode", *columns],
+        [[name, *(row.get(c, "-") for c in columns)] for name, row in figures.items()],
+    )
+    print_report(
+        f"PubMedQA-L: {len(pubmedqa):,} questions, share with the gold PMID in the top 5",
+        ["mode", "pubmedqa_top5_gold"],
+        [[name, row.get("pubmedqa_top5_gold", "-")] for name, row in figures.items()] if pubmedqa else [],
+        {
+            "benchmark": "retrieval",
+            "units": len(documents),
+            "pubmedqa_questions": len(pubmedqa),
+            "modes": {name: {k: round(v, 4) for k, v in row.items()} for name, row in figures.items()},
+        },
+    )
 
 
 if __name__ == "__main__":

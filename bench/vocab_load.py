@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 
 from bench.report import print_report
+from medgraphrag.core.settings import load_settings
 from medgraphrag.graph.server import scratch_local_server
 from medgraphrag.graph.vocab.open_sources import DEFAULT_VOCAB_DIR, read_open_vocabulary
 from medgraphrag.service import MedGraph
-from medgraphrag.settings import load_settings
 
 PASSWORD = "bench-password"
 _SYLLABLES = "car di o my pa thy neu ro gen ic syn drome hep at itis ne phro sis os teo ma lig nant derm".split()
@@ -30,15 +30,19 @@ def generate_meta(folder: Path, rows: int, strings_per_concept: int, seed: int =
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     concepts = rows // strings_per_concept
-    with (folder / "MRCONSO.RRF").open("w", encoding="utf-8") as conso, \
-            (folder / "MRSTY.RRF").open("w", encoding="utf-8") as sty:
+    with (
+        (folder / "MRCONSO.RRF").open("w", encoding="utf-8") as conso,
+        (folder / "MRSTY.RRF").open("w", encoding="utf-8") as sty,
+    ):
         written = 0
         for n in range(1, concepts + 1):
             cui = f"C{n:07d}"
             tui, name = _SEMANTIC_TYPES[n % len(_SEMANTIC_TYPES)]
             sty.write(f"{cui}|{tui}|A1.2|{name}|AT{n:08d}|256|\n")
             for k in range(strings_per_concept if n < concepts else rows - written):
-                words = " ".join("".join(rng.choices(_SYLLABLES, k=rng.randint(2, 4))) for _ in range(rng.randint(1, 4)))
+                words = " ".join(
+                    "".join(rng.choices(_SYLLABLES, k=rng.randint(2, 4))) for _ in range(rng.randint(1, 4))
+                )
                 preferred = k == 0
                 sab = ("MSH", "SNOMEDCT_US", "NCI", "MEDLINEPLUS")[k % 4]
                 conso.write(
@@ -51,8 +55,8 @@ def generate_meta(folder: Path, rows: int, strings_per_concept: int, seed: int =
 
 def _load(kind: str, path: Path) -> tuple[float, int, int]:
     with scratch_local_server(PASSWORD, heap="2g", pagecache_mb=512) as uri:
-        with MedGraph(load_settings(neo4j_uri=uri, neo4j_password=PASSWORD)) as service:
-            service.driver  # connect and apply the schema outside the timed load
+        with MedGraph(load_settings(neo4j={"uri": uri, "password": PASSWORD})) as service:
+            _ = service.store  # connect and apply the schema outside the timed load
             started = time.perf_counter()
             load = service.load_vocabulary(kind, path)
             return time.perf_counter() - started, load.concepts, load.relations
@@ -74,16 +78,31 @@ def main() -> None:
         umls_s, umls_concepts, umls_relations = _load("umls", meta)
     rows = [
         ("open vocabulary", open_rows, open_concepts, open_relations, open_s, open_rows / open_s),
-        ("generated MRCONSO + MRSTY", args.mrconso_rows, umls_concepts, umls_relations, umls_s,
-         args.mrconso_rows / umls_s),
+        (
+            "generated MRCONSO + MRSTY",
+            args.mrconso_rows,
+            umls_concepts,
+            umls_relations,
+            umls_s,
+            args.mrconso_rows / umls_s,
+        ),
     ]
-    print_report("vocabulary load into an empty database",
-                 ["load", "rows", "concepts", "relations", "seconds", "rows/s"], rows, {
-                     "benchmark": "vocab_load", "open_rows": open_rows, "open_concepts": open_concepts,
-                     "open_seconds": round(open_s, 2), "open_rows_per_s": round(open_rows / open_s),
-                     "mrconso_rows": args.mrconso_rows, "mrconso_concepts": umls_concepts,
-                     "mrconso_seconds": round(umls_s, 2), "mrconso_rows_per_s": round(args.mrconso_rows / umls_s),
-                 })
+    print_report(
+        "vocabulary load into an empty database",
+        ["load", "rows", "concepts", "relations", "seconds", "rows/s"],
+        rows,
+        {
+            "benchmark": "vocab_load",
+            "open_rows": open_rows,
+            "open_concepts": open_concepts,
+            "open_seconds": round(open_s, 2),
+            "open_rows_per_s": round(open_rows / open_s),
+            "mrconso_rows": args.mrconso_rows,
+            "mrconso_concepts": umls_concepts,
+            "mrconso_seconds": round(umls_s, 2),
+            "mrconso_rows_per_s": round(args.mrconso_rows / umls_s),
+        },
+    )
 
 
 if __name__ == "__main__":

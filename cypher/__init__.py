@@ -1,4 +1,5 @@
-"""Cypher text of medgraphrag: schema and queries as `.cypher` files, loaded by name."""
+"""Cypher text of medgraphrag: schema and queries as `.cypher` files, loaded by name; only the
+graph store reads them."""
 
 from __future__ import annotations
 
@@ -12,7 +13,11 @@ _COMMENT = re.compile(r"^\s*//.*$", re.MULTILINE)
 @cache
 def load(name: str) -> str:
     """The text of `cypher/<name>.cypher`, comments removed."""
-    text = resources.files(__package__).joinpath(f"{name}.cypher").read_text(encoding="utf-8")
+    return strip_comments(resources.files(__package__).joinpath(f"{name}.cypher").read_text(encoding="utf-8"))
+
+
+def strip_comments(text: str) -> str:
+    """Cypher text without its `//` comment lines, trimmed."""
     return _COMMENT.sub("", text).strip()
 
 

@@ -1,10 +1,10 @@
-// Each new leaf tag joins the parent of its nearest older leaf (none when that leaf is a root);
-// the parent and its ancestors cover one more meta-graph.
+// Each new leaf tag joins the parent of its nearest older leaf of the same generation (none when
+// that leaf is a root); the parent and its ancestors cover one more meta-graph.
 UNWIND $tag_ids AS id
 MATCH (leaf:Tag {tag_id: id})
 CALL db.index.vector.queryNodes('tag_embedding', $candidates, leaf.embedding) YIELD node, score
 WITH leaf, node, score
-WHERE node.layer = 0 AND NOT node.tag_id IN $tag_ids
+WHERE node.layer = 0 AND NOT node.tag_id IN $tag_ids AND coalesce(node.generation, 0) = $generation
 WITH leaf, node ORDER BY score DESC
 WITH leaf, head(collect(node)) AS nearest
 MATCH (parent:Tag)-[:PARENT_OF]->(nearest)

@@ -8,6 +8,9 @@ CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.entity_id IS 
 CREATE CONSTRAINT concept_id IF NOT EXISTS FOR (n:Concept) REQUIRE n.concept_id IS UNIQUE;
 CREATE CONSTRAINT tag_id IF NOT EXISTS FOR (n:Tag) REQUIRE n.tag_id IS UNIQUE;
 CREATE CONSTRAINT vocabulary_source IF NOT EXISTS FOR (n:VocabularySource) REQUIRE n.source IS UNIQUE;
+CREATE CONSTRAINT tag_tree IF NOT EXISTS FOR (n:TagTree) REQUIRE n.name IS UNIQUE;
+CREATE CONSTRAINT job_id IF NOT EXISTS FOR (n:Job) REQUIRE n.job_id IS UNIQUE;
+CREATE CONSTRAINT answer_id IF NOT EXISTS FOR (n:Answer) REQUIRE n.answer_id IS UNIQUE;
 
 CREATE INDEX document_tier IF NOT EXISTS FOR (n:Document) ON (n.tier);
 CREATE INDEX chunk_tier IF NOT EXISTS FOR (n:Chunk) ON (n.tier);
@@ -15,6 +18,10 @@ CREATE INDEX concept_cui IF NOT EXISTS FOR (n:Concept) ON (n.cui);
 CREATE INDEX entity_norm_name IF NOT EXISTS FOR (n:Entity) ON (n.norm_name);
 CREATE INDEX entity_tier IF NOT EXISTS FOR (n:Entity) ON (n.tier);
 CREATE INDEX document_external_id IF NOT EXISTS FOR (n:Document) ON (n.external_id);
+// Removing a superseded tag tree finds its generation without a scan.
+CREATE INDEX tag_generation IF NOT EXISTS FOR (n:Tag) ON (n.generation);
+CREATE INDEX job_submitted IF NOT EXISTS FOR (n:Job) ON (n.submitted_at);
+CREATE INDEX answer_created IF NOT EXISTS FOR (n:Answer) ON (n.created_at);
 // A document's update or delete finds the relations its meta-graphs stated without a scan.
 CREATE INDEX related_graph IF NOT EXISTS FOR ()-[r:RELATED]-() ON (r.graph_id);
 

@@ -1,9 +1,12 @@
-// The top-layer tags (no parent) nearest to the question's tag vector, each with its children
-// (the walk's next step, fetched in the same round trip). Similarities are cosines rescaled to
-// [0, 1], as the vector index reports them.
+// The top-layer tags (no parent) of the published tree nearest to the question's tag vector, each
+// with its children (the walk's next step, fetched in the same round trip). Tags of a tree still
+// being built, or of one being removed, are not part of the published generation. Similarities are
+// cosines rescaled to [0, 1], as the vector index reports them.
+OPTIONAL MATCH (tree:TagTree {name: 'tags'})
+WITH coalesce(tree.generation, 0) AS generation
 CALL db.index.vector.queryNodes('tag_embedding', $candidates, $vector) YIELD node, score
 WITH node, score
-WHERE NOT (:Tag)-[:PARENT_OF]->(node)
+WHERE coalesce(node.generation, 0) = generation AND NOT (:Tag)-[:PARENT_OF]->(node)
 WITH node, score
 ORDER BY score DESC, node.tag_id
 LIMIT $beam

@@ -1,61 +1,42 @@
-"""What the graph holds: server version, node counts, vocabularies and single concepts."""
+"""What the server is and holds: its version, and node counts by label."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from pydantic import BaseModel
 
-from neo4j import Driver
-
-from medgraphrag import cypher
+from medgraphrag.graph.connection import Connection
 from medgraphrag.graph.model import LABELS
 
 
-def server_version(driver: Driver, database: str) -> tuple[str, str]:
-    """The Neo4j kernel version and edition."""
-    records, _, _ = driver.execute_query(cypher.load("server_version"), database_=database, routing_="r")
-    return str(records[0]["version"]), str(records[0]["edition"])
+class ServerInfo(BaseModel):
+    """The Neo4j server's kernel version and edition, and the database in use."""
+
+    neo4j: str
+    edition: str
+    database: str
 
 
-def label_counts(driver: Driver, database: str) -> dict[str, int]:
-    """Nodes per label of the fixed label set (from Neo4j's count store, not a scan)."""
-    counts = {}
-    for label in LABELS:
-        records, _, _ = driver.execute_query(cypher.load("label_count"), label=label, database_=database, routing_="r")
-        counts[label] = int(records[0]["count"])
-    return counts
+class GraphStatus(ServerInfo):
+    """The server's identity and the nodes the graph holds, by label."""
+
+    counts: dict[str, int]
 
 
-def vocabulary_status(driver: Driver, database: str) -> list[dict[str, object]]:
-    """Per loaded source: version, load time, concepts and relations recorded, concepts held now."""
-    records, _, _ = driver.execute_query(cypher.load("vocabulary_status"), database_=database, routing_="r")
-    return [r.data() for r in records]
+class Inventory:
+    """The server's identity and the graph's size."""
 
+    def __init__(self, connection: Connection) -> None:
+        self._db = connection
 
-def concept_detail(driver: Driver, database: str, concept_id: str, *, children: int = 50) -> dict[str, object] | None:
-    """A concept's properties, parents and first `children` children; None if there is no such concept."""
-    records, _, _ = driver.execute_query(
-        cypher.load("concept_detail"), concept_id=concept_id, children=children, database_=database, routing_="r"
-    )
-    return records[0].data() if records else None
+    def server(self) -> ServerInfo:
+        """The Neo4j kernel version and edition."""
+        (record,) = self._db.read("server_version")
+        return ServerInfo(neo4j=str(record["version"]), edition=str(record["edition"]), database=self._db.database)
 
+    def status(self) -> GraphStatus:
+        """The server's identity and node counts by label."""
+        return GraphStatus(**self.server().model_dump(), counts=self.label_counts())
 
-def cuis_present(driver: Driver, database: str, cuis: Iterable[str]) -> set[str]:
-    """Those of `cuis` that some concept carries, as its id CUI or a `UMLS:` cross-reference."""
-    wanted = set(cuis)
-    records, _, _ = driver.execute_query(
-        cypher.load("concepts_with_cui"), cuis=sorted(wanted), database_=database, routing_="r"
-    )
-    return {r["cui"] for r in records} & wanted
-
-
-def construction_statistics(driver: Driver, database: str) -> dict[str, object]:
-    """Meta-graphs, entities, entities linked to a concept, entities per chunk, relations and
-    REFERENCE_OF links of the whole graph."""
-    records, _, _ = driver.execute_query(cypher.load("construction_statistics"), database_=database, routing_="r")
-    return records[0].data() if records else {}
-
-
-def chunk_texts(driver: Driver, database: str) -> list[str]:
-    """The text of every stored chunk."""
-    records, _, _ = driver.execute_query(cypher.load("chunk_texts"), database_=database, routing_="r")
-    return [r["text"] for r in records]
+    def label_counts(self) -> dict[str, int]:
+        """Nodes per label of the fixed label set (from Neo4j's count store, not a scan)."""
+        return {label: int(self._db.read("label_count", label=label)[0]["count"]) for label in LABELS}

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-LABELS: tuple[str, ...] = ("Document", "Chunk", "MetaGraph", "Entity", "Concept", "Tag", "VocabularySource")
+LABELS: tuple[str, ...] = (
+    "Document",
+    "Chunk",
+    "MetaGraph",
+    "Entity",
+    "Concept",
+    "Tag",
+    "TagTree",
+    "VocabularySource",
+    "Job",
+    "Answer",
+)
 
 RELATIONSHIP_TYPES: tuple[str, ...] = (
     "HAS_CHUNK",
@@ -19,5 +30,3 @@ RELATIONSHIP_TYPES: tuple[str, ...] = (
     "SUMMARIZES",
     "PARENT_OF",
 )
-
-DOCUMENT_TIERS: tuple[str, ...] = ("user", "reference")

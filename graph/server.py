@@ -7,17 +7,18 @@ import shutil
 import signal
 import socket
 import subprocess
-import time
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
-from medgraphrag.graph.connection import answers, open_driver
-from medgraphrag.graph.inventory import label_counts, server_version
-from medgraphrag.settings import Settings
+from medgraphrag.core.errors import GraphUnavailable, ServerError
+from medgraphrag.core.settings import Settings
+from medgraphrag.graph.connection import Connection, open_driver
+from medgraphrag.graph.inventory import Inventory
 
 READY_PREFIX = "READY "
 _MAIN_CLASS = "org.medgraphrag.neo4jlocal.Main"
@@ -35,16 +36,12 @@ _JVM_FLAGS = [
 ]
 
 
-class Backend(str, Enum):
+class Backend(StrEnum):
     """How the Neo4j in use was started."""
 
     URI = "uri"
     DOCKER = "docker"
     LOCAL = "local"
-
-
-class ServerError(RuntimeError):
-    """A Neo4j server could not be started, stopped or found."""
 
 
 @dataclass
@@ -82,7 +79,7 @@ class LocalNeo4j:
     @classmethod
     def from_settings(cls, settings: Settings) -> LocalNeo4j:
         """The project the settings name, or the one in this checkout."""
-        return cls(settings.neo4j_local_dir or project_root() / "neo4j-local")
+        return cls(settings.local_neo4j.dir or project_root() / "neo4j-local")
 
     @property
     def built(self) -> bool:
@@ -99,7 +96,8 @@ class LocalNeo4j:
             raise ServerError("Maven (mvn) is not on PATH: install Maven 3.8+ and Java 17+ to run neo4j-local")
         done = subprocess.run(
             [mvn, "-q", "-B", "-f", str(self.project_dir / "pom.xml"), "package", "-DskipTests"],
-            capture_output=True, text=True,
+            capture_output=True,
+            text=True,
         )
         if done.returncode != 0:
             raise ServerError(f"building neo4j-local failed:\n{(done.stdout + done.stderr)[-3000:]}")
@@ -108,14 +106,34 @@ class LocalNeo4j:
         """The java command line that runs the DBMS."""
         java_home = os.environ.get("JAVA_HOME")
         java = str(Path(java_home) / "bin" / "java") if java_home else (shutil.which("java") or "java")
-        classpath = os.pathsep.join([str(self.project_dir / "target" / "classes"),
-                                     str(self.project_dir / "target" / "lib" / "*")])
-        return [java, f"-Xmx{heap}", *_JVM_FLAGS, "-cp", classpath, _MAIN_CLASS,
-                "--home", str(home), "--port", str(port), "--pagecache-mb", str(pagecache_mb)]
+        classpath = os.pathsep.join(
+            [str(self.project_dir / "target" / "classes"), str(self.project_dir / "target" / "lib" / "*")]
+        )
+        return [
+            java,
+            f"-Xmx{heap}",
+            *_JVM_FLAGS,
+            "-cp",
+            classpath,
+            _MAIN_CLASS,
+            "--home",
+            str(home),
+            "--port",
+            str(port),
+            "--pagecache-mb",
+            str(pagecache_mb),
+        ]
 
     def start(
-        self, *, home: Path, port: int, password: str, heap: str = "1g", pagecache_mb: int = 512,
-        log_path: Path, timeout_s: float = 180.0,
+        self,
+        *,
+        home: Path,
+        port: int,
+        password: str,
+        heap: str = "1g",
+        pagecache_mb: int = 512,
+        log_path: Path,
+        timeout_s: float = 180.0,
     ) -> subprocess.Popen[bytes]:
         """Start the DBMS in its own process session and return once Bolt accepts connections."""
         if not self.built:
@@ -127,8 +145,12 @@ class LocalNeo4j:
         offset = log_path.stat().st_size if log_path.exists() else 0
         with log_path.open("ab") as log:
             process = subprocess.Popen(
-                self.command(home, port, heap, pagecache_mb), stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, env={**os.environ, "NEO4J_PASSWORD": password}, start_new_session=True,
+                self.command(home, port, heap, pagecache_mb),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, "NEO4J_PASSWORD": password},
+                start_new_session=True,
             )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -147,8 +169,14 @@ def scratch_local_server(password: str, *, heap: str = "1g", pagecache_mb: int =
     local = LocalNeo4j(project_root() / "neo4j-local")
     with tempfile.TemporaryDirectory(prefix="medgraph-neo4j-") as folder:
         port = free_port()
-        process = local.start(home=Path(folder) / "home", port=port, password=password, heap=heap,
-                              pagecache_mb=pagecache_mb, log_path=Path(folder) / "neo4j.log")
+        process = local.start(
+            home=Path(folder) / "home",
+            port=port,
+            password=password,
+            heap=heap,
+            pagecache_mb=pagecache_mb,
+            log_path=Path(folder) / "neo4j.log",
+        )
         try:
             yield f"bolt://127.0.0.1:{port}"
         finally:
@@ -189,13 +217,22 @@ def docker_engine() -> bool:
         return False
 
 
+def answers(settings: Settings, *, timeout_s: float = 3.0) -> bool:
+    """True when a Neo4j server accepts the configured credentials at NEO4J_URI."""
+    try:
+        open_driver(settings.neo4j, connection_timeout_s=timeout_s).close()
+    except GraphUnavailable:
+        return False
+    return True
+
+
 def up(settings: Settings, echo: Echo = lambda message: None) -> ServerStatus:
     """Make a Neo4j answer at NEO4J_URI: use a running one, else Docker Compose, else neo4j-local."""
     if answers(settings):
         return status(settings)
-    if settings.bolt_host not in _LOCAL_HOSTS:
+    if settings.neo4j.host not in _LOCAL_HOSTS:
         raise ServerError(
-            f"NEO4J_URI points at {settings.bolt_host}, which does not answer; "
+            f"NEO4J_URI points at {settings.neo4j.host}, which does not answer; "
             "medgraph starts servers only on this machine (127.0.0.1)"
         )
     if docker_engine():
@@ -207,13 +244,16 @@ def up(settings: Settings, echo: Echo = lambda message: None) -> ServerStatus:
     if not local.built:
         echo("building neo4j-local with Maven (the first build downloads Neo4j's jars)")
         local.build()
-    echo(f"starting embedded Neo4j (neo4j-local) on 127.0.0.1:{settings.bolt_port}")
+    echo(f"starting embedded Neo4j (neo4j-local) on 127.0.0.1:{settings.neo4j.port}")
     started = time.monotonic()
     process = local.start(
-        home=_local_home(settings), port=settings.bolt_port,
-        password=settings.neo4j_password.get_secret_value(), heap=settings.neo4j_local_heap,
-        pagecache_mb=settings.neo4j_local_pagecache_mb, log_path=_log_file(settings),
-        timeout_s=settings.neo4j_start_timeout_s,
+        home=_local_home(settings),
+        port=settings.neo4j.port,
+        password=settings.neo4j.password.get_secret_value(),
+        heap=settings.local_neo4j.heap,
+        pagecache_mb=settings.local_neo4j.pagecache_mb,
+        log_path=_log_file(settings),
+        timeout_s=settings.local_neo4j.start_timeout_s,
     )
     _pid_file(settings).write_text(str(process.pid), encoding="utf-8")
     echo(f"neo4j-local is up in {time.monotonic() - started:.1f}s (pid {process.pid}, log {_log_file(settings)})")
@@ -232,40 +272,46 @@ def down(settings: Settings) -> str:
         _compose("stop", "neo4j")
         return "stopped the docker compose neo4j service"
     if answers(settings):
-        return f"the Neo4j at {settings.neo4j_uri} was not started by medgraph; left running"
+        return f"the Neo4j at {settings.neo4j.uri} was not started by medgraph; left running"
     return "no Neo4j is running"
 
 
 def status(settings: Settings) -> ServerStatus:
     """Which way Neo4j runs, its version, and node counts by label."""
     if not answers(settings):
-        return ServerStatus(uri=settings.neo4j_uri, running=False, detail="no Neo4j answers at NEO4J_URI")
+        return ServerStatus(uri=settings.neo4j.uri, running=False, detail="no Neo4j answers at NEO4J_URI")
     if _local_pid(settings) is not None:
         backend = Backend.LOCAL
     elif _compose_running():
         backend = Backend.DOCKER
     else:
         backend = Backend.URI
-    driver = open_driver(settings)
+    connection = Connection(open_driver(settings.neo4j), settings.neo4j.database)
     try:
-        name_version, edition = server_version(driver, settings.neo4j_database)
-        counts = label_counts(driver, settings.neo4j_database)
+        inventory = Inventory(connection)
+        server, counts = inventory.server(), inventory.label_counts()
     finally:
-        driver.close()
-    return ServerStatus(uri=settings.neo4j_uri, running=True, backend=backend, version=name_version,
-                        edition=edition, counts=counts)
+        connection.close()
+    return ServerStatus(
+        uri=settings.neo4j.uri,
+        running=True,
+        backend=backend,
+        version=server.neo4j,
+        edition=server.edition,
+        counts=counts,
+    )
 
 
 def _local_home(settings: Settings) -> Path:
-    return (settings.data_dir / "neo4j").resolve()
+    return (settings.paths.data_dir / "neo4j").resolve()
 
 
 def _log_file(settings: Settings) -> Path:
-    return (settings.data_dir / "neo4j-local.log").resolve()
+    return (settings.paths.data_dir / "neo4j-local.log").resolve()
 
 
 def _pid_file(settings: Settings) -> Path:
-    return (settings.data_dir / "neo4j-local.pid").resolve()
+    return (settings.paths.data_dir / "neo4j-local.pid").resolve()
 
 
 def _local_pid(settings: Settings) -> int | None:
@@ -307,18 +353,21 @@ def _compose_running() -> bool:
     compose_file = project_root() / "docker-compose.yml"
     done = subprocess.run(
         ["docker", "compose", "-f", str(compose_file), "ps", "--status", "running", "--services"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     return done.returncode == 0 and "neo4j" in done.stdout.split()
 
 
 def _wait_until_answers(settings: Settings) -> None:
-    deadline = time.monotonic() + settings.neo4j_start_timeout_s
+    deadline = time.monotonic() + settings.local_neo4j.start_timeout_s
     while time.monotonic() < deadline:
         if answers(settings):
             return
         time.sleep(1.0)
-    raise ServerError(f"Neo4j did not answer at {settings.neo4j_uri} within {settings.neo4j_start_timeout_s:.0f}s")
+    raise ServerError(
+        f"Neo4j did not answer at {settings.neo4j.uri} within {settings.local_neo4j.start_timeout_s:.0f}s"
+    )
 
 
 def _port_in_use(host: str, port: int) -> bool:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from medgraphrag.ingest.nlp import Sentence
+from medgraphrag.nlp.sentences import Sentence
 
 # How much better a paragraph break is than a sentence break inside a paragraph, in cosine units.
 PARAGRAPH_PREFERENCE = 0.1
@@ -53,8 +53,12 @@ def units(sentences: Sequence[Sentence], *, max_tokens: int, min_tokens: int = 1
         pieces = [sentence.tokens[i : i + max_tokens] for i in range(0, len(sentence.tokens), max_tokens)]
         for piece in pieces:
             last = packed[-1] if packed else None
-            if (last is not None and last.paragraph == sentence.paragraph and last.tokens < min_tokens
-                    and last.tokens + len(piece) <= max_tokens):
+            if (
+                last is not None
+                and last.paragraph == sentence.paragraph
+                and last.tokens < min_tokens
+                and last.tokens + len(piece) <= max_tokens
+            ):
                 packed[-1] = Unit(last.start, piece[-1].end, last.tokens + len(piece), last.paragraph)
             else:
                 packed.append(Unit(piece[0].start, piece[-1].end, len(piece), sentence.paragraph))
@@ -78,7 +82,12 @@ def boundary_similarities(vectors: np.ndarray, *, window: int = 2) -> np.ndarray
 
 
 def semantic_chunks(
-    text: str, pieces: Sequence[Unit], vectors: np.ndarray, *, max_tokens: int, topic_threshold: float,
+    text: str,
+    pieces: Sequence[Unit],
+    vectors: np.ndarray,
+    *,
+    max_tokens: int,
+    topic_threshold: float,
     min_tokens: int,
 ) -> list[tuple[TextChunk, np.ndarray]]:
     """Chunks of `pieces` (with their unit `vectors`), each with its pooled, normalized vector."""
@@ -93,16 +102,22 @@ def semantic_chunks(
         boundaries = range(lo, hi - 1)  # boundary b lies between units b and b + 1
 
         def balanced(b: int) -> bool:
-            return min(sizes[b + 1] - sizes[lo], sizes[hi] - sizes[b + 1]) >= min_tokens
+            return bool(min(sizes[b + 1] - sizes[lo], sizes[hi] - sizes[b + 1]) >= min_tokens)
 
         breaks = [b for b in boundaries if similarities[b] < topic_threshold and balanced(b)]
         if hi - lo == 1 or (total <= max_tokens and not breaks):
             spans.append((lo, hi))
             return
         candidates = breaks or list(boundaries)
-        cut = min(candidates, key=lambda b: (
-            similarities[b] - PARAGRAPH_PREFERENCE * (pieces[b].paragraph != pieces[b + 1].paragraph)
-            + (0.0 if balanced(b) else 1.0), b))
+        cut = min(
+            candidates,
+            key=lambda b: (
+                similarities[b]
+                - PARAGRAPH_PREFERENCE * (pieces[b].paragraph != pieces[b + 1].paragraph)
+                + (0.0 if balanced(b) else 1.0),
+                b,
+            ),
+        )
         split(lo, cut + 1)
         split(cut + 1, hi)
 
@@ -118,7 +133,11 @@ def semantic_chunks(
 
 
 def topic_chunks(
-    text: str, pieces: Sequence[Unit], same_topic: Callable[[Sequence[str], str], bool], *, max_tokens: int,
+    text: str,
+    pieces: Sequence[Unit],
+    same_topic: Callable[[Sequence[str], str], bool],
+    *,
+    max_tokens: int,
     window: int = 5,
 ) -> list[TextChunk]:
     """Chunks decided paragraph by paragraph by `same_topic(previous paragraphs, next paragraph)`,
@@ -133,9 +152,11 @@ def topic_chunks(
     groups: list[list[Unit]] = []
     for block in blocks:
         current = groups[-1] if groups else None
-        if (current is not None and sum(b.tokens for b in current) + block.tokens <= max_tokens
-                and same_topic([text[b.start : b.end] for b in current[-(window - 1):]],
-                               text[block.start : block.end])):
+        if (
+            current is not None
+            and sum(b.tokens for b in current) + block.tokens <= max_tokens
+            and same_topic([text[b.start : b.end] for b in current[-(window - 1) :]], text[block.start : block.end])
+        ):
             current.append(block)
         else:
             groups.append([block])

@@ -1,7 +1,7 @@
 """The concept linker: a text span (and optionally a semantic type) in, ranked concepts out.
 
 Lookups, strongest first, all through the `concept_names` full-text index over each concept's
-normalized name keys (graph/vocab/names.py), never a scan of the vocabulary:
+normalized name keys (nlp/names.py), never a scan of the vocabulary:
 1. exact: the span's normalized key (case, accents, punctuation, plurals folded) equals the key of
    a concept name or synonym;
 2. word order: a name has the same bag of content words as the span;
@@ -21,17 +21,18 @@ CUI first, then the `UMLS:` cross-references.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 import numpy as np
-from neo4j import Driver
 
-from medgraphrag import cypher
-from medgraphrag.embeddings import Embedder
-from medgraphrag.graph.vocab.names import key_phrase, normalize, word_bag
+from medgraphrag.graph.vocabulary import ConceptCandidate, VocabularyStore
+from medgraphrag.models.embeddings import Embedder
+from medgraphrag.nlp.names import key_phrase, normalize, word_bag
+from medgraphrag.nlp.stopwords import STOP_WORDS
 
 METHOD_SCORES = {"exact": 1.0, "word_order": 0.95, "contained": 0.9}
 # Contained names and fuzzy candidates compete for the embedding re-rank.
@@ -39,16 +40,12 @@ RERANKED_METHODS = ("contained", "fuzzy")
 MAX_CONTAINED_WORDS = 12
 # English function words (in their normalized form): a contained run neither starts nor ends with
 # one, and they do not count towards the share of the span a run covers.
-FUNCTION_WORDS = frozenset(
-    "a about after all also an and any are as at be because been before being between both but by can "
-    "could did do doe during each for from had ha have how i if in into is it it its me more most my no "
-    "nor not of off on once only or other our out over own same should so some such than that the their "
-    "them then there these they this those through to too under until up very wa we were what when where "
-    "which while who whom why will with would you your yours".split()
-)
+FUNCTION_WORDS = frozenset(normalize(word) for word in STOP_WORDS)
 _PARENTHETICAL = re.compile(r"\s*[(\[]([^()\[\]]*)[)\]]\s*")
 _QUALIFIER_SPLIT = re.compile(r"\s+[-\u2013\u2014:]\s+|,\s+")
 _TUI = re.compile(r"^T\d{3}$")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -59,7 +56,7 @@ class Variant:
     weight: float
 
 
-@dataclass
+@dataclass(slots=True)
 class ConceptMatch:
     """A candidate concept for a span: its identity, score, how it was found and on which name."""
 
@@ -131,10 +128,10 @@ def contained_keys(text: str, *, max_words: int = MAX_CONTAINED_WORDS) -> dict[s
 class ConceptLinker:
     """Links text spans to the vocabulary concepts stored in Neo4j."""
 
-    def __init__(self, driver: Driver, database: str, embedder: Embedder | None = None,
-                 *, candidates: int = 40, rerank: int = 10) -> None:
-        self.driver = driver
-        self.database = database
+    def __init__(
+        self, vocabulary: VocabularyStore, embedder: Embedder | None = None, *, candidates: int = 40, rerank: int = 10
+    ) -> None:
+        self.vocabulary = vocabulary
         self.embedder = embedder
         self.candidates = candidates
         self.rerank = rerank
@@ -156,13 +153,16 @@ class ConceptLinker:
             if self.embedder is not None:
                 self._rerank_by_embedding(variants[0].text, found)
         ranked = sorted(found.values(), key=lambda m: (-m.score, m.cui is None, -len(m.sources), m.concept_id))
+        log.debug("linked %r: %s", text, ", ".join(f"{m.concept_id} {m.method} {m.score}" for m in ranked[:k]) or "-")
         return ranked[:k]
 
-    def _key_hits(self, variants: list[Variant], contained: dict[str, float]) -> list[tuple[dict, str, str, float]]:
+    def _key_hits(
+        self, variants: list[Variant], contained: dict[str, float]
+    ) -> list[tuple[ConceptCandidate, str, str, float]]:
         """Exact matches of the variants' keys and of the span's contained runs."""
         keys = {normalize(v.text): v.weight for v in variants}
         contained = {key: share for key, share in contained.items() if key not in keys}
-        hits = []
+        hits: list[tuple[ConceptCandidate, str, str, float]] = []
         for row in self._candidates([*keys, *contained], phrases=True):
             for name, key in _names_with_keys(row, set(keys) | set(contained)):
                 if key in keys:
@@ -171,24 +171,24 @@ class ConceptLinker:
                     hits.append((row, "contained", name, contained[key]))
         return hits
 
-    def _bag_hits(self, variants: list[Variant]) -> list[tuple[dict, str]]:
+    def _bag_hits(self, variants: list[Variant]) -> list[tuple[ConceptCandidate, str]]:
         """Names with the same content words as a variant, in any order."""
         bags = {word_bag(v.text) for v in variants} - {""}
         groups = ["(" + " ".join(f"+{w}" for w in bag.split()) + ")" for bag in bags]
-        hits = []
+        hits: list[tuple[ConceptCandidate, str]] = []
         for row in self._candidates(groups):
             hits.extend((row, name) for name, _ in _names_with_keys(row, bags, key_of=word_bag))
         return hits
 
-    def _fuzzy_hits(self, variants: list[Variant]) -> list[tuple[dict, str, float]]:
+    def _fuzzy_hits(self, variants: list[Variant]) -> list[tuple[ConceptCandidate, str, float]]:
         words = dict.fromkeys(w for v in variants for w in normalize(v.text).split())
         terms = [f"{w}~" if len(w) >= 5 else w for w in words if len(w) >= 2]
         if not terms:
             return []
-        hits = []
+        hits: list[tuple[ConceptCandidate, str, float]] = []
         for row in self._candidates(terms):
-            best_similarity, best_name = 0.0, row["name"]
-            for name in [row["name"], *(row["synonyms"] or [])]:
+            best_similarity, best_name = 0.0, row.name
+            for name in [row.name, *row.synonyms]:
                 for variant in variants:
                     similarity = _similarity(variant.text, name) * variant.weight
                     if similarity > best_similarity:
@@ -210,37 +210,51 @@ class ConceptLinker:
             match.score = round(0.5 * match.score + 0.5 * 0.9 * max(float(cosine), 0.0), 4)
             match.method += "+embedding"
 
-    def _candidates(self, clauses: Iterable[str], *, phrases: bool = False) -> list[dict]:
+    def _candidates(self, clauses: Iterable[str], *, phrases: bool = False) -> list[ConceptCandidate]:
         """Concepts whose name keys match any of `clauses` (keys as exact phrases if `phrases`)."""
         query = " OR ".join(key_phrase(c) if phrases else c for c in clauses)
         if not query:
             return []
-        records, _, _ = self.driver.execute_query(
-            cypher.load("concept_candidates"), query=query, limit=self.candidates * 2 if phrases else self.candidates,
-            database_=self.database, routing_="r",
-        )
-        return [r.data() for r in records]
+        return self.vocabulary.candidates(query, limit=self.candidates * 2 if phrases else self.candidates)
 
     @staticmethod
-    def _offer(found: dict[str, ConceptMatch], row: dict, score: float, method: str, matched: str,
-               semantic_type: str | None) -> None:
-        agreement = type_agreement(row["semantic_types"] or [], semantic_type)
+    def _offer(
+        found: dict[str, ConceptMatch],
+        row: ConceptCandidate,
+        score: float,
+        method: str,
+        matched: str,
+        semantic_type: str | None,
+    ) -> None:
+        agreement = type_agreement(row.semantic_types, semantic_type)
         # Matching the preferred name is stronger evidence than matching one synonym among many, and
         # a concept identified by a UMLS CUI is the better-identified of two similar candidates.
-        score += (0.02 * (normalize(matched) == normalize(row["name"])) + 0.05 * (row["cui"] is not None)
-                  + 0.03 * agreement - 0.07 * (agreement < 0))
-        current = found.get(row["concept_id"])
+        score += (
+            0.02 * (normalize(matched) == normalize(row.name))
+            + 0.05 * (row.cui is not None)
+            + 0.03 * agreement
+            - 0.07 * (agreement < 0)
+        )
+        current = found.get(row.concept_id)
         if current is None or score > current.score:
-            found[row["concept_id"]] = ConceptMatch(
-                concept_id=row["concept_id"], cui=row["cui"], name=row["name"], score=round(score, 4),
-                method=method, matched=matched, semantic_types=list(row["semantic_types"] or []),
-                sources=list(row["sources"] or []), cuis=list(row["cuis"] or []),
+            found[row.concept_id] = ConceptMatch(
+                concept_id=row.concept_id,
+                cui=row.cui,
+                name=row.name,
+                score=round(score, 4),
+                method=method,
+                matched=matched,
+                semantic_types=list(row.semantic_types),
+                sources=list(row.sources),
+                cuis=list(row.cuis),
             )
 
 
-def _names_with_keys(row: dict, wanted: set[str], *, key_of: Callable[[str], str] = normalize) -> list[tuple[str, str]]:
+def _names_with_keys(
+    row: ConceptCandidate, wanted: set[str], *, key_of: Callable[[str], str] = normalize
+) -> list[tuple[str, str]]:
     """The candidate's names whose key (by `key_of`) is in `wanted`, with that key."""
-    pairs = [(name, key_of(name)) for name in [row["name"], *(row["synonyms"] or [])]]
+    pairs = [(name, key_of(name)) for name in [row.name, *row.synonyms]]
     return [(name, key) for name, key in pairs if key in wanted]
 
 

@@ -1,6 +1,6 @@
-"""The LLM construction path (paper 2.1.1 to 2.1.4): topic decisions for chunking, entity extraction
-with validated JSON, and relation phrases conditioned on the linked reference entities; and the tag
-summaries of the tag tree (paper 2.2), in its fixed categories.
+"""The LLM construction stages (paper 2.1.1 to 2.1.4, 2.2): topic decisions for chunking, entity
+extraction with validated JSON, relation phrases conditioned on the linked reference entities, and
+the tag summaries of the tag tree in its fixed categories.
 
 Every call goes through `ChatModel`, which validates the JSON against the models below, retries
 with the validation error, and caches answers by content hash, so a re-run costs no tokens.
@@ -8,16 +8,31 @@ with the validation error, and caches answers by content hash, so a re-run costs
 
 from __future__ import annotations
 
+import bisect
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pydantic import BaseModel, Field, field_validator
 
-from medgraphrag.graph.tag_tree import ITEMS_PER_CATEGORY, TAG_CATEGORIES
-from medgraphrag.graph.vocab.semantic_groups import GROUPS
-from medgraphrag.prompts import PROMPTS
-from medgraphrag.llm import ChatModel
+from medgraphrag.core.errors import MedGraphError
+from medgraphrag.core.settings import IngestSettings
+from medgraphrag.graph.documents import EntityRecord, RelationRecord
+from medgraphrag.graph.tags import LeafEntity
+from medgraphrag.graph.vocabulary import VocabularyStore
+from medgraphrag.ingest.chunking import TextChunk, topic_chunks, units
+from medgraphrag.ingest.construction import ChunkedDocument, ChunkMentions, DocumentFailure, ParsedDocument
+from medgraphrag.ingest.linking import ConceptLinker
+from medgraphrag.ingest.offline import ExtractiveSummarizer
+from medgraphrag.models.embeddings import Embedder
+from medgraphrag.models.llm import ChatModel
+from medgraphrag.models.prompts import PROMPTS
+from medgraphrag.nlp.assertion import statuses
+from medgraphrag.nlp.ruler import Mention
+from medgraphrag.nlp.semantic_groups import GROUPS, ITEMS_PER_CATEGORY, TAG_CATEGORIES
+
+log = logging.getLogger(__name__)
 
 
 class TopicDecision(BaseModel):
@@ -95,59 +110,201 @@ class EntityContent:
     references: tuple[str, ...] = ()
 
 
-class LLMConstruction:
-    """The construction model's decisions: topics, entities, relations and tag summaries."""
+class TopicChunker:
+    """Chunks whose boundaries the model decides paragraph by paragraph (paper 2.1.1)."""
 
-    def __init__(self, model: ChatModel) -> None:
+    def __init__(self, model: ChatModel, embedder: Embedder, settings: IngestSettings) -> None:
         self.model = model
+        self.embedder = embedder
+        self.settings = settings
+
+    def chunk(self, batch: Sequence[ParsedDocument]) -> list[ChunkedDocument | DocumentFailure]:
+        """Each document's topic chunks, embedded together; a document whose topic decisions fail
+        is reported instead."""
+        max_tokens = self.settings.chunk_tokens
+        outcomes: list[list[TextChunk] | DocumentFailure] = []
+        for parsed in batch:
+            pieces = units(parsed.sentences, max_tokens=min(self.settings.unit_tokens, max_tokens))
+            try:
+                outcomes.append(topic_chunks(parsed.document.text, pieces, self.same_topic, max_tokens=max_tokens))
+            except MedGraphError as exc:
+                outcomes.append(DocumentFailure(parsed.document, "chunk", str(exc)))
+        vectors = self.embedder.embed(
+            [c.text for chunks in outcomes if not isinstance(chunks, DocumentFailure) for c in chunks]
+        )
+        chunked: list[ChunkedDocument | DocumentFailure] = []
+        offset = 0
+        for parsed, chunks in zip(batch, outcomes):
+            if isinstance(chunks, DocumentFailure):
+                chunked.append(chunks)
+                continue
+            chunked.append(
+                ChunkedDocument(parsed.document, parsed.sentences, chunks, vectors[offset : offset + len(chunks)])
+            )
+            offset += len(chunks)
+        return chunked
 
     def same_topic(self, current: Sequence[str], following: str) -> bool:
         """Whether `following` continues the topic of the paragraphs `current`."""
         decision = self.model.complete_json(
             PROMPTS["same_topic_system"],
-            PROMPTS["same_topic_user"].format(current="\n\n".join(current), next=following), TopicDecision)
+            PROMPTS["same_topic_user"].format(current="\n\n".join(current), next=following),
+            TopicDecision,
+        )
         return decision.same_topic
 
-    def entities(self, text: str) -> list[ExtractedEntity]:
-        """The entities of a passage."""
-        return self.model.complete_json(
-            PROMPTS["entities_system"], PROMPTS["entities_user"].format(text=text), ExtractedEntities).entities
 
-    def relations(self, text: str, entities: Sequence[EntityContent]) -> list[ExtractedRelation]:
+class LLMExtractor:
+    """Entities the model names in each chunk, found at their place in the text and linked to the
+    vocabulary (paper 2.1.2); their assertion status comes from their sentence, as offline."""
+
+    def __init__(self, model: ChatModel, linker: ConceptLinker, *, min_link_score: float = 0.8) -> None:
+        self.model = model
+        self.linker = linker
+        self.min_link_score = min_link_score
+
+    def mentions(self, item: ChunkedDocument) -> list[Mention]:
+        """The mentions of the entities the model found, in document order (one per span)."""
+        text = item.document.text
+        starts = [s.start for s in item.sentences]
+        mentions: dict[tuple[int, int], Mention] = {}
+        for chunk in item.chunks:
+            for extracted in self.entities(chunk.text):
+                where = locate(chunk.text, extracted)
+                if where is None:
+                    continue  # the model named something the passage does not say
+                start, end = chunk.start + where[0], chunk.start + where[1]
+                sentence = item.sentences[max(0, bisect.bisect_right(starts, start) - 1)]
+                links = self.linker.link(extracted.name, k=1)
+                link = links[0] if links and links[0].score >= self.min_link_score else None
+                relative = (start - sentence.start, end - sentence.start)
+                status = statuses(text[sentence.start : sentence.end], [relative])[0]
+                mentions[(start, end)] = Mention(
+                    start,
+                    end,
+                    text[start:end],
+                    link.concept_id if link else "",
+                    link.cui if link else None,
+                    link.name if link else extracted.name,
+                    extracted.type,
+                    status,
+                    sentence.start,
+                    sentence.end,
+                    "llm+" + link.method if link else "llm",
+                )
+        return [mentions[key] for key in sorted(mentions)]
+
+    def entities(self, text: str) -> list[ExtractedEntity]:
+        """The entities of a passage, as the model states them."""
+        return self.model.complete_json(
+            PROMPTS["entities_system"], PROMPTS["entities_user"].format(text=text), ExtractedEntities
+        ).entities
+
+
+class LLMRelations:
+    """Relation phrases the model states among a chunk's entities, told what the reference tier and
+    the vocabulary say of each (paper 2.1.4)."""
+
+    def __init__(self, model: ChatModel, vocabulary: VocabularyStore) -> None:
+        self.model = model
+        self.vocabulary = vocabulary
+
+    def relations(
+        self, batch: Sequence[ChunkMentions], entities: Mapping[str, EntityRecord]
+    ) -> list[list[RelationRecord] | DocumentFailure]:
+        """Per document, the relations the model finds in each of its chunks; a document whose
+        calls fail is reported instead."""
+        references = self.vocabulary.reference_contents(e.concept_id for e in entities.values() if e.concept_id)
+        found: list[list[RelationRecord] | DocumentFailure] = []
+        for document in batch:
+            try:
+                found.append(self._document(document, entities, references))
+            except MedGraphError as exc:
+                found.append(DocumentFailure(document.item.document, "relations", str(exc)))
+        return found
+
+    def _document(
+        self, document: ChunkMentions, entities: Mapping[str, EntityRecord], references: Mapping[str, list[str]]
+    ) -> list[RelationRecord]:
+        relations = []
+        for ord_, mentions in sorted(document.by_chunk.items()):
+            ids = dict.fromkeys(eid for _, eid in mentions)
+            contents = [
+                EntityContent(
+                    entities[eid].name,
+                    entities[eid].type,
+                    entities[eid].context,
+                    tuple(references.get(entities[eid].concept_id or "", ())),
+                )
+                for eid in ids
+            ]
+            by_name = {entities[eid].name: eid for eid in ids}
+            for r in self.phrases(document.item.chunks[ord_].text, contents):
+                relations.append(RelationRecord(ord_, by_name[r.source], by_name[r.target], r.phrase, "llm"))
+        return relations
+
+    def phrases(self, text: str, entities: Sequence[EntityContent]) -> list[ExtractedRelation]:
         """Relations among `entities` that the passage supports; names not listed are dropped."""
         if len(entities) < 2:
             return []
         listing = "\n".join(
-            f"- {e.name} ({e.type}): {e.context}"
-            + "".join(f"\n  reference: {reference}" for reference in e.references)
+            f"- {e.name} ({e.type}): {e.context}" + "".join(f"\n  reference: {reference}" for reference in e.references)
             for e in entities
         )
         answer = self.model.complete_json(
-            PROMPTS["relations_system"], PROMPTS["relations_user"].format(text=text, entities=listing),
-            ExtractedRelations)
+            PROMPTS["relations_system"],
+            PROMPTS["relations_user"].format(text=text, entities=listing),
+            ExtractedRelations,
+        )
         names = {e.name for e in entities}
         return [r for r in answer.relations if r.source in names and r.target in names and r.source != r.target]
 
-    def tag_summary(self, entities: Sequence[Mapping[str, object]]) -> dict[str, list[str]]:
-        """The summary of a meta-graph's tag from its entities (`name`, `type`, `context`, `negated`):
-        category -> items; empty when it has none."""
+
+class LLMSummarizer:
+    """Tag summaries the model writes, strictly in the tag categories (paper 2.2). A summary the
+    model cannot give falls back to the extractive one, and is counted in `fallbacks`."""
+
+    def __init__(self, model: ChatModel) -> None:
+        self.model = model
+        self.fallbacks = 0
+        self._extractive = ExtractiveSummarizer()
+
+    def leaf(self, entities: Sequence[LeafEntity]) -> dict[str, list[str]]:
+        """The summary of a meta-graph's tag from its entities: category -> items; empty when it
+        has none."""
         if not entities:
             return {}
         # Sorted, so that the same content makes the same prompt (a cache hit) whatever the query order.
-        lines = sorted({f"- {e['name']} ({e['type']}{', absent' if e['negated'] else ''})"
-                        + (f": {e['context']}" if e.get("context") else "") for e in entities}, key=str.lower)
-        return self.model.complete_json(
-            PROMPTS["tag_summary_system"], PROMPTS["tag_summary_user"].format(entities="\n".join(lines)),
-            TagSummary).categories
+        lines = sorted(
+            {
+                f"- {e.name} ({e.type}{', absent' if e.negated else ''})" + (f": {e.context}" if e.context else "")
+                for e in entities
+            },
+            key=str.lower,
+        )
+        try:
+            return self.model.complete_json(
+                PROMPTS["tag_summary_system"], PROMPTS["tag_summary_user"].format(entities="\n".join(lines)), TagSummary
+            ).categories
+        except MedGraphError as exc:
+            log.warning("extractive summary for a leaf tag: %s", exc)
+            self.fallbacks += 1
+            return self._extractive.leaf(entities)
 
-    def merged_tag_summary(self, summaries: Sequence[Mapping[str, Sequence[str]]]) -> dict[str, list[str]]:
+    def merged(self, children: Sequence[Mapping[str, Sequence[str]]]) -> dict[str, list[str]]:
         """The summary of a merged tag from its children's summaries: category -> items; empty when
         they are all empty."""
-        if not any(summaries):
+        if not any(children):
             return {}
-        listing = "\n".join(json.dumps({"categories": summary}, ensure_ascii=False) for summary in summaries if summary)
-        return self.model.complete_json(
-            PROMPTS["tag_merge_system"], PROMPTS["tag_merge_user"].format(summaries=listing), TagSummary).categories
+        listing = "\n".join(json.dumps({"categories": summary}, ensure_ascii=False) for summary in children if summary)
+        try:
+            return self.model.complete_json(
+                PROMPTS["tag_merge_system"], PROMPTS["tag_merge_user"].format(summaries=listing), TagSummary
+            ).categories
+        except MedGraphError as exc:
+            log.warning("extractive summary for a merged tag: %s", exc)
+            self.fallbacks += 1
+            return self._extractive.merged(children)
 
 
 def locate(text: str, entity: ExtractedEntity) -> tuple[int, int] | None:
@@ -160,4 +317,3 @@ def locate(text: str, entity: ExtractedEntity) -> tuple[int, int] | None:
             if position >= 0:
                 return position, position + len(needle)
     return None
-

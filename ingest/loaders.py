@@ -21,7 +21,8 @@ from typing import Any
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError
 
-from medgraphrag.ids import content_id
+from medgraphrag.core.errors import DocumentError
+from medgraphrag.core.ids import document_id
 
 SUPPORTED_SUFFIXES: dict[str, str] = {
     ".txt": "text/plain",
@@ -38,28 +39,47 @@ _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _PAGE_BREAK = "\n\n"
 
 _HTML_DROPPED = frozenset({"script", "style", "noscript", "template", "head", "nav", "header", "footer"})
-_HTML_BLOCKS = frozenset({
-    "address", "article", "aside", "blockquote", "br", "caption", "dd", "details", "dialog", "div", "dl", "dt",
-    "fieldset", "figcaption", "figure", "form", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "li", "main", "ol", "p",
-    "pre", "section", "summary", "table", "tbody", "tfoot", "thead", "tr", "ul",
-})
+_HTML_BLOCKS = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "caption",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "li",
+        "main",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "tfoot",
+        "thead",
+        "tr",
+        "ul",
+    }
+)
 _HTML_CELLS = frozenset({"td", "th"})
-
-
-class LoadError(ValueError):
-    """A file, or one unit of it, that cannot be ingested; `str()` is `path: reason`."""
-
-    def __init__(self, path: Path | str, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
-        self.path = str(path)
-        self.reason = reason
-
-
-def document_id(source: Path | str, unit: str = "") -> str:
-    """The id of the document read from `source` (a path, made absolute) and, in a multi-document
-    file, its `unit`."""
-    path = Path(source).resolve().as_posix() if isinstance(source, Path) else source
-    return content_id("doc", f"{path}#{unit}" if unit else path)
 
 
 @dataclass(frozen=True)
@@ -92,10 +112,10 @@ class SourceDocument:
         return bisect.bisect_right(self.pages, offset)
 
 
-def discover(paths: Iterable[Path | str]) -> tuple[list[Path], list[LoadError]]:
+def discover(paths: Iterable[Path | str]) -> tuple[list[Path], list[DocumentError]]:
     """The supported files under `paths` (folders recursively, sorted) and errors for the rest."""
     found: list[Path] = []
-    errors: list[LoadError] = []
+    errors: list[DocumentError] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -104,10 +124,15 @@ def discover(paths: Iterable[Path | str]) -> tuple[list[Path], list[LoadError]]:
             if _supported(path):
                 found.append(path)
             else:
-                errors.append(LoadError(path, f"unsupported file type {path.suffix or '(none)'!r}; "
-                                              f"expected one of {', '.join(SUPPORTED_SUFFIXES)}"))
+                errors.append(
+                    DocumentError(
+                        path,
+                        f"unsupported file type {path.suffix or '(none)'!r}; "
+                        f"expected one of {', '.join(SUPPORTED_SUFFIXES)}",
+                    )
+                )
         else:
-            errors.append(LoadError(path, "no such file or folder"))
+            errors.append(DocumentError(path, "no such file or folder"))
     unique = list(dict.fromkeys(p.resolve() for p in found))
     return unique, errors
 
@@ -115,22 +140,22 @@ def discover(paths: Iterable[Path | str]) -> tuple[list[Path], list[LoadError]]:
 def load(path: Path) -> list[SourceDocument]:
     """The documents in one file (possibly none, e.g. a MedQuAD file whose answers are all withheld).
 
-    Raises `LoadError` when the file as a whole is unusable, and also for the first bad unit, since a
+    Raises `DocumentError` when the file as a whole is unusable, and also for the first bad unit, since a
     list has no room for it: `load_all` keeps a file's good units next to the errors of its bad ones.
     """
     items = _read(path)
     for item in items:
-        if isinstance(item, LoadError):
+        if isinstance(item, DocumentError):
             raise item
     return [item for item in items if isinstance(item, SourceDocument)]
 
 
-def load_all(paths: Iterable[Path]) -> Iterator[SourceDocument | LoadError]:
-    """Every document of every file in file order, with a `LoadError` for each unusable file or bad unit."""
+def load_all(paths: Iterable[Path]) -> Iterator[SourceDocument | DocumentError]:
+    """Every document of every file in file order, with a `DocumentError` for each unusable file or bad unit."""
     for path in paths:
         try:
             yield from _read(path)
-        except LoadError as exc:
+        except DocumentError as exc:
             yield exc
 
 
@@ -138,23 +163,33 @@ def _supported(path: Path) -> bool:
     return path.suffix.lower() in SUPPORTED_SUFFIXES and not path.name.startswith(".")
 
 
-def _read(path: Path) -> list[SourceDocument | LoadError]:
+def _read(path: Path) -> list[SourceDocument | DocumentError]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise LoadError(path, f"cannot read: {exc.strerror or exc}") from exc
+        raise DocumentError(path, f"cannot read: {exc.strerror or exc}") from exc
     return _READERS[SUPPORTED_SUFFIXES[path.suffix.lower()]](path, data)
 
 
 def _document(
-    path: Path, title: str, text: str, *, unit: str = "", pages: tuple[int, ...] = (),
+    path: Path,
+    title: str,
+    text: str,
+    *,
+    unit: str = "",
+    pages: tuple[int, ...] = (),
     metadata: Mapping[str, str] | None = None,
 ) -> SourceDocument:
     # An empty value says no more than an absent key; dropping it keeps one spelling for "unknown".
     pairs = tuple(sorted((k, v) for k, v in (metadata or {}).items() if v))
     return SourceDocument(
-        source=path.resolve().as_posix(), title=title, text=text,
-        media_type=SUPPORTED_SUFFIXES[path.suffix.lower()], unit=unit, pages=pages, metadata=pairs,
+        source=path.resolve().as_posix(),
+        title=title,
+        text=text,
+        media_type=SUPPORTED_SUFFIXES[path.suffix.lower()],
+        unit=unit,
+        pages=pages,
+        metadata=pairs,
     )
 
 
@@ -162,9 +197,9 @@ def _decode(path: Path, data: bytes) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise LoadError(path, f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})") from exc
+        raise DocumentError(path, f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})") from exc
     if not text.strip():
-        raise LoadError(path, "empty file (no text to ingest)")
+        raise DocumentError(path, "empty file (no text to ingest)")
     return text
 
 
@@ -176,7 +211,7 @@ def _collapse(text: str) -> str:
     return " ".join(text.split())
 
 
-def _read_text(path: Path, data: bytes) -> list[SourceDocument | LoadError]:
+def _read_text(path: Path, data: bytes) -> list[SourceDocument | DocumentError]:
     text = _decode(path, data)
     match = _MD_HEADING.search(text) if path.suffix.lower() == ".md" else None
     return [_document(path, match.group(1) if match else _stem_title(path), text)]
@@ -216,7 +251,7 @@ class _HtmlText(HTMLParser):
             self._in_title = False
         elif tag in self._dropped:
             # Closing an element also closes the dropped ones left open inside it.
-            del self._dropped[max(i for i, t in enumerate(self._dropped) if t == tag):]
+            del self._dropped[max(i for i, t in enumerate(self._dropped) if t == tag) :]
         elif tag == "h1" and self._in_h1:
             self._in_h1 = False
             self._h1_done = bool(_collapse("".join(self.h1)))
@@ -242,30 +277,30 @@ class _HtmlText(HTMLParser):
         self._current.clear()
 
 
-def _read_html(path: Path, data: bytes) -> list[SourceDocument | LoadError]:
+def _read_html(path: Path, data: bytes) -> list[SourceDocument | DocumentError]:
     parser = _HtmlText()
     parser.feed(_decode(path, data))
     parser.close()
     if not parser.paragraphs:
-        raise LoadError(path, "no text in HTML")
+        raise DocumentError(path, "no text in HTML")
     title = _collapse("".join(parser.title)) or _collapse("".join(parser.h1)) or _stem_title(path)
     return [_document(path, title, "\n\n".join(parser.paragraphs))]
 
 
-def _read_pdf(path: Path, data: bytes) -> list[SourceDocument | LoadError]:
+def _read_pdf(path: Path, data: bytes) -> list[SourceDocument | DocumentError]:
     try:
         reader = PdfReader(io.BytesIO(data))
         page_texts = [(page.extract_text() or "").strip() for page in reader.pages]
         title = _collapse(str((reader.metadata and reader.metadata.title) or ""))
     except FileNotDecryptedError as exc:
         # pypdf opens with the empty user password by itself, so only a real password stops it here.
-        raise LoadError(path, "encrypted PDF (password required); decrypt it first") from exc
+        raise DocumentError(path, "encrypted PDF (password required); decrypt it first") from exc
     except DependencyError as exc:
-        raise LoadError(path, f"encrypted PDF: {exc}") from exc
+        raise DocumentError(path, f"encrypted PDF: {exc}") from exc
     except Exception as exc:  # pypdf raises many exception types (not only PdfReadError) on damaged files
-        raise LoadError(path, f"not a valid PDF: {exc}") from exc
+        raise DocumentError(path, f"not a valid PDF: {exc}") from exc
     if not any(page_texts):
-        raise LoadError(path, "no text layer (scanned PDF?); run OCR first")
+        raise DocumentError(path, "no text layer (scanned PDF?); run OCR first")
     starts = []
     offset = 0
     for page_text in page_texts:
@@ -274,8 +309,8 @@ def _read_pdf(path: Path, data: bytes) -> list[SourceDocument | LoadError]:
     return [_document(path, title or _stem_title(path), _PAGE_BREAK.join(page_texts), pages=tuple(starts))]
 
 
-def _read_jsonl(path: Path, data: bytes) -> list[SourceDocument | LoadError]:
-    items: list[SourceDocument | LoadError] = []
+def _read_jsonl(path: Path, data: bytes) -> list[SourceDocument | DocumentError]:
+    items: list[SourceDocument | DocumentError] = []
     first_line: dict[str, int] = {}
     # Not splitlines(): it also splits at U+2028 and friends, which JSON strings may hold unescaped.
     for number, line in enumerate(_decode(path, data).split("\n"), start=1):
@@ -286,7 +321,7 @@ def _read_jsonl(path: Path, data: bytes) -> list[SourceDocument | LoadError]:
             if unit in first_line:
                 raise ValueError(f"duplicate id {unit!r} (first on line {first_line[unit]})")
         except ValueError as exc:
-            items.append(LoadError(path, f"line {number}: {exc}"))
+            items.append(DocumentError(path, f"line {number}: {exc}"))
             continue
         first_line[unit] = number
         items.append(_document(path, title or f"{_stem_title(path)} {unit}", text, unit=unit, metadata=metadata))
@@ -337,19 +372,19 @@ _MEDQUAD_LAYOUTS = {
 }
 
 
-def _read_medquad(path: Path, data: bytes) -> list[SourceDocument | LoadError]:
+def _read_medquad(path: Path, data: bytes) -> list[SourceDocument | DocumentError]:
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
-        raise LoadError(path, f"not well-formed XML: {exc}") from exc
+        raise DocumentError(path, f"not well-formed XML: {exc}") from exc
     layout = _MEDQUAD_LAYOUTS.get(root.tag)
     if layout is None:
-        raise LoadError(path, f"unsupported XML: expected a MedQuAD <Document> root, found <{root.tag}>")
+        raise DocumentError(path, f"unsupported XML: expected a MedQuAD <Document> root, found <{root.tag}>")
     source, number = root.get(layout.source, ""), root.get(layout.id, "")
     if not (source and number) or root.find(layout.pairs.split("/")[0]) is None:
-        raise LoadError(path, "unsupported XML: a MedQuAD <Document> needs id and source attributes and <QAPairs>")
+        raise DocumentError(path, "unsupported XML: a MedQuAD <Document> needs id and source attributes and <QAPairs>")
     common = {"focus": _collapse(root.findtext(layout.focus) or ""), "url": root.get("url", ""), "source": source}
-    items: list[SourceDocument | LoadError] = []
+    items: list[SourceDocument | DocumentError] = []
     for position, pair in enumerate(root.iterfind(layout.pairs), start=1):
         answer_element, question_element = pair.find(layout.answer), pair.find(layout.question)
         answer = _tidy_lines("".join(answer_element.itertext())) if answer_element is not None else ""
@@ -357,12 +392,21 @@ def _read_medquad(path: Path, data: bytes) -> list[SourceDocument | LoadError]:
             continue
         question = _collapse("".join(question_element.itertext())) if question_element is not None else ""
         if not (pair.get("pid") and question):
-            items.append(LoadError(path, f"QAPair {position}: no pid or no question"))
+            items.append(DocumentError(path, f"QAPair {position}: no pid or no question"))
             continue
-        items.append(_document(
-            path, question, answer, unit=f"{source}_{number}_Sec{pair.get('pid')}",
-            metadata={**common, "question": question, "qtype": question_element.get("qtype", "")},
-        ))
+        items.append(
+            _document(
+                path,
+                question,
+                answer,
+                unit=f"{source}_{number}_Sec{pair.get('pid')}",
+                metadata={
+                    **common,
+                    "question": question,
+                    "qtype": question_element.get("qtype", "") if question_element is not None else "",
+                },
+            )
+        )
     return items
 
 
@@ -371,32 +415,42 @@ def _tidy_lines(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(line.strip() for line in text.split("\n"))).strip()
 
 
-def _read_pubmedqa(path: Path, data: bytes) -> list[SourceDocument | LoadError]:
+def _read_pubmedqa(path: Path, data: bytes) -> list[SourceDocument | DocumentError]:
     try:
         entries = json.loads(_decode(path, data))
     except json.JSONDecodeError as exc:
-        raise LoadError(path, f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from exc
+        raise DocumentError(path, f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from exc
     if not (
-        isinstance(entries, dict) and entries and all(isinstance(e, dict) for e in entries.values())
+        isinstance(entries, dict)
+        and entries
+        and all(isinstance(e, dict) for e in entries.values())
         and any("CONTEXTS" in e for e in entries.values())
     ):
-        raise LoadError(path, "unsupported JSON: expected PubMedQA (an object of PMID -> {CONTEXTS: [...]})")
-    items: list[SourceDocument | LoadError] = []
+        raise DocumentError(path, "unsupported JSON: expected PubMedQA (an object of PMID -> {CONTEXTS: [...]})")
+    items: list[SourceDocument | DocumentError] = []
     for pmid, entry in entries.items():
         contexts = entry.get("CONTEXTS") or []
         if not isinstance(contexts, list) or not all(isinstance(c, str) for c in contexts):
-            items.append(LoadError(path, f"PMID {pmid}: CONTEXTS is not a list of strings"))
+            items.append(DocumentError(path, f"PMID {pmid}: CONTEXTS is not a list of strings"))
             continue
         if not (text := "\n\n".join(c.strip() for c in contexts if c.strip())):
-            items.append(LoadError(path, f"PMID {pmid}: no CONTEXTS"))
+            items.append(DocumentError(path, f"PMID {pmid}: no CONTEXTS"))
             continue
-        items.append(_document(path, f"PubMed {pmid}", text, unit=pmid, metadata={
-            "pmid": pmid,
-            "year": str(entry.get("YEAR") or ""),
-            "meshes": _joined(entry.get("MESHES")),
-            "labels": _joined(entry.get("LABELS")),
-            "question": _collapse(str(entry.get("QUESTION") or "")),
-        }))
+        items.append(
+            _document(
+                path,
+                f"PubMed {pmid}",
+                text,
+                unit=pmid,
+                metadata={
+                    "pmid": pmid,
+                    "year": str(entry.get("YEAR") or ""),
+                    "meshes": _joined(entry.get("MESHES")),
+                    "labels": _joined(entry.get("LABELS")),
+                    "question": _collapse(str(entry.get("QUESTION") or "")),
+                },
+            )
+        )
     return items
 
 
@@ -404,7 +458,7 @@ def _joined(values: Any) -> str:
     return "; ".join(str(v) for v in values) if isinstance(values, list) else ""
 
 
-_READERS: dict[str, Callable[[Path, bytes], list[SourceDocument | LoadError]]] = {
+_READERS: dict[str, Callable[[Path, bytes], list[SourceDocument | DocumentError]]] = {
     "text/plain": _read_text,
     "text/markdown": _read_text,
     "text/html": _read_html,

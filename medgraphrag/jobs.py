@@ -1,21 +1,38 @@
-"""Background ingestion jobs: one at a time, in submission order, each with its progress and outcome."""
+"""Background ingestion jobs: run one at a time by the process that accepted them, kept in Neo4j.
+
+Every change of a job (queued, progress, done or failed with its report) is written to the graph
+store, so any server process answers for any job. While a process holds unfinished jobs it
+rewrites them every `HEARTBEAT_S` seconds; a job that was not written for `STALE_AFTER_S` seconds
+belonged to a process that stopped, and reads as failed.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from medgraphrag.progress import ProgressEvent
+from medgraphrag.core.errors import MedGraphError, NotFound
+from medgraphrag.core.ids import DocumentTier
+from medgraphrag.core.progress import ProgressEvent
+from medgraphrag.ingest.pipeline import IngestError, IngestReport
 from medgraphrag.service import MedGraph
 
 JobStatus = Literal["queued", "running", "done", "failed"]
+HEARTBEAT_S = 15.0
+STALE_AFTER_S = 120.0
+# Progress is written at most this often (and at the end of every stage).
+PROGRESS_INTERVAL_S = 0.5
+
+log = logging.getLogger(__name__)
 
 
 class StageProgress(BaseModel):
@@ -26,67 +43,118 @@ class StageProgress(BaseModel):
 
 
 class Job(BaseModel):
-    """An ingestion job as the API reports it."""
+    """An ingestion job: its files, status, progress per stage, and the report or error at the end."""
 
     job_id: str
     status: JobStatus
-    tier: str
+    tier: DocumentTier
     files: list[str]
     submitted_at: str
     finished_at: str | None = None
     progress: dict[str, StageProgress] = {}
-    report: dict[str, object] | None = None
+    report: IngestReport | None = Field(None, description="what the ingest did (file names without their folders)")
     error: str | None = None
 
 
 class IngestJobs:
-    """Runs ingests in a background thread, one after another, and keeps every job's state."""
+    """Runs ingests in a background thread, one after another, recording each job in the store."""
 
-    def __init__(self, service: MedGraph) -> None:
+    def __init__(self, service: MedGraph, *, keep: int) -> None:
         self._service = service
-        self._jobs: dict[str, Job] = {}
+        self._keep = keep
+        self._held: dict[str, Job] = {}  # this process's unfinished jobs
         self._lock = threading.Lock()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest")
+        self._stop = threading.Event()
+        self._heartbeat = threading.Thread(target=self._beat, name="ingest-heartbeat", daemon=True)
+        self._heartbeat.start()
 
-    def submit(self, paths: list[Path], tier: str) -> Job:
+    def submit(self, paths: list[Path], tier: DocumentTier) -> Job:
         """Queue an ingest of `paths` into `tier`; returns the job (status `queued`)."""
-        job = Job(job_id=uuid.uuid4().hex, status="queued", tier=tier, files=[p.name for p in paths],
-                  submitted_at=_now())
+        job = Job(
+            job_id=uuid.uuid4().hex, status="queued", tier=tier, files=[p.name for p in paths], submitted_at=_now()
+        )
         with self._lock:
-            self._jobs[job.job_id] = job
+            self._held[job.job_id] = job
+        self._save(job)
+        self._service.store.jobs.prune(keep=self._keep)
         self._worker.submit(self._run, job.job_id, paths, tier)
         return job
 
-    def get(self, job_id: str) -> Job | None:
-        """A job's current state, or None if there is no such job."""
-        with self._lock:
-            job = self._jobs.get(job_id)
-            return job.model_copy(deep=True) if job else None
+    def get(self, job_id: str) -> Job:
+        """A job's current state, from whichever process runs it; `NotFound` if there is none."""
+        stored = self._service.store.jobs.get(job_id)
+        if stored is None:
+            raise NotFound(f"no job {job_id}")
+        job = Job.model_validate_json(stored.payload)
+        if job.status in ("queued", "running") and stored.age_s > STALE_AFTER_S:
+            return job.model_copy(
+                update={
+                    "status": "failed",
+                    "error": "the server process running this job stopped before it finished; submit it again",
+                }
+            )
+        return job
 
     def close(self) -> None:
         """Wait for the running job and stop the worker."""
         self._worker.shutdown(wait=True, cancel_futures=True)
+        self._stop.set()
 
-    def _run(self, job_id: str, paths: list[Path], tier: str) -> None:
+    def _run(self, job_id: str, paths: list[Path], tier: DocumentTier) -> None:
         self._update(job_id, status="running")
+        last_write = 0.0
 
         def on_progress(event: ProgressEvent) -> None:
+            nonlocal last_write
             with self._lock:
-                self._jobs[job_id].progress[event.stage] = StageProgress(done=event.done, total=event.total)
+                job = self._held[job_id]
+                job.progress[event.stage] = StageProgress(done=event.done, total=event.total)
+            now = time.monotonic()
+            if event.done >= event.total or now - last_write >= PROGRESS_INTERVAL_S:
+                last_write = now
+                self._save(job)
 
         try:
             report = self._service.ingest(paths, tier=tier, on_progress=on_progress)
         except Exception as exc:  # the job records any failure; the server keeps serving
-            self._update(job_id, status="failed", error=f"{type(exc).__name__}: {exc}", finished_at=_now())
+            reason = str(exc) if isinstance(exc, MedGraphError) else f"internal error ({type(exc).__name__})"
+            log.exception("ingest job %s failed", job_id)
+            self._update(job_id, status="failed", error=reason, finished_at=_now(), done=True)
             return
-        summary = asdict(report)
-        summary["errors"] = [{"path": Path(e.path).name, "reason": e.reason} for e in report.errors]
-        self._update(job_id, status="done", report=summary, finished_at=_now())
+        # The server's folders are its own business: a client sees file names.
+        errors = [IngestError(Path(e.path).name, e.reason) for e in report.errors]
+        self._update(
+            job_id, status="done", report=dataclasses.replace(report, errors=errors), finished_at=_now(), done=True
+        )
 
-    def _update(self, job_id: str, **changes: object) -> None:
+    def _update(self, job_id: str, *, done: bool = False, **changes: object) -> None:
         with self._lock:
-            self._jobs[job_id] = self._jobs[job_id].model_copy(update=changes)
+            job = self._held[job_id].model_copy(update=changes)
+            if done:
+                del self._held[job_id]
+            else:
+                self._held[job_id] = job
+        self._save(job)
+
+    def _save(self, job: Job) -> None:
+        try:
+            self._service.store.jobs.put(
+                job.job_id,
+                job.model_dump_json(),
+                submitted_at=job.submitted_at,
+                finished=job.status in ("done", "failed"),
+            )
+        except MedGraphError:
+            log.exception("cannot record job %s", job.job_id)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(HEARTBEAT_S):
+            with self._lock:
+                held = list(self._held.values())
+            for job in held:
+                self._save(job)
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 import numpy as np
 
-from medgraphrag.embeddings import Embedder
-from medgraphrag.ingest.nlp import parse
+from medgraphrag.models.embeddings import Embedder
+from medgraphrag.nlp.sentences import parse
 from medgraphrag.retrieval.evidence import Answer, Citation, Claim, Trace
 
 NO_EVIDENCE = "The graph holds no evidence for this question."
 
 
 def extractive_answer(
-    question: str, question_vector: Sequence[float], citations: list[Citation], embedder: Embedder, trace: Trace,
-    *, max_claims: int = 3, min_similarity: float = 0.25, relative_floor: float = 0.8,
+    question: str,
+    question_vector: Iterable[float],
+    citations: list[Citation],
+    embedder: Embedder,
+    trace: Trace,
+    *,
+    max_claims: int = 3,
+    min_similarity: float = 0.25,
+    relative_floor: float = 0.8,
 ) -> Answer:
     """Up to `max_claims` evidence sentences most similar to the question, each citing its evidence
     (a chunk span, or a concept's definition).
@@ -37,7 +44,15 @@ def extractive_answer(
         floor = max(min_similarity, relative_floor * float(similarity.max()))
         order = [i for i in np.argsort(-similarity, kind="stable") if similarity[i] >= floor][:max_claims]
         for c, s, e in (candidates[i] for i in order):
-            span = (c.start + s, c.start + e) if c.kind == "chunk" and c.start is not None else (None, None)
-            claims.append(Claim(text=c.quote[s:e], citations=[c.n], doc_id=c.doc_id, start=span[0], end=span[1]))
+            located = c.kind == "chunk" and c.start is not None
+            claims.append(
+                Claim(
+                    text=c.quote[s:e],
+                    citations=[c.n],
+                    doc_id=c.doc_id,
+                    start=c.start + s if located and c.start is not None else None,
+                    end=c.start + e if located and c.start is not None else None,
+                )
+            )
     text = " ".join(f"{claim.text} [{claim.citations[0]}]" for claim in claims) or NO_EVIDENCE
     return Answer(question=question, text=text, mode="extractive", claims=claims, citations=citations, trace=trace)

@@ -8,8 +8,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from medgraphrag.retrieval.hybrid import ChunkHit
-from medgraphrag.retrieval.u_retrieve import ConceptHit, Retrieval
+from medgraphrag.graph.search import ChunkHit, ConceptDefinition, EntityHit
+from medgraphrag.graph.tags import TagStep
+from medgraphrag.models.llm import LLMUsage
 
 
 class Citation(BaseModel):
@@ -45,44 +46,29 @@ class Claim(BaseModel):
     end: int | None = None
 
 
-class TraceTag(BaseModel):
-    """A tag the top-down walk kept."""
-
-    tag_id: str
-    layer: int
-    similarity: float
-    summary: str
-    graph_id: str | None
-
-
-class TraceEntity(BaseModel):
-    """An entity gathered bottom-up, and how: `question`, `meta-graph`, `global`, or the
-    relationship (RELATED, REFERENCE_OF, SAME_AS) from `source_id`."""
-
-    entity_id: str
-    name: str
-    type: str
-    tier: str
-    concept_id: str | None
-    via: str
-    source_id: str | None
-    similarity: float
-    weight: float
-
-
 class Trace(BaseModel):
     """How the evidence was found: the retrieval mode, the question's concepts, the tags walked per
     step, the best path, the meta-graphs chosen, whether global entity search stood in, the
-    entities and per-stage milliseconds."""
+    heaviest entities, per-stage milliseconds, and what the LLM calls of the answer cost."""
 
     mode: str
     question_concepts: list[str] = []
-    tags: list[list[TraceTag]] = []
+    tags: list[list[TagStep]] = []
     path: list[str] = []
     graph_ids: list[str] = []
     fallback: bool = False
-    entities: list[TraceEntity] = []
+    entities: list[EntityHit] = []
     timings_ms: dict[str, float] = {}
+    llm: LLMUsage | None = Field(None, description="calls, tokens and seconds of the answer model, if one answered")
+
+
+class ConceptHit(BaseModel):
+    """A vocabulary concept that retrieved entities stand for (DEFINITION_OF): its definition, the
+    entities standing for it, and the largest of their weights."""
+
+    concept: ConceptDefinition
+    entity_ids: list[str]
+    weight: float
 
 
 class Evidence(BaseModel):
@@ -107,36 +93,35 @@ class Answer(BaseModel):
     trace: Trace
 
 
+# What a chunk citation takes from its hit as it is (the quote, scores and numbering are its own).
+_FROM_HIT = ("title", "source", "tier", "doc_id", "external_id", "chunk_id", "start", "end", "page_start", "page_end")
+
+
 def citations_from_hits(hits: Sequence[ChunkHit], concepts: Sequence[ConceptHit] = ()) -> list[Citation]:
     """Number the chunk hits 1..n in rank order, then the concepts that have a definition."""
     citations = [
         Citation(
-            n=n, kind="chunk", title=h.title, source=h.source, tier=h.tier, quote=h.text, score=round(h.score, 4),
-            similarity=round(h.similarity, 4), doc_id=h.doc_id, external_id=h.external_id, chunk_id=h.chunk_id,
-            start=h.start, end=h.end, page_start=h.page_start, page_end=h.page_end,
+            n=n,
+            kind="chunk",
+            quote=h.text,
+            score=round(h.score, 4),
+            similarity=round(h.similarity, 4),
+            **{name: getattr(h, name) for name in _FROM_HIT},
         )
         for n, h in enumerate(hits, start=1)
     ]
-    defined = [c for c in concepts if c.definition]
+    defined = [c for c in concepts if c.concept.definition]
     citations += [
-        Citation(n=n, kind="concept", title=c.name, source=", ".join(c.sources) or "vocabulary", tier="vocabulary",
-                 quote=str(c.definition), score=round(c.weight, 4), concept_id=c.concept_id)
+        Citation(
+            n=n,
+            kind="concept",
+            title=c.concept.name,
+            source=", ".join(c.concept.sources) or "vocabulary",
+            tier="vocabulary",
+            quote=str(c.concept.definition),
+            score=round(c.weight, 4),
+            concept_id=c.concept.concept_id,
+        )
         for n, c in enumerate(defined, start=len(citations) + 1)
     ]
     return citations
-
-
-def trace_of(retrieval: Retrieval, *, max_entities: int = 30) -> Trace:
-    """The trace of a U-retrieve run (the `max_entities` heaviest entities)."""
-    route = retrieval.route
-    entities = sorted(retrieval.entities, key=lambda e: (-e.weight, e.entity_id))[:max_entities]
-    return Trace(
-        mode="u-retrieve", question_concepts=retrieval.question_concepts,
-        tags=[[TraceTag(tag_id=s.tag_id, layer=s.layer, similarity=s.similarity, summary=s.summary,
-                        graph_id=s.graph_id) for s in step] for step in route.steps],
-        path=[s.tag_id for s in route.path], graph_ids=route.graph_ids, fallback=route.fallback,
-        entities=[TraceEntity(entity_id=e.entity_id, name=e.name, type=e.type, tier=e.tier, concept_id=e.concept_id,
-                              via=e.via, source_id=e.source_id, similarity=e.similarity, weight=e.weight)
-                  for e in entities],
-        timings_ms=retrieval.timings_ms,
-    )

@@ -9,9 +9,9 @@ from collections.abc import Iterator, Sequence
 
 from pydantic import BaseModel
 
-from medgraphrag.ingest.nlp import parse
-from medgraphrag.llm import ChatModel
-from medgraphrag.prompts import PROMPTS
+from medgraphrag.models.llm import ChatModel
+from medgraphrag.models.prompts import PROMPTS
+from medgraphrag.nlp.sentences import parse
 from medgraphrag.retrieval.evidence import Answer, Citation, Claim, Trace
 
 # [3], [1, 4], [1; 4]: a bracket of evidence numbers.
@@ -27,8 +27,9 @@ class QuestionTerms(BaseModel):
 
 def question_terms(model: ChatModel, question: str) -> list[str]:
     """The medical terms the question names or implies, as the answer model summarizes them."""
-    answer = model.complete_json(PROMPTS["question_terms_system"],
-                                 PROMPTS["question_terms_user"].format(question=question), QuestionTerms)
+    answer = model.complete_json(
+        PROMPTS["question_terms_system"], PROMPTS["question_terms_user"].format(question=question), QuestionTerms
+    )
     return [t.strip() for t in answer.terms if t.strip()]
 
 
@@ -46,22 +47,17 @@ def render_evidence(citations: Sequence[Citation]) -> str:
     return "\n".join(lines)
 
 
-def llm_answer(model: ChatModel, question: str, citations: list[Citation], trace: Trace,
-               summaries: Sequence[str] = ()) -> Answer:
+def llm_answer_events(
+    model: ChatModel, question: str, citations: list[Citation], trace: Trace, summaries: Sequence[str] = ()
+) -> Iterator[str | Answer]:
     """An answer from the model citing the evidence, refined with each of `summaries` in turn
-    (bottom-up: the nearest ancestor tag first), then validated."""
-    *_, answer = llm_answer_events(model, question, citations, trace, summaries)
-    assert isinstance(answer, Answer)
-    return answer
-
-
-def llm_answer_events(model: ChatModel, question: str, citations: list[Citation], trace: Trace,
-                      summaries: Sequence[str] = ()) -> Iterator[str | Answer]:
-    """`llm_answer` as it happens: the pieces of the final pass's text as the model generates them,
-    then the validated answer."""
+    (bottom-up: the nearest ancestor tag first), as it happens: the pieces of the final pass's text
+    as the model generates them, then the validated answer, whose trace records the model's calls,
+    tokens and seconds."""
     evidence = render_evidence(citations)
-    prompts = [(PROMPTS["answer_system"], PROMPTS["answer_user"], {})] + [
-        (PROMPTS["refine_system"], PROMPTS["refine_user"], {"summary": summary}) for summary in summaries]
+    prompts: list[tuple[str, str, dict[str, str]]] = [(PROMPTS["answer_system"], PROMPTS["answer_user"], {})] + [
+        (PROMPTS["refine_system"], PROMPTS["refine_user"], {"summary": summary}) for summary in summaries
+    ]
     text = ""
     for number, (system, user, extra) in enumerate(prompts):
         message = user.format(question=question, answer=text, evidence=evidence, **extra)
@@ -73,7 +69,7 @@ def llm_answer_events(model: ChatModel, question: str, citations: list[Citation]
             pieces.append(piece)
             yield piece
         text = "".join(pieces)
-    yield validated_answer(question, text, citations, trace)
+    yield validated_answer(question, text, citations, trace.model_copy(update={"llm": model.usage}))
 
 
 def validated_answer(question: str, text: str, citations: list[Citation], trace: Trace) -> Answer:
@@ -89,8 +85,9 @@ def validated_answer(question: str, text: str, citations: list[Citation], trace:
 
     cleaned = CITATION.sub(keep_known, text.strip())
     # "... glucose. [2]": a citation after the full stop belongs to the sentence before it.
-    cleaned = _tidy(re.sub(r"([.!?])((?:\s*\[\d+\])+)", lambda m: " " + "".join(m.group(2).split()) + m.group(1),
-                           cleaned))
+    cleaned = _tidy(
+        re.sub(r"([.!?])((?:\s*\[\d+\])+)", lambda m: " " + "".join(m.group(2).split()) + m.group(1), cleaned)
+    )
     claims: list[Claim] = []
     for span in parse([cleaned])[0]:
         sentence = cleaned[span.start : span.end]
@@ -100,8 +97,16 @@ def validated_answer(question: str, text: str, citations: list[Citation], trace:
             continue
         claims.append(Claim(text=_tidy(" ".join(words.split())), citations=list(dict.fromkeys(numbers))))
     uncited = [c.text for c in claims if not c.citations]
-    return Answer(question=question, text=cleaned, mode="llm", claims=claims, citations=citations,
-                  removed_citations=sorted(set(removed)), uncited=uncited, trace=trace)
+    return Answer(
+        question=question,
+        text=cleaned,
+        mode="llm",
+        claims=claims,
+        citations=citations,
+        removed_citations=sorted(set(removed)),
+        uncited=uncited,
+        trace=trace,
+    )
 
 
 def _tidy(text: str) -> str:

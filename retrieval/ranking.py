@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from medgraphrag.core.errors import ConfigurationError
+
 RRF_K = 60
 
 
@@ -22,8 +24,9 @@ def reciprocal_rank_fusion(rankings: Mapping[str, Sequence[str]], *, k: int = RR
     return {item: score / best_possible for item, score in fused.items()}
 
 
-def mmr(relevance: Sequence[float], vectors: np.ndarray, k: int, *, penalty: float = 0.1,
-        penalty_growth: float = 0.01) -> list[int]:
+def mmr(
+    relevance: Sequence[float], vectors: np.ndarray, k: int, *, penalty: float = 0.1, penalty_growth: float = 0.01
+) -> list[int]:
     """Indexes of `k` items chosen greedily by relevance minus a redundancy penalty: the largest
     cosine similarity to the items already chosen, weighted `penalty + penalty_growth * chosen`
     (KG-Rank's MMR). `relevance` should be scaled like a cosine (0 to 1)."""
@@ -50,7 +53,7 @@ class CrossEncoderReranker:
     def __init__(self, model: Path | str, *, device: str = "cpu") -> None:
         path = Path(model).expanduser()
         if not path.is_dir():
-            raise ValueError(f"MEDGRAPH_RERANK_MODEL: {path} is not a local model folder")
+            raise ConfigurationError(f"MEDGRAPH_RERANK_MODEL: {path} is not a local model folder")
         from sentence_transformers import CrossEncoder  # loaded only when re-ranking is configured
 
         self.name = path.name

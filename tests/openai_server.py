@@ -78,7 +78,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             answer = self.server.responder(body)
-        except Exception as exc:  # noqa: BLE001 - a failing responder becomes a visible HTTP 500
+        except Exception as exc:
             self._send(500, {"error": {"message": f"responder failed: {exc!r}", "type": "server_error"}})
             return
         if isinstance(answer, tuple):
@@ -90,22 +90,27 @@ class _Handler(BaseHTTPRequestHandler):
             return
         prompt_tokens = sum(word_count(str(message.get("content") or "")) for message in body["messages"])
         completion_tokens = word_count(answer)
-        self._send(200, {
-            "id": f"chatcmpl-{next(self.server.ids)}",
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": body.get("model"),
-            "choices": [{
-                "index": 0,
-                "message": {"role": "assistant", "content": answer},
-                "finish_reason": "stop",
-            }],
-            "usage": {
-                "prompt_tokens": prompt_tokens,
-                "completion_tokens": completion_tokens,
-                "total_tokens": prompt_tokens + completion_tokens,
+        self._send(
+            200,
+            {
+                "id": f"chatcmpl-{next(self.server.ids)}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model"),
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": answer},
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": prompt_tokens,
+                    "completion_tokens": completion_tokens,
+                    "total_tokens": prompt_tokens + completion_tokens,
+                },
             },
-        })
+        )
 
     def _stream(self, body: dict[str, Any], answer: str) -> None:
         """The answer as server-sent chat.completion.chunk events, a word at a time, then [DONE]."""
@@ -116,9 +121,13 @@ class _Handler(BaseHTTPRequestHandler):
         pieces = [word + " " for word in answer.split(" ")]
         pieces[-1] = pieces[-1][:-1]
         for piece in pieces:
-            chunk = {"id": identifier, "object": "chat.completion.chunk", "model": body.get("model"),
-                     "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
-            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode("utf-8"))
+            chunk = {
+                "id": identifier,
+                "object": "chat.completion.chunk",
+                "model": body.get("model"),
+                "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
+            }
+            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
             self.wfile.flush()
         self.wfile.write(b"data: [DONE]\n\n")
         self.wfile.flush()
@@ -160,6 +169,7 @@ def serve_openai(responder: Responder, *, api_key: str | None = None) -> Iterato
 def openai_server() -> Iterator[Callable[..., OpenAIServer]]:
     """Starts servers like `serve_openai(responder, api_key=...)`; each stops when the test ends."""
     with ExitStack() as stack:
+
         def start(responder: Responder, *, api_key: str | None = None) -> OpenAIServer:
             return stack.enter_context(serve_openai(responder, api_key=api_key))
 

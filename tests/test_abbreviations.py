@@ -1,6 +1,8 @@
+from itertools import pairwise
+
 import pytest
 
-from medgraphrag.ingest.abbreviations import Abbreviation, abbreviation_uses, find_definitions
+from medgraphrag.nlp.abbreviations import Abbreviation, abbreviation_uses, find_definitions
 
 
 def definitions_by_short(text: str) -> dict[str, Abbreviation]:
@@ -115,4 +117,4 @@ def test_uses_of_several_definitions_come_in_text_order() -> None:
     uses = abbreviation_uses(text, find_definitions(text))
     assert [text[start:end] for start, end, _ in uses] == ["HFrEF", "T2DM", "HFrEF"]
     assert [d.short for _, _, d in uses] == ["HFrEF", "T2DM", "HFrEF"]
-    assert all(a[0] < b[0] for a, b in zip(uses, uses[1:]))
+    assert all(a[0] < b[0] for a, b in pairwise(uses))

@@ -1,8 +1,7 @@
 import json
-import os
 import subprocess
-import sys
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import httpx
@@ -10,10 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from medgraphrag.api import create_app
-from medgraphrag.auth import ApiKey, new_token, token_hash
+from medgraphrag.api.auth import new_token, token_hash
+from medgraphrag.core.settings import ApiKey
 from medgraphrag.graph.server import free_port
 from medgraphrag.service import MedGraph
-from tests.conftest import make_settings
+from tests.conftest import make_settings, neo4j_env, serve
 
 
 def test_query_endpoint_returns_cited_answer(service: MedGraph, corpus: Path) -> None:
@@ -48,7 +48,7 @@ def test_healthz_reports_neo4j_and_counts(service: MedGraph, corpus: Path) -> No
 
 
 def test_unreachable_neo4j_is_503_with_a_remedy(embedder) -> None:
-    settings = make_settings(neo4j_uri=f"bolt://127.0.0.1:{free_port()}")
+    settings = make_settings(neo4j={"uri": f"bolt://127.0.0.1:{free_port()}"})
     with TestClient(create_app(service=MedGraph(settings, embedder=embedder))) as client:
         response = client.get("/healthz")
     assert response.status_code == 503
@@ -57,20 +57,14 @@ def test_unreachable_neo4j_is_503_with_a_remedy(embedder) -> None:
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_medgraph_serve_answers_over_http_with_a_key(neo4j_settings, service: MedGraph, corpus: Path,
-                                                     tmp_path: Path, workers: int) -> None:
+def test_medgraph_serve_answers_over_http_with_a_key(
+    neo4j_settings, service: MedGraph, corpus: Path, tmp_path: Path, workers: int
+) -> None:
     service.ingest([corpus], tier="reference")
     port = free_port()
     token = new_token()
-    env = {
-        **os.environ, "NEO4J_URI": neo4j_settings.neo4j_uri, "NEO4J_USERNAME": neo4j_settings.neo4j_username,
-        "NEO4J_PASSWORD": neo4j_settings.neo4j_password.get_secret_value(),
-        "NEO4J_DATABASE": neo4j_settings.neo4j_database,
-        "MEDGRAPH_API_KEYS": json.dumps([{"name": "clinic", "sha256": token_hash(token), "scopes": ["read"]}]),
-    }
-    server = subprocess.Popen([sys.executable, "-m", "medgraphrag", "serve", "--port", str(port), "--workers",
-                               str(workers)], env=env,
-                              cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    keys = json.dumps([{"name": "clinic", "sha256": token_hash(token), "scopes": ["read"]}])
+    server = serve({**neo4j_env(neo4j_settings), "MEDGRAPH_API_KEYS": keys}, tmp_path, port=port, workers=workers)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -84,8 +78,7 @@ def test_medgraph_serve_answers_over_http_with_a_key(neo4j_settings, service: Me
         assert health.status_code == 200 and health.json()["counts"]["Document"] == 3
         question = {"question": "What does troponin show?", "k": 1}
         assert httpx.post(f"{base}/v1/query", json=question, timeout=60).status_code == 401
-        answer = httpx.post(f"{base}/v1/query", json=question, headers={"Authorization": f"Bearer {token}"},
-                            timeout=60)
+        answer = httpx.post(f"{base}/v1/query", json=question, headers={"Authorization": f"Bearer {token}"}, timeout=60)
         assert answer.status_code == 200
         assert answer.json()["citations"][0]["source"].endswith("mi.md")
         assert answer.json()["claims"] and all(c["citations"] for c in answer.json()["claims"])
@@ -94,9 +87,9 @@ def test_medgraph_serve_answers_over_http_with_a_key(neo4j_settings, service: Me
         server.wait(timeout=30)
 
 
-def _client(service: MedGraph, **settings: object) -> TestClient:
-    if settings:
-        service = MedGraph(service.settings.model_copy(update=settings), embedder=service.embedder)
+def _client(service: MedGraph, **groups: dict[str, object]) -> TestClient:
+    if groups:
+        service = MedGraph(service.settings.replace(**groups), embedder=service.embedder)
     return TestClient(create_app(service=service))
 
 
@@ -108,15 +101,17 @@ def _keys() -> tuple[dict[str, str], list[ApiKey]]:
 def test_keys_and_scopes_guard_every_endpoint(service: MedGraph, corpus: Path) -> None:
     service.ingest([corpus], tier="user")
     tokens, keys = _keys()
-    calls = [("post", "/v1/query", "read", {"json": {"question": "troponin"}}),
-             ("post", "/v1/retrieve", "read", {"json": {"question": "troponin"}}),
-             ("get", "/v1/documents", "read", {}),
-             ("get", "/v1/concepts?q=fever", "read", {}),
-             ("post", "/v1/cypher", "read", {"json": {"query": "RETURN 1 AS one"}}),
-             ("get", "/v1/cypher/queries", "read", {}),
-             ("post", "/v1/documents/json", "ingest", {"json": {"documents": [{"id": "n1", "text": "Fever."}]}}),
-             ("post", "/v1/tags/rebuild", "admin", {})]
-    with _client(service, api_keys=keys) as client:
+    calls = [
+        ("post", "/v1/query", "read", {"json": {"question": "troponin"}}),
+        ("post", "/v1/retrieve", "read", {"json": {"question": "troponin"}}),
+        ("get", "/v1/documents", "read", {}),
+        ("get", "/v1/concepts?q=fever", "read", {}),
+        ("post", "/v1/cypher", "read", {"json": {"query": "RETURN 1 AS one"}}),
+        ("get", "/v1/cypher/queries", "read", {}),
+        ("post", "/v1/documents/json", "ingest", {"json": {"documents": [{"id": "n1", "text": "Fever."}]}}),
+        ("post", "/v1/tags/rebuild", "admin", {}),
+    ]
+    with _client(service, api={"keys": keys}) as client:
         for method, path, scope, kwargs in calls:
             missing = getattr(client, method)(path, **kwargs)
             assert missing.status_code == 401 and missing.json()["error"]["code"] == "unauthorized", path
@@ -134,17 +129,26 @@ def test_keys_and_scopes_guard_every_endpoint(service: MedGraph, corpus: Path) -
 
 def test_bad_payloads_get_structured_errors_without_internals(service: MedGraph) -> None:
     with _client(service) as client:
-        for body in ({"question": ""}, {"question": "x", "k": 0}, {"question": "x", "tier": "vocab"},
-                     {"question": "x", "mode": "graph"}, {"k": 3}, [1, 2]):
+        for body in (
+            {"question": ""},
+            {"question": "x", "k": 0},
+            {"question": "x", "tier": "vocab"},
+            {"question": "x", "mode": "graph"},
+            {"k": 3},
+            [1, 2],
+        ):
             response = client.post("/v1/query", json=body)
             assert response.status_code == 422, body
             error = response.json()["error"]
             assert error["code"] == "invalid_request" and error["details"] and "Traceback" not in response.text
         assert client.post("/v1/query", json={"question": "   "}).json()["error"]["message"] == "the question is empty"
-        assert client.post("/v1/query", content=b"{not json", headers={"content-type": "application/json"}
-                           ).status_code == 422
-        assert client.get("/v1/documents/nope").json() == {"error": {"code": "not_found",
-                                                                     "message": "no document nope"}}
+        assert (
+            client.post("/v1/query", content=b"{not json", headers={"content-type": "application/json"}).status_code
+            == 422
+        )
+        assert client.get("/v1/documents/nope").json() == {
+            "error": {"code": "not_found", "message": "no document nope"}
+        }
         assert client.get("/v1/jobs/nope").status_code == 404
         assert client.get("/v1/answers/nope/graph").status_code == 404
         assert client.get("/v1/concepts/NOPE:1").status_code == 404
@@ -177,8 +181,9 @@ def test_query_retrieve_stream_and_the_answer_picture(service: MedGraph, corpus:
 def test_documents_upload_runs_as_a_job_with_progress(service: MedGraph, tmp_path: Path) -> None:
     with _client(service) as client:
         note = b"Crushing chest pain. Troponin is raised: myocardial infarction.\n"
-        accepted = client.post("/v1/documents", files={"file": ("../../etc/mi note.txt", note, "text/plain")},
-                               data={"tier": "user"})
+        accepted = client.post(
+            "/v1/documents", files={"file": ("../../etc/mi note.txt", note, "text/plain")}, data={"tier": "user"}
+        )
         assert accepted.status_code == 202
         job = _finished(client, accepted.json()["job_id"])
         assert job["status"] == "done" and job["files"] == ["mi_note.txt"]
@@ -186,13 +191,24 @@ def test_documents_upload_runs_as_a_job_with_progress(service: MedGraph, tmp_pat
         listed = client.get("/v1/documents").json()
         assert [Path(d["source"]).name for d in listed] == ["mi_note.txt"]
 
-        bad = _finished(client, client.post("/v1/documents", files={"file": ("scan.pdf", b"not a pdf", "application/pdf")}
-                                            ).json()["job_id"])
+        bad = _finished(
+            client,
+            client.post("/v1/documents", files={"file": ("scan.pdf", b"not a pdf", "application/pdf")}).json()[
+                "job_id"
+            ],
+        )
         assert bad["status"] == "done" and bad["report"]["errors"][0]["path"] == "scan.pdf"
         assert len(client.get("/v1/documents").json()) == 1  # nothing half-written
 
-        given = client.post("/v1/documents/json", json={"tier": "reference", "documents": [
-            {"id": "ref-1", "title": "Pneumonia", "text": "Amoxicillin treats community-acquired pneumonia."}]})
+        given = client.post(
+            "/v1/documents/json",
+            json={
+                "tier": "reference",
+                "documents": [
+                    {"id": "ref-1", "title": "Pneumonia", "text": "Amoxicillin treats community-acquired pneumonia."}
+                ],
+            },
+        )
         assert _finished(client, given.json()["job_id"])["report"]["documents_written"] == 1
         assert client.post("/v1/documents/json", json={"documents": []}).status_code == 422
 
@@ -216,8 +232,13 @@ def test_concepts_and_cypher_endpoints(service: MedGraph, corpus: Path, clinical
         found = client.get("/v1/concepts", params={"q": "heart attack"}).json()
         assert found[0]["concept_id"] == "C0027051"
         assert client.get("/v1/concepts/C0027051").json()["concept"]["name"] == "Myocardial infarction"
-        rows = client.post("/v1/cypher", json={"query": "MATCH (c:Concept {concept_id: $id}) RETURN c.name AS name",
-                                               "parameters": {"id": "C0032285"}}).json()
+        rows = client.post(
+            "/v1/cypher",
+            json={
+                "query": "MATCH (c:Concept {concept_id: $id}) RETURN c.name AS name",
+                "parameters": {"id": "C0032285"},
+            },
+        ).json()
         assert rows["columns"] == ["name"] and rows["rows"] == [["Pneumonia"]] and rows["truncated"] is False
         refused = client.post("/v1/cypher", json={"query": "CREATE (:Concept {concept_id: 'x'})"})
         assert refused.status_code == 400 and refused.json()["error"]["code"] == "bad_request"
@@ -230,21 +251,22 @@ def test_concepts_and_cypher_endpoints(service: MedGraph, corpus: Path, clinical
         assert any("pneumonia.txt" in json.dumps(row) for row in body["rows"])
         missing = client.post("/v1/cypher/queries/concept-documents", json={"parameters": {}})
         assert missing.status_code == 400 and "concept_id" in missing.json()["error"]["message"]
-        assert client.post("/v1/cypher/queries/nope", json={}).status_code == 400
+        assert client.post("/v1/cypher/queries/nope", json={}).status_code == 404
 
 
 def test_limits_on_size_and_time(service: MedGraph, corpus: Path) -> None:
     service.ingest([corpus], tier="user")
-    with _client(service, api_max_request_mb=0.001) as client:
+    with _client(service, api={"max_request_mb": 0.001}) as client:
         response = client.post("/v1/query", json={"question": "x" * 2000})
         assert response.status_code == 413 and response.json()["error"]["code"] == "too_large"
-    with _client(service, api_request_timeout_s=0.001) as client:
+    with _client(service, api={"request_timeout_s": 0.001}) as client:
         response = client.post("/v1/query", json={"question": "What did the ECG show?"})
         assert response.status_code == 504 and response.json()["error"]["code"] == "timeout"
 
 
-def test_the_llm_answer_streams_as_it_is_generated(service: MedGraph, corpus: Path, tmp_path: Path,
-                                                   openai_server) -> None:
+def test_the_llm_answer_streams_as_it_is_generated(
+    service: MedGraph, corpus: Path, tmp_path: Path, openai_server
+) -> None:
     service.ingest([corpus], tier="user")
     text = "The ECG shows ST elevation [1]. Troponin is raised [1][7]."
 
@@ -252,17 +274,25 @@ def test_the_llm_answer_streams_as_it_is_generated(service: MedGraph, corpus: Pa
         system = body["messages"][0]["content"]
         if "summarize a medical question" in system:
             return '{"terms": []}'
-        return text if "answer medical questions" in system else body["messages"][-1]["content"].split(
-            "LAST RESPONSE: ", 1)[1].split("\n\nSUMMARY:", 1)[0]
+        return (
+            text
+            if "answer medical questions" in system
+            else body["messages"][-1]["content"].split("LAST RESPONSE: ", 1)[1].split("\n\nSUMMARY:", 1)[0]
+        )
 
     server = openai_server(responder)
-    with _client(service, llm_base_url=server.base_url, llm_answer_model="test-model",
-                 data_dir=tmp_path / "state") as client:
-        with client.stream("POST", "/v1/query", json={"question": "What did the ECG show?", "k": 2,
-                                                      "stream": True}) as response:
+    with _client(
+        service, llm={"base_url": server.base_url, "answer_model": "test-model"}, paths={"data_dir": tmp_path / "state"}
+    ) as client:
+        with client.stream(
+            "POST", "/v1/query", json={"question": "What did the ECG show?", "k": 2, "stream": True}
+        ) as response:
             lines = list(response.iter_lines())
-    events = [(a.removeprefix("event: "), json.loads(b.removeprefix("data: ")))
-              for a, b in zip(lines, lines[1:]) if a.startswith("event: ")]
+    events = [
+        (a.removeprefix("event: "), json.loads(b.removeprefix("data: ")))
+        for a, b in pairwise(lines)
+        if a.startswith("event: ")
+    ]
     names = [name for name, _ in events]
     assert names[0] == "evidence" and names[-2:] == ["answer", "done"]
     deltas = [data["text"] for name, data in events if name == "delta"]
@@ -291,10 +321,13 @@ def test_every_endpoint_documents_an_example(service: MedGraph) -> None:
 
 def test_without_keys_serve_listens_on_loopback_only_and_says_so(neo4j_settings, tmp_path: Path) -> None:
     port = free_port()
-    env = {**os.environ, "NEO4J_URI": neo4j_settings.neo4j_uri,
-           "NEO4J_PASSWORD": neo4j_settings.neo4j_password.get_secret_value(), "MEDGRAPH_API_KEYS": "[]"}
-    server = subprocess.Popen([sys.executable, "-m", "medgraphrag", "serve", "--host", "0.0.0.0", "--port", str(port)],
-                              env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    server = serve(
+        {**neo4j_env(neo4j_settings), "MEDGRAPH_API_KEYS": "[]"},
+        tmp_path,
+        port=port,
+        host="0.0.0.0",
+        stderr=subprocess.PIPE,
+    )
     try:
         lines = []
         deadline = time.monotonic() + 120

@@ -19,13 +19,18 @@ def test_metrics_follow_the_graded_judgements() -> None:
 def test_liveqa_questions_and_qrels_are_read(tmp_path: Path) -> None:
     questions = tmp_path / "q.xml"
     questions.write_text(
-        "<LiveQA2017-Medical-Test-Set-Full><NLM-QUESTION qid=\"TQ7\"><Original-Question qfile=\"7.txt\">"
+        '<LiveQA2017-Medical-Test-Set-Full><NLM-QUESTION qid="TQ7"><Original-Question qfile="7.txt">'
         "<SUBJECT>Gout</SUBJECT><MESSAGE>what   helps\n gout pain</MESSAGE></Original-Question>"
         "<NLM-Summary>What are the treatments for gout?</NLM-Summary></NLM-QUESTION>"
-        "</LiveQA2017-Medical-Test-Set-Full>", encoding="utf-8")
+        "</LiveQA2017-Medical-Test-Set-Full>",
+        encoding="utf-8",
+    )
     [question] = read_questions(questions)
     assert (question.number, question.original, question.summary) == (
-        7, "Gout what helps gout pain", "What are the treatments for gout?")
+        7,
+        "Gout what helps gout pain",
+        "What are the treatments for gout?",
+    )
     qrels = tmp_path / "qrels.txt"
     qrels.write_text("7 4-Excellent GHR_0000001_Sec1.txt\n7 1-Incorrect ADAM_0000002_Sec2.txt\n", encoding="utf-8")
     assert read_qrels(qrels) == {7: {"GHR_0000001_Sec1": 4, "ADAM_0000002_Sec2": 1}}

@@ -1,7 +1,9 @@
+from itertools import pairwise
+
 import numpy as np
 
 from medgraphrag.ingest.chunking import boundary_similarities, semantic_chunks, topic_chunks, units
-from medgraphrag.ingest.nlp import paragraphs, parse
+from medgraphrag.nlp.sentences import paragraphs, parse
 
 NOTE = (
     "# Admission note\r\n\r\n"
@@ -75,7 +77,7 @@ def test_over_budget_is_cut_at_the_weakest_boundary_into_contiguous_chunks() -> 
     assert int(np.argmin(boundary_similarities(vectors))) == 2
     chunks = semantic_chunks(TEXT, pieces, vectors, max_tokens=5 * per_unit, topic_threshold=-1.0, min_tokens=1)
     assert [c.text.count("Sentence") for c, _ in chunks] == [3, 5]
-    assert all(a.end < b.start for (a, _), (b, _) in zip(chunks, chunks[1:]))
+    assert all(a.end < b.start for (a, _), (b, _) in pairwise(chunks))
     assert [c.ord for c, _ in chunks] == [0, 1]
 
 

@@ -5,16 +5,16 @@ import pytest
 from typer.testing import CliRunner
 
 from medgraphrag.cli import app
-from medgraphrag.settings import Settings
+from medgraphrag.core.settings import Settings
 
 
 @pytest.fixture
 def cli_env(monkeypatch: pytest.MonkeyPatch, neo4j_settings: Settings, driver, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("NEO4J_URI", neo4j_settings.neo4j_uri)
-    monkeypatch.setenv("NEO4J_USERNAME", neo4j_settings.neo4j_username)
-    monkeypatch.setenv("NEO4J_PASSWORD", neo4j_settings.neo4j_password.get_secret_value())
-    monkeypatch.setenv("NEO4J_DATABASE", neo4j_settings.neo4j_database)
+    monkeypatch.setenv("NEO4J_URI", neo4j_settings.neo4j.uri)
+    monkeypatch.setenv("NEO4J_USERNAME", neo4j_settings.neo4j.username)
+    monkeypatch.setenv("NEO4J_PASSWORD", neo4j_settings.neo4j.password.get_secret_value())
+    monkeypatch.setenv("NEO4J_DATABASE", neo4j_settings.neo4j.database)
 
 
 def test_ingest_then_query_json(cli_env: None, corpus: Path) -> None:
@@ -40,5 +40,5 @@ def test_query_prints_answer_and_numbered_citations(cli_env: None, corpus: Path)
 
 def test_bad_tier_is_an_error(cli_env: None, corpus: Path) -> None:
     result = CliRunner().invoke(app, ["ingest", str(corpus), "--tier", "vocabulary"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # an invalid argument (InvalidRequest)
     assert "tier must be one of user, reference" in result.output

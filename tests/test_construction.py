@@ -35,17 +35,21 @@ def _mentions(driver: Driver) -> list[dict]:
     records, _, _ = driver.execute_query(
         "MATCH (d:Document)-[:HAS_CHUNK]->(c:Chunk)-[m:MENTIONS]->(e:Entity) "
         "RETURN d.source AS source, m.surface AS surface, m.status AS status, m.start AS start, m.end AS end, "
-        "m.method AS method, e.name AS entity, e.tier AS tier, e.concept_id AS concept ORDER BY source, start")
+        "m.method AS method, e.name AS entity, e.tier AS tier, e.concept_id AS concept ORDER BY source, start"
+    )
     return [r.data() for r in records]
 
 
 def _graph_counts(driver: Driver) -> dict[str, int]:
     records, _, _ = driver.execute_query(
-        "MATCH (n) WHERE NOT n:Concept AND NOT n:VocabularySource WITH labels(n)[0] AS label, count(*) AS n "
-        "RETURN label, n")
+        "MATCH (n) WHERE NOT n:Concept AND NOT n:VocabularySource AND NOT n:TagTree "
+        "WITH labels(n)[0] AS label, count(*) AS n "
+        "RETURN label, n"
+    )
     counts = {r["label"]: r["n"] for r in records}
-    rels, _, _ = driver.execute_query("MATCH ()-[r]->() WHERE NOT type(r) IN ['IS_A', 'CONCEPT_REL'] "
-                                      "RETURN type(r) AS type, count(*) AS n")
+    rels, _, _ = driver.execute_query(
+        "MATCH ()-[r]->() WHERE NOT type(r) IN ['IS_A', 'CONCEPT_REL'] RETURN type(r) AS type, count(*) AS n"
+    )
     counts.update({r["type"]: r["n"] for r in rels})
     return counts
 
@@ -68,7 +72,8 @@ def test_entities_negation_abbreviations_and_concept_links(
     assert later_mi["concept"] == "C0027051" and later_mi["method"] == "abbreviation"
     assert report.mentions_negated == 1 and report.mentions_uncertain >= 1
     records, _, _ = driver.execute_query(
-        "MATCH (e:Entity)-[:DEFINITION_OF]->(c:Concept) RETURN e.name AS name, e.type AS type, c.concept_id AS id")
+        "MATCH (e:Entity)-[:DEFINITION_OF]->(c:Concept) RETURN e.name AS name, e.type AS type, c.concept_id AS id"
+    )
     links = {r["id"]: r for r in records}
     assert links["C0027051"]["type"] == "Disorders"
     assert links["C0008031"]["name"] == "Chest pain"
@@ -77,11 +82,13 @@ def test_entities_negation_abbreviations_and_concept_links(
     assert count[0]["n"] == 1
     # One meta-graph per chunk, holding the entities that chunk mentions.
     graphs, _, _ = driver.execute_query(
-        "MATCH (c:Chunk) OPTIONAL MATCH (g:MetaGraph)-[:FROM_CHUNK]->(c) RETURN c.chunk_id AS id, count(g) AS n")
+        "MATCH (c:Chunk) OPTIONAL MATCH (g:MetaGraph)-[:FROM_CHUNK]->(c) RETURN c.chunk_id AS id, count(g) AS n"
+    )
     assert graphs and all(r["n"] == 1 for r in graphs)
     member, _, _ = driver.execute_query(
         "MATCH (c:Chunk)-[:MENTIONS]->(e:Entity) WHERE NOT (e)-[:IN_GRAPH]->(:MetaGraph)-[:FROM_CHUNK]->(c) "
-        "RETURN count(*) AS n")
+        "RETURN count(*) AS n"
+    )
     assert member[0]["n"] == 0
 
 
@@ -90,14 +97,16 @@ def test_relations_use_the_vocabulary_relation_and_skip_negated_mentions(
 ) -> None:
     service.ingest([_write(tmp_path, "ref.txt", REFERENCE)], tier="reference")
     records, _, _ = driver.execute_query(
-        "MATCH (a:Entity)-[r:RELATED]->(b:Entity) RETURN a.name AS a, b.name AS b, r.phrase AS phrase, r.kind AS kind")
+        "MATCH (a:Entity)-[r:RELATED]->(b:Entity) RETURN a.name AS a, b.name AS b, r.phrase AS phrase, r.kind AS kind"
+    )
     relations = {(r["a"], r["b"]): r for r in records}
     assert relations[("Amoxicillin", "Pneumonia")]["phrase"] == "may treat"
     assert relations[("Amoxicillin", "Pneumonia")]["kind"] == "vocabulary"
     assert relations[("Myocardial infarction", "Chest pain")]["phrase"] == "co-occurs with"
     service.ingest([_write(tmp_path, "neg.txt", "No pneumonia and no fever; cough persists.\n")], tier="user")
     negated, _, _ = driver.execute_query(
-        "MATCH (a:Entity {tier: 'user'})-[r:RELATED]-(:Entity {tier: 'user'}) RETURN count(r) AS n")
+        "MATCH (a:Entity {tier: 'user'})-[r:RELATED]-(:Entity {tier: 'user'}) RETURN count(r) AS n"
+    )
     assert negated[0]["n"] == 0
 
 
@@ -109,16 +118,16 @@ def test_reference_of_links_a_note_to_reference_text_on_the_same_condition(
     assert report.reference_links >= 2
     records, _, _ = driver.execute_query(
         "MATCH (u:Entity)-[l:REFERENCE_OF]->(r:Entity) RETURN u.tier AS ut, r.tier AS rt, u.concept_id AS concept, "
-        "l.method AS method, l.score AS score")
+        "l.method AS method, l.score AS score"
+    )
     concepts = {r["concept"] for r in records if r["method"] == "concept"}
     assert {"C0027051", "C0008031"} <= concepts
     assert all((r["ut"], r["rt"]) == ("user", "reference") for r in records)
     # The detail view shows the link from the note's side.
-    doc_id = next(d["doc_id"] for d in service.documents(tier="user"))
+    doc_id = next(d.doc_id for d in service.documents(tier="user"))
     detail = service.document(doc_id)
-    assert detail is not None
-    mi = next(e for e in detail["entities"] if e["concept_id"] == "C0027051")
-    assert mi["references"] and mi["references"][0]["tier"] == "reference"
+    mi = next(e for e in detail.entities if e.concept_id == "C0027051")
+    assert mi.references and mi.references[0].tier == "reference"
 
 
 def test_reference_ingested_after_the_note_links_back(
@@ -127,7 +136,8 @@ def test_reference_ingested_after_the_note_links_back(
     service.ingest([_write(tmp_path / "notes", "note.txt", NOTE)], tier="user")
     service.ingest([_write(tmp_path / "ref", "mi.txt", REFERENCE)], tier="reference")
     records, _, _ = driver.execute_query(
-        "MATCH (:Entity {tier: 'user', concept_id: 'C0027051'})-[:REFERENCE_OF]->(r:Entity) RETURN r.tier AS tier")
+        "MATCH (:Entity {tier: 'user', concept_id: 'C0027051'})-[:REFERENCE_OF]->(r:Entity) RETURN r.tier AS tier"
+    )
     assert [r["tier"] for r in records] == ["reference"]
 
 
@@ -138,7 +148,8 @@ def test_reference_of_follows_the_hierarchy_where_no_concept_is_shared(
     service.ingest([_write(tmp_path / "notes", "ami.txt", "Acute myocardial infarction at 06:00.\n")], tier="user")
     records, _, _ = driver.execute_query(
         "MATCH (u:Entity {tier: 'user'})-[l:REFERENCE_OF]->(r:Entity) "
-        "RETURN u.concept_id AS user, r.concept_id AS reference, l.method AS method")
+        "RETURN u.concept_id AS user, r.concept_id AS reference, l.method AS method"
+    )
     assert [r.data() for r in records] == [{"user": "C0155626", "reference": "C0027051", "method": "hierarchy"}]
 
 
@@ -159,7 +170,8 @@ def test_reingest_is_a_no_op_and_update_replaces_mentions(
     orphans, _, _ = driver.execute_query("MATCH (e:Entity) WHERE NOT ()-[:MENTIONS]->(e) RETURN count(e) AS n")
     assert orphans[0]["n"] == 0
     stale, _, _ = driver.execute_query(
-        "MATCH ()-[r:RELATED]->() WHERE NOT EXISTS { MATCH (g:MetaGraph {graph_id: r.graph_id}) } RETURN count(r) AS n")
+        "MATCH ()-[r:RELATED]->() WHERE NOT EXISTS { MATCH (g:MetaGraph {graph_id: r.graph_id}) } RETURN count(r) AS n"
+    )
     assert stale[0]["n"] == 0
 
 
@@ -169,14 +181,15 @@ def test_delete_removes_only_what_the_document_supported(
     first = _write(tmp_path, "a.txt", "Pneumonia with cough and fever.\n")
     second = _write(tmp_path, "b.txt", "Pneumonia treated with amoxicillin.\n")
     service.ingest([first, second], tier="reference")
-    ids = {Path(d["source"]).name: d["doc_id"] for d in service.documents()}
+    ids = {Path(d.source).name: d.doc_id for d in service.documents()}
     deletion = service.delete_documents([ids["a.txt"]])
     assert deletion.documents == 1
     assert deletion.entities_removed == 2 and deletion.entities_kept == 1  # cough, fever gone; pneumonia kept
     names, _, _ = driver.execute_query("MATCH (e:Entity) RETURN e.name AS name ORDER BY name")
     assert [r["name"] for r in names] == ["Amoxicillin", "Pneumonia"]
     pneumonia, _, _ = driver.execute_query(
-        "MATCH (c:Chunk)-[:MENTIONS]->(:Entity {name: 'Pneumonia'}) RETURN count(c) AS n")
+        "MATCH (c:Chunk)-[:MENTIONS]->(:Entity {name: 'Pneumonia'}) RETURN count(c) AS n"
+    )
     assert pneumonia[0]["n"] == 1
     for query in (
         "MATCH (c:Chunk) WHERE NOT (:Document)-[:HAS_CHUNK]->(c) RETURN count(c) AS n",
@@ -209,12 +222,12 @@ def test_documents_cli_and_api_list_show_and_delete(
 
     service.ingest([_write(tmp_path / "ref", "mi.txt", REFERENCE)], tier="reference")
     service.ingest([_write(tmp_path / "notes", "note.txt", NOTE)], tier="user")
-    monkeypatch.setenv("NEO4J_URI", neo4j_settings.neo4j_uri)
-    monkeypatch.setenv("NEO4J_PASSWORD", neo4j_settings.neo4j_password.get_secret_value())
+    monkeypatch.setenv("NEO4J_URI", neo4j_settings.neo4j.uri)
+    monkeypatch.setenv("NEO4J_PASSWORD", neo4j_settings.neo4j.password.get_secret_value())
     runner = CliRunner()
     listing = runner.invoke(app, ["documents", "list", "--tier", "user"])
     assert listing.exit_code == 0 and "note.txt" in listing.output and "mi.txt" not in listing.output
-    note_id = next(d["doc_id"] for d in service.documents(tier="user"))
+    note_id = next(d.doc_id for d in service.documents(tier="user"))
     shown = runner.invoke(app, ["documents", "show", note_id])
     assert shown.exit_code == 0
     text = " ".join(shown.output.split())  # the table wraps cells at the terminal's width
@@ -242,12 +255,13 @@ def test_pdf_chunks_carry_their_pages(service: MedGraph, driver: Driver, tmp_pat
     pages = [f"Page {n} says: " + " ".join(f"word{n}x{i}" for i in range(40)) for n in (1, 2, 3)]
     path = tmp_path / "paper.pdf"
     path.write_bytes(_pdf(pages))
-    with MedGraph(service.settings.model_copy(update={"chunk_tokens": 50}), embedder=service.embedder) as small:
+    with MedGraph(service.settings.replace(ingest={"chunk_tokens": 50}), embedder=service.embedder) as small:
         report = small.ingest([path], tier="reference")
     assert report.errors == [] and report.chunks_written >= 3
     records, _, _ = driver.execute_query(
         "MATCH (:Document)-[r:HAS_CHUNK]->(c:Chunk) RETURN c.text AS text, c.page_start AS first, "
-        "c.page_end AS last ORDER BY r.ord")
+        "c.page_end AS last ORDER BY r.ord"
+    )
     for record in records:
         numbers = {int(word[4]) for word in record["text"].split() if word.startswith("word")}
         assert (record["first"], record["last"]) == (min(numbers), max(numbers))
@@ -260,13 +274,26 @@ def test_a_killed_ingest_leaves_whole_documents_and_a_rerun_completes_it(
 ) -> None:
     folder = tmp_path / "notes"
     for i in range(200):
-        _write(folder, f"note{i:03}.txt", f"Note {i}. Chest pain and fever; no pneumonia.\n\nAmoxicillin given on day {i}.\n")
+        _write(
+            folder,
+            f"note{i:03}.txt",
+            f"Note {i}. Chest pain and fever; no pneumonia.\n\nAmoxicillin given on day {i}.\n",
+        )
     settings = service.settings
-    env = {**os.environ, "NEO4J_URI": settings.neo4j_uri,
-           "NEO4J_PASSWORD": settings.neo4j_password.get_secret_value(), "MEDGRAPH_INGEST_BATCH_DOCUMENTS": "1",
-           "HF_HUB_OFFLINE": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "medgraphrag", "ingest", str(folder)], env=env, cwd=tmp_path,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "NEO4J_URI": settings.neo4j.uri,
+        "NEO4J_PASSWORD": settings.neo4j.password.get_secret_value(),
+        "MEDGRAPH_INGEST_BATCH_DOCUMENTS": "1",
+        "HF_HUB_OFFLINE": "1",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "medgraphrag", "ingest", str(folder)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline and process.poll() is None:
@@ -284,7 +311,8 @@ def test_a_killed_ingest_leaves_whole_documents_and_a_rerun_completes_it(
     records, _, _ = driver.execute_query(
         "MATCH (d:Document) OPTIONAL MATCH (d)-[:HAS_CHUNK]->(c:Chunk) "
         "RETURN d.doc_id AS id, d.chunk_count AS expected, count(c) AS chunks, "
-        "sum(COUNT { (c)<-[:FROM_CHUNK]-(:MetaGraph) }) AS graphs, sum(COUNT { (c)-[:MENTIONS]->() }) AS mentions")
+        "sum(COUNT { (c)<-[:FROM_CHUNK]-(:MetaGraph) }) AS graphs, sum(COUNT { (c)-[:MENTIONS]->() }) AS mentions"
+    )
     assert all(r["chunks"] == r["expected"] == r["graphs"] and r["mentions"] == 4 for r in records)
     report = service.ingest([folder], tier="user")
     assert (report.documents_unchanged, report.documents_written) == (stored, 200 - stored)

@@ -11,8 +11,14 @@ from medgraphrag.service import MedGraph
 from tests.test_construction import REFERENCE, _write
 
 NOTE = "Pneumonia was treated with amoxicillin.\n\nThe patient never had a heart attack. Fever resolved.\n"
-KNOWN = {"pneumonia": "Disorders", "amoxicillin": "Chemicals & Drugs", "heart attack": "Disorders",
-         "fever": "Disorders", "myocardial infarction": "Disorders", "chest pain": "Disorders"}
+KNOWN = {
+    "pneumonia": "Disorders",
+    "amoxicillin": "Chemicals & Drugs",
+    "heart attack": "Disorders",
+    "fever": "Disorders",
+    "myocardial infarction": "Disorders",
+    "chest pain": "Disorders",
+}
 
 
 def _responder(body: dict) -> str:
@@ -21,17 +27,27 @@ def _responder(body: dict) -> str:
         return json.dumps({"same_topic": "heart attack" not in user.split("NEXT PARAGRAPH:")[1]})
     if "extract medical entities" in system:
         passage = user.split("PASSAGE:\n", 1)[1].lower()
-        entities = [{"name": name, "type": type_, "context": "stated", "span": name}
-                    for name, type_ in KNOWN.items() if name in passage]
+        entities = [
+            {"name": name, "type": type_, "context": "stated", "span": name}
+            for name, type_ in KNOWN.items()
+            if name in passage
+        ]
         # A hallucinated entity the passage does not contain is dropped by the pipeline.
         entities.append({"name": "sepsis", "type": "Disorders", "context": "", "span": "sepsis"})
         return json.dumps({"entities": entities})
     if "state the relationships" in system:
-        names = [line[2:].split(" (")[0] for line in user.split("ENTITIES:\n", 1)[1].splitlines()
-                 if line.startswith("- ")]
+        names = [
+            line[2:].split(" (")[0] for line in user.split("ENTITIES:\n", 1)[1].splitlines() if line.startswith("- ")
+        ]
         if "Amoxicillin" in names and "Pneumonia" in names:
-            return json.dumps({"relations": [{"source": "Amoxicillin", "target": "Pneumonia", "phrase": "treats"},
-                                             {"source": "Amoxicillin", "target": "Nobody", "phrase": "x"}]})
+            return json.dumps(
+                {
+                    "relations": [
+                        {"source": "Amoxicillin", "target": "Pneumonia", "phrase": "treats"},
+                        {"source": "Amoxicillin", "target": "Nobody", "phrase": "x"},
+                    ]
+                }
+            )
         return json.dumps({"relations": []})
     if "Generate a structured summary" in system:
         return json.dumps({"categories": {}})
@@ -42,8 +58,9 @@ def test_llm_chunks_entities_and_relations(
     neo4j_settings, driver: Driver, embedder, clinical_vocabulary: None, tmp_path: Path, openai_server
 ) -> None:
     server = openai_server(_responder)
-    settings = neo4j_settings.model_copy(update={"llm_base_url": server.base_url, "llm_answer_model": "test-model",
-                                                 "data_dir": tmp_path / "state"})
+    settings = neo4j_settings.replace(
+        llm={"base_url": server.base_url, "answer_model": "test-model"}, paths={"data_dir": tmp_path / "state"}
+    )
     with MedGraph(settings, embedder=embedder) as service:
         service.ingest([_write(tmp_path / "ref", "ref.txt", REFERENCE)], tier="reference")
         report = service.ingest([_write(tmp_path / "notes", "note.txt", NOTE)], tier="user")
@@ -53,7 +70,8 @@ def test_llm_chunks_entities_and_relations(
         records, _, _ = driver.execute_query(
             "MATCH (:Document {tier: 'user'})-[:HAS_CHUNK]->(c:Chunk)-[m:MENTIONS]->(e:Entity) "
             "RETURN m.surface AS surface, m.status AS status, m.method AS method, e.concept_id AS concept, "
-            "e.type AS type ORDER BY m.start")
+            "e.type AS type ORDER BY m.start"
+        )
         mentions = {r["surface"].lower(): r for r in records}
         assert set(mentions) == {"pneumonia", "amoxicillin", "heart attack", "fever"}
         assert mentions["heart attack"]["concept"] == "C0027051"  # linked through the synonym
@@ -62,14 +80,18 @@ def test_llm_chunks_entities_and_relations(
         assert mentions["amoxicillin"]["type"] == "Chemicals & Drugs"
         related, _, _ = driver.execute_query(
             "MATCH (a:Entity {tier: 'user'})-[r:RELATED]->(b:Entity) RETURN a.name AS a, b.name AS b, r.phrase AS p, "
-            "r.kind AS kind")
+            "r.kind AS kind"
+        )
         assert [(r["a"], r["b"], r["p"], r["kind"]) for r in related] == [("Amoxicillin", "Pneumonia", "treats", "llm")]
         # The relation prompt for the note carried what the reference tier says about its entities.
-        prompts = [b["messages"][-1]["content"] for b in server.requests
-                   if "state the relationships" in b["messages"][0]["content"]]
+        prompts = [
+            b["messages"][-1]["content"]
+            for b in server.requests
+            if "state the relationships" in b["messages"][0]["content"]
+        ]
         assert any("reference:" in p and "Amoxicillin treats community-acquired pneumonia" in p for p in prompts)
         calls = len(server.requests)
-        service.delete_documents([d["doc_id"] for d in service.documents(tier="user")])
+        service.delete_documents([d.doc_id for d in service.documents(tier="user")])
         service.ingest([tmp_path / "notes"], tier="user")
         assert len(server.requests) == calls  # every answer came from the content-hash cache
 
@@ -81,8 +103,11 @@ def test_unlinked_entities_merge_by_name_and_type_and_near_duplicates_get_same_a
         system = body["messages"][0]["content"]
         if "extract medical entities" in system:
             passage = body["messages"][-1]["content"].lower()
-            names = [n for n in ("palpitations at night", "nighttime palpitations", "Palpitation at night")
-                     if n.lower() in passage]
+            names = [
+                n
+                for n in ("palpitations at night", "nighttime palpitations", "Palpitation at night")
+                if n.lower() in passage
+            ]
             return json.dumps({"entities": [{"name": n, "type": "Disorders", "span": n} for n in names]})
         if "segment medical documents" in system:
             return json.dumps({"same_topic": True})
@@ -91,15 +116,17 @@ def test_unlinked_entities_merge_by_name_and_type_and_near_duplicates_get_same_a
         return json.dumps({"relations": []})
 
     server = openai_server(responder)
-    settings = neo4j_settings.model_copy(update={"llm_base_url": server.base_url, "llm_answer_model": "test-model",
-                                                 "data_dir": tmp_path / "state"})
+    settings = neo4j_settings.replace(
+        llm={"base_url": server.base_url, "answer_model": "test-model"}, paths={"data_dir": tmp_path / "state"}
+    )
     text = "Palpitations at night for a week. Nighttime palpitations again. Palpitation at night today.\n"
     with MedGraph(settings, embedder=embedder) as service:
         report = service.ingest([_write(tmp_path, "note.txt", text)], tier="user")
     assert report.errors == []
     records, _, _ = driver.execute_query(
         "MATCH (e:Entity) RETURN e.name AS name, e.concept_id AS concept, COUNT { ()-[:MENTIONS]->(e) } AS mentions "
-        "ORDER BY name")
+        "ORDER BY name"
+    )
     entities = [r.data() for r in records]
     # "palpitations at night" and "Palpitation at night" normalize alike: one entity, two mentions.
     assert [(e["concept"], e["mentions"]) for e in entities] == [(None, 1), (None, 2)]

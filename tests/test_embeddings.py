@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from medgraphrag.embeddings import Embedder
+from medgraphrag.models.embeddings import Embedder
 
 TEXTS = [
     "heart attack",

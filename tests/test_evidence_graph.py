@@ -17,13 +17,16 @@ from typer.testing import CliRunner
 
 from medgraphrag.cli import app
 from medgraphrag.retrieval.evidence import Answer
-from medgraphrag.retrieval.evidence_graph import QUESTION_ID, TIER_COLOURS, EvidenceGraph, evidence_graph, node_id
+from medgraphrag.retrieval.evidence_graph import QUESTION_ID, EvidenceGraph, evidence_graph, node_id
 from medgraphrag.service import MedGraph
+from medgraphrag.web.evidence_page import TIER_COLOURS
 from tests import test_cli
 
 QUESTION = "Which antibiotic treats pneumonia with cough and fever?"
-TEXTBOOK = ("# Community-acquired pneumonia\n\nPneumonia presents with cough and fever. "
-            "Amoxicillin is the first-line antibiotic for community-acquired pneumonia.\n")
+TEXTBOOK = (
+    "# Community-acquired pneumonia\n\nPneumonia presents with cough and fever. "
+    "Amoxicillin is the first-line antibiotic for community-acquired pneumonia.\n"
+)
 PNEUMONIA = "C0032285"
 
 cli_env = test_cli.cli_env  # the fixture that points the CLI at the test Neo4j
@@ -51,8 +54,9 @@ INTERACTIONS = """<script>
 
 
 @pytest.fixture
-def answer(service: MedGraph, clinical_vocabulary: None, corpus: Path,
-           tmp_path_factory: pytest.TempPathFactory) -> Answer:
+def answer(
+    service: MedGraph, clinical_vocabulary: None, corpus: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Answer:
     """An answer over the corpus as user notes and a textbook page on the same concepts as reference."""
     assert service.ingest([corpus], tier="user").errors == []
     textbook = tmp_path_factory.mktemp("textbook") / "pneumonia.md"
@@ -70,9 +74,19 @@ def _chromium() -> str:
 
 def _chromium_run(page: Path, profile: Path, *flags: str) -> str:
     done = subprocess.run(
-        [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={profile}", *flags,
-         page.as_uri()],
-        capture_output=True, text=True, timeout=120, check=True,
+        [
+            _chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--user-data-dir={profile}",
+            *flags,
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     return done.stdout
 
@@ -122,15 +136,23 @@ def test_the_evidence_graph_links_question_chunks_entities_of_both_tiers_and_con
     for node in entities:
         assert node.details["entity_id"] in traced
         assert node.details["via"] == "question" or any(
-            (s, node.id, "MENTIONS") in edges for s in nodes if nodes[s].kind == "chunk")
+            (s, node.id, "MENTIONS") in edges for s in nodes if nodes[s].kind == "chunk"
+        )
 
     # The note's pneumonia is supported by the textbook's, and both stand for the concept the question names.
-    user, reference = (node_id("entity", e.entity_id) for tier in ("user", "reference")
-                       for e in answer.trace.entities if e.concept_id == PNEUMONIA and e.tier == tier)
+    user, reference = (
+        node_id("entity", e.entity_id)
+        for tier in ("user", "reference")
+        for e in answer.trace.entities
+        if e.concept_id == PNEUMONIA and e.tier == tier
+    )
     concept = node_id("concept", PNEUMONIA)
     assert (user, reference, "REFERENCE_OF") in edges
-    assert {(user, concept, "DEFINITION_OF"), (reference, concept, "DEFINITION_OF"),
-            (QUESTION_ID, concept, "NAMES")} <= edges
+    assert {
+        (user, concept, "DEFINITION_OF"),
+        (reference, concept, "DEFINITION_OF"),
+        (QUESTION_ID, concept, "NAMES"),
+    } <= edges
     assert nodes[concept].kind == "concept" and nodes[concept].tier == "vocabulary"
     assert {node_id("concept", c) for c in answer.trace.question_concepts} <= set(nodes)
 
@@ -139,12 +161,13 @@ def test_the_picture_is_capped_heaviest_entities_first(service: MedGraph, answer
     full = service.evidence_graph(answer)
     fixed = [n for n in full.nodes if n.kind != "entity"]
     entities = [n for n in full.nodes if n.kind == "entity"]
-    capped = evidence_graph(service.driver, service.database, answer, max_nodes=len(fixed) + 2)
+    capped = evidence_graph(service.store.evidence, answer, max_nodes=len(fixed) + 2)
     kept = [n for n in capped.nodes if n.kind == "entity"]
     assert 0 < len(kept) < len(entities) and len(capped.nodes) <= len(fixed) + 2
     assert capped.left_out == len(entities) - len(kept)
     assert {n.id for n in capped.nodes if n.kind in ("question", "chunk")} == {
-        n.id for n in full.nodes if n.kind in ("question", "chunk")}
+        n.id for n in full.nodes if n.kind in ("question", "chunk")
+    }
     assert all(e.source in {n.id for n in capped.nodes} for e in capped.edges)
 
 
@@ -188,7 +211,7 @@ def test_the_page_is_offline_and_chromium_draws_every_node(service: MedGraph, an
     assert pixels is not None and len(pixels) > 50
     counts = {colour: n for n, colour in pixels}
     for tier in ("user", "reference", "vocabulary"):
-        colour = tuple(int(TIER_COLOURS[tier][i:i + 2], 16) for i in (1, 3, 5))
+        colour = tuple(int(TIER_COLOURS[tier][i : i + 2], 16) for i in (1, 3, 5))
         assert counts.get(colour, 0) > 50, f"no {tier} node drawn"
 
 

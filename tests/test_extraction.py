@@ -1,15 +1,22 @@
-from medgraphrag.graph.vocab.lexicon import Lexicon, LexiconEntry
-from medgraphrag.graph.vocab.names import normalize
-from medgraphrag.graph.vocab.semantic_groups import semantic_group
-from medgraphrag.ingest.extraction import VocabularyRuler, cooccurring_pairs, extract_mentions
-from medgraphrag.ingest.nlp import parse
+from medgraphrag.ingest.offline import cooccurring_pairs
+from medgraphrag.nlp.lexicon import Lexicon, LexiconEntry
+from medgraphrag.nlp.names import normalize
+from medgraphrag.nlp.ruler import VocabularyRuler, extract_mentions
+from medgraphrag.nlp.semantic_groups import semantic_group
+from medgraphrag.nlp.sentences import parse
 
 NAMES = {
-    "myocardial infarction": ("C0027051", "Disorders"), "acute myocardial infarction": ("C0155626", "Disorders"),
-    "mitral insufficiency": ("C0026266", "Disorders"), "MI": ("C0026266", "Disorders"),
-    "chest pain": ("C0008031", "Disorders"), "pain": ("C0030193", "Disorders"), "fever": ("C0015967", "Disorders"),
-    "aspirin": ("C0004057", "Chemicals & Drugs"), "patient": ("C0030705", "Concepts & Ideas"),
-    "heart": ("C0018787", "Anatomy"), "failure": ("C0231174", "Concepts & Ideas"),
+    "myocardial infarction": ("C0027051", "Disorders"),
+    "acute myocardial infarction": ("C0155626", "Disorders"),
+    "mitral insufficiency": ("C0026266", "Disorders"),
+    "MI": ("C0026266", "Disorders"),
+    "chest pain": ("C0008031", "Disorders"),
+    "pain": ("C0030193", "Disorders"),
+    "fever": ("C0015967", "Disorders"),
+    "aspirin": ("C0004057", "Chemicals & Drugs"),
+    "patient": ("C0030705", "Concepts & Ideas"),
+    "heart": ("C0018787", "Anatomy"),
+    "failure": ("C0231174", "Concepts & Ideas"),
     "COPD": ("C0024117", "Disorders"),
 }
 
@@ -31,7 +38,9 @@ def test_longest_name_wins_and_plurals_fold() -> None:
     text = "Acute myocardial infarctions with chest pains."
     mentions = _mentions(text)
     assert [(m.surface, m.concept_id) for m in mentions] == [
-        ("Acute myocardial infarctions", "C0155626"), ("chest pains", "C0008031")]
+        ("Acute myocardial infarctions", "C0155626"),
+        ("chest pains", "C0008031"),
+    ]
     assert all(text[m.start : m.end] == m.surface for m in mentions)
 
 

@@ -42,12 +42,10 @@ def test_round_trip_offsets_slice_back_to_the_source(service: MedGraph, driver: 
     assert all(r["stored"] == r["n"] and r["next"] == r["n"] - 1 for r in records)
 
 
-def test_small_budget_gives_ordered_contiguous_chunks(
-    neo4j_settings, driver: Driver, embedder, tmp_path: Path
-) -> None:
+def test_small_budget_gives_ordered_contiguous_chunks(neo4j_settings, driver: Driver, embedder, tmp_path: Path) -> None:
     text = "\n\n".join(f"Paragraph {i} mentions sepsis and lactate number {i}." for i in range(12))
     (tmp_path / "long.txt").write_text(text, encoding="utf-8")
-    with MedGraph(neo4j_settings.model_copy(update={"chunk_tokens": 16}), embedder=embedder) as service:
+    with MedGraph(neo4j_settings.replace(ingest={"chunk_tokens": 16}), embedder=embedder) as service:
         service.ingest([tmp_path], tier="reference")
     chunks = _chunks(driver)
     assert len(chunks) == 12
@@ -103,8 +101,8 @@ def test_bad_files_are_reported_and_the_rest_ingested(
     assert "empty" in reasons["empty.md"] and "UTF-8" in reasons["latin1.txt"]
 
     monkeypatch.chdir(corpus)
-    monkeypatch.setenv("NEO4J_URI", neo4j_settings.neo4j_uri)
-    monkeypatch.setenv("NEO4J_PASSWORD", neo4j_settings.neo4j_password.get_secret_value())
+    monkeypatch.setenv("NEO4J_URI", neo4j_settings.neo4j.uri)
+    monkeypatch.setenv("NEO4J_PASSWORD", neo4j_settings.neo4j.password.get_secret_value())
     result = CliRunner().invoke(app, ["ingest", str(corpus)])
     assert result.exit_code == 1
     assert f"{corpus / 'notes' / 'latin1.txt'}: not valid UTF-8" in result.output

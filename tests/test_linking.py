@@ -1,40 +1,61 @@
+from collections.abc import Iterator
+
 import pytest
 from neo4j import Driver
 
-from medgraphrag.graph.schema import apply_schema
-from medgraphrag.graph.vocab.names import indexed_keys, key_phrase, normalize, stored_key, word_bag
+from medgraphrag.core.settings import Settings
+from medgraphrag.graph.store import GraphStore
 from medgraphrag.graph.vocab.records import ConceptRecord, SkipCounter
-from medgraphrag.graph.vocab.writer import write_vocabulary
 from medgraphrag.ingest.linking import ConceptLinker, contained_keys, span_variants
-from medgraphrag.settings import Settings
+from medgraphrag.nlp.names import indexed_keys, key_phrase, normalize, stored_key, word_bag
 
 CONCEPTS = [
-    ConceptRecord("C0027051", "Myocardial infarction", cui="C0027051", synonyms=["Heart attack", "MI"],
-                  semantic_types=["T047:Disease or Syndrome"], sources=["DOID", "HPO"]),
-    ConceptRecord("C0010692", "Cystitis", cui="C0010692", semantic_types=["T047:Disease or Syndrome"],
-                  sources=["DOID"]),
+    ConceptRecord(
+        "C0027051",
+        "Myocardial infarction",
+        cui="C0027051",
+        synonyms=["Heart attack", "MI"],
+        semantic_types=["T047:Disease or Syndrome"],
+        sources=["DOID", "HPO"],
+    ),
+    ConceptRecord(
+        "C0010692", "Cystitis", cui="C0010692", semantic_types=["T047:Disease or Syndrome"], sources=["DOID"]
+    ),
     ConceptRecord("C0149520", "Acute cystitis", cui="C0149520", sources=["DOID"]),
     ConceptRecord("C0002395", "Alzheimer disease", cui="C0002395", sources=["DOID"]),
     ConceptRecord("C0086543", "Cataract", cui="C0086543", sources=["DOID"]),
     ConceptRecord("MESH:D002386", "Cataract", sources=["MESH"]),
     ConceptRecord("C0023449", "Acute lymphoblastic leukemia", cui="C0023449", synonyms=["ALL"], sources=["DOID"]),
-    ConceptRecord("C0009443", "Common cold", cui="C0009443", synonyms=["Cold"],
-                  semantic_types=["T047:Disease or Syndrome"], sources=["DOID"]),
-    ConceptRecord("C0009264", "Cold temperature", cui="C0009264", synonyms=["Cold"],
-                  semantic_types=["T070:Natural Phenomenon or Process"], sources=["MESH"]),
+    ConceptRecord(
+        "C0009443",
+        "Common cold",
+        cui="C0009443",
+        synonyms=["Cold"],
+        semantic_types=["T047:Disease or Syndrome"],
+        sources=["DOID"],
+    ),
+    ConceptRecord(
+        "C0009264",
+        "Cold temperature",
+        cui="C0009264",
+        synonyms=["Cold"],
+        semantic_types=["T070:Natural Phenomenon or Process"],
+        sources=["MESH"],
+    ),
     ConceptRecord("C0011860", "Diabetes mellitus, type 2", cui="C0011860", sources=["DOID"]),
     ConceptRecord("C0004096", "Asthma", cui="C0004096", sources=["DOID"]),
-    ConceptRecord("C0878544", "Cardiomyopathy", cui="C0878544", xrefs=["DOID:0050700", "UMLS:C0033141"],
-                  sources=["HPO", "DOID"]),
+    ConceptRecord(
+        "C0878544", "Cardiomyopathy", cui="C0878544", xrefs=["DOID:0050700", "UMLS:C0033141"], sources=["HPO", "DOID"]
+    ),
 ]
 
 
 @pytest.fixture
-def linker(driver: Driver, neo4j_settings: Settings) -> ConceptLinker:
-    apply_schema(driver, neo4j_settings.neo4j_database, 384)
-    write_vocabulary(driver, neo4j_settings.neo4j_database, versions={"TEST": None}, concepts=CONCEPTS,
-                     relations=[], skipped=SkipCounter())
-    return ConceptLinker(driver, neo4j_settings.neo4j_database)
+def linker(driver: Driver, neo4j_settings: Settings) -> Iterator[ConceptLinker]:
+    with GraphStore.connect(neo4j_settings.neo4j) as store:
+        store.apply_schema(384)
+        store.vocabulary.write(versions={"TEST": None}, concepts=CONCEPTS, relations=[], skipped=SkipCounter())
+        yield ConceptLinker(store.vocabulary)
 
 
 def test_keys_fold_case_accents_punctuation_plurals_and_order() -> None:

@@ -11,7 +11,6 @@ from llama_index.core.base.response.schema import Response
 from llama_index.core.schema import MetadataMode, NodeRelationship, NodeWithScore
 
 from medgraphrag.graph.vocab.records import SkipCounter
-from medgraphrag.graph.vocab.writer import write_vocabulary
 from medgraphrag.llama_index import MedGraphQueryEngine, MedGraphRetriever
 from medgraphrag.retrieval.evidence import Citation
 from medgraphrag.service import MedGraph
@@ -29,8 +28,9 @@ DEFINED = {
 def graph(service: MedGraph, corpus: Path) -> MedGraph:
     """The service over a vocabulary with definitions and the corpus in the user tier."""
     concepts = [dataclasses.replace(c, definition=DEFINED.get(c.concept_id)) for c in CLINICAL_CONCEPTS]
-    write_vocabulary(service.driver, service.database, versions={"test": "1"}, concepts=concepts,
-                     relations=CLINICAL_RELATIONS, skipped=SkipCounter())
+    service.store.vocabulary.write(
+        versions={"test": "1"}, concepts=concepts, relations=CLINICAL_RELATIONS, skipped=SkipCounter()
+    )
     report = service.ingest([corpus], tier="user")
     assert report.errors == [] and report.documents_written == 3
     return service
@@ -68,7 +68,9 @@ def test_the_retriever_returns_the_cited_evidence_in_rank_order(graph: MedGraph)
         shown = scored.node.get_content(metadata_mode=MetadataMode.LLM)
         assert f"title: {scored.metadata['title']}" in shown and "citation: " in shown
         assert not any(line.startswith(("start:", "end:", "doc_id:", "similarity:")) for line in shown.splitlines())
-        assert scored.node.get_content(metadata_mode=MetadataMode.EMBED).startswith(f"title: {scored.metadata['title']}\n")
+        assert scored.node.get_content(metadata_mode=MetadataMode.EMBED).startswith(
+            f"title: {scored.metadata['title']}\n"
+        )
 
 
 def test_concept_evidence_comes_back_as_concept_nodes(graph: MedGraph) -> None:
@@ -120,7 +122,6 @@ def test_the_query_engine_passes_its_mode_and_tier(graph: MedGraph) -> None:
     response = engine.query("Which antibiotic treats pneumonia?")
     assert response.metadata and response.metadata["trace"]["mode"] == "vector"
     assert response.source_nodes and all(n.metadata["tier"] == "user" for n in response.source_nodes)
-    assert response.response == graph.query("Which antibiotic treats pneumonia?", k=2, tier="user",
-                                            mode="vector").text
+    assert response.response == graph.query("Which antibiotic treats pneumonia?", k=2, tier="user", mode="vector").text
     empty = MedGraphQueryEngine(medgraph=graph, tier="reference").query("Which antibiotic treats pneumonia?")
     assert empty.source_nodes == []

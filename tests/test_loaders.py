@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from medgraphrag.ingest.loaders import SUPPORTED_SUFFIXES, LoadError, SourceDocument, discover, load, load_all
+from medgraphrag.core.errors import DocumentError
+from medgraphrag.ingest.loaders import SUPPORTED_SUFFIXES, SourceDocument, discover, load, load_all
 
 
 def _pdf(pages: list[str | None], title: str = "") -> bytes:
@@ -17,8 +18,10 @@ def _pdf(pages: list[str | None], title: str = "") -> bytes:
     for text in pages:
         stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET" if text is not None else "72 720 m 300 720 l S"
         objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream")
-        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-                       f"/Resources << /Font << /F1 3 0 R >> >> /Contents {len(objects)} 0 R >>")
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+            f"/Resources << /Font << /F1 3 0 R >> >> /Contents {len(objects)} 0 R >>"
+        )
         kids.append(len(objects))
     objects[1] = f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} >>"
     info = ""
@@ -43,12 +46,14 @@ def _medquad(pairs: list[tuple[str, str, str]], source: str = "GHR", number: str
         f"<Answer>{answer}</Answer></QAPair>"
         for pid, (question, qtype, answer) in enumerate(pairs, start=1)
     )
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<Document id="{number}" source="{source}" '
-            f'url="https://example.org/cf"><Focus>Cystic fibrosis</Focus><QAPairs>{qa}</QAPairs></Document>')
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Document id="{number}" source="{source}" '
+        f'url="https://example.org/cf"><Focus>Cystic fibrosis</Focus><QAPairs>{qa}</QAPairs></Document>'
+    )
 
 
 def _reason(path: Path) -> str:
-    with pytest.raises(LoadError) as info:
+    with pytest.raises(DocumentError) as info:
         load(path)
     assert info.value.path == str(path)
     return info.value.reason
@@ -74,7 +79,7 @@ def test_single_document_identity_is_the_source_alone_and_units_add_to_it(tmp_pa
     assert document.source == path.resolve().as_posix()
     assert document.doc_id == "doc_" + hashlib.sha256(document.source.encode("utf-8")).hexdigest()[:24]
     unit = dataclasses.replace(document, unit="7")
-    assert unit.doc_id == "doc_" + hashlib.sha256(f"{document.source}#7".encode("utf-8")).hexdigest()[:24]
+    assert unit.doc_id == "doc_" + hashlib.sha256(f"{document.source}#7".encode()).hexdigest()[:24]
 
 
 def test_content_hash_covers_title_and_metadata(tmp_path: Path) -> None:
@@ -93,7 +98,7 @@ def test_content_hash_covers_title_and_metadata(tmp_path: Path) -> None:
 def test_empty_file_is_refused_by_name(tmp_path: Path) -> None:
     path = tmp_path / "empty.txt"
     path.write_text("  \n\n", encoding="utf-8")
-    with pytest.raises(LoadError) as info:
+    with pytest.raises(DocumentError) as info:
         load(path)
     assert str(path) in str(info.value) and "empty" in str(info.value)
 
@@ -101,7 +106,7 @@ def test_empty_file_is_refused_by_name(tmp_path: Path) -> None:
 def test_non_utf8_file_is_refused_with_the_offending_byte(tmp_path: Path) -> None:
     path = tmp_path / "latin1.txt"
     path.write_bytes("Fièvre persistante".encode("latin-1"))
-    with pytest.raises(LoadError) as info:
+    with pytest.raises(DocumentError) as info:
         load(path)
     assert info.value.path == str(path)
     assert "not valid UTF-8" in info.value.reason and "0xe8" in info.value.reason
@@ -148,8 +153,13 @@ def test_html_keeps_visible_text_as_paragraphs(tmp_path: Path) -> None:
     assert document.media_type == "text/html"
     assert document.title == "Asthma & COPD"
     assert document.text.split("\n\n") == [
-        "Main heading", "Inhaled corticosteroids reduce exacerbations.", "First item", "Second <item>",
-        "FEV1 80%", "line one", "line two",
+        "Main heading",
+        "Inhaled corticosteroids reduce exacerbations.",
+        "First item",
+        "Second <item>",
+        "FEV1 80%",
+        "line one",
+        "line two",
     ]
 
 
@@ -166,8 +176,9 @@ def test_html_title_falls_back_to_h1_then_stem_and_survives_an_unclosed_head(tmp
 
 def test_html_without_text_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "shell.html"
-    path.write_text("<html><head><title>App</title><script>render()</script></head><body><nav>Menu</nav></body>",
-                    encoding="utf-8")
+    path.write_text(
+        "<html><head><title>App</title><script>render()</script></head><body><nav>Menu</nav></body>", encoding="utf-8"
+    )
     assert _reason(path) == "no text in HTML"
 
 
@@ -181,10 +192,13 @@ def test_pdf_pages_keep_their_offsets_and_title(tmp_path: Path) -> None:
     assert document.title == "Sepsis guide"
     assert document.text == "Page one about sepsis.\n\nPage two about lactate.\n\nPage three."
     assert document.pages[0] == 0 and len(document.pages) == 3
-    assert document.text[document.pages[1]:].startswith("Page two about lactate.")
-    assert document.text[document.pages[2]:] == "Page three."
+    assert document.text[document.pages[1] :].startswith("Page two about lactate.")
+    assert document.text[document.pages[2] :] == "Page three."
     assert [document.page_of(o) for o in (0, document.pages[1] - 1, document.pages[1], len(document.text) - 1)] == [
-        1, 1, 2, 3,
+        1,
+        1,
+        2,
+        3,
     ]
     assert document.page_of(len(document.text)) is None and document.page_of(-1) is None
 
@@ -228,8 +242,14 @@ def test_encrypted_pdf_needs_its_password_unless_it_is_empty(tmp_path: Path) -> 
 def test_jsonl_bad_lines_are_reported_while_good_lines_load(tmp_path: Path) -> None:
     path = tmp_path / "notes.jsonl"
     lines = [
-        json.dumps({"id": "a", "text": "Metformin for type 2 diabetes.", "title": "Metformin",
-                    "metadata": {"year": 2020, "source": "ward", "tags": ["dm", "t2"], "reviewed": True}}),
+        json.dumps(
+            {
+                "id": "a",
+                "text": "Metformin for type 2 diabetes.",
+                "title": "Metformin",
+                "metadata": {"year": 2020, "source": "ward", "tags": ["dm", "t2"], "reviewed": True},
+            }
+        ),
         "",
         "{not json",
         json.dumps({"id": 7, "text": "Insulin glargine."}),
@@ -241,12 +261,17 @@ def test_jsonl_bad_lines_are_reported_while_good_lines_load(tmp_path: Path) -> N
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     items = list(load_all([path]))
     documents = [i for i in items if isinstance(i, SourceDocument)]
-    errors = [i for i in items if isinstance(i, LoadError)]
+    errors = [i for i in items if isinstance(i, DocumentError)]
     assert [(d.unit, d.title, d.text) for d in documents] == [
-        ("a", "Metformin", "Metformin for type 2 diabetes."), ("7", "notes 7", "Insulin glargine."),
+        ("a", "Metformin", "Metformin for type 2 diabetes."),
+        ("7", "notes 7", "Insulin glargine."),
     ]
-    assert documents[0].metadata == (("reviewed", "true"), ("source", "ward"), ("tags", '["dm", "t2"]'),
-                                     ("year", "2020"))
+    assert documents[0].metadata == (
+        ("reviewed", "true"),
+        ("source", "ward"),
+        ("tags", '["dm", "t2"]'),
+        ("year", "2020"),
+    )
     assert documents[0].media_type == "application/jsonl"
     assert documents[0].doc_id != documents[1].doc_id
     assert {e.path for e in errors} == {str(path)}
@@ -257,20 +282,28 @@ def test_jsonl_bad_lines_are_reported_while_good_lines_load(tmp_path: Path) -> N
         "line 7: expected a JSON object, found list",
         "line 8: missing 'id' (a non-empty string or an integer)",
     ]
-    with pytest.raises(LoadError) as info:
+    with pytest.raises(DocumentError) as info:
         load(path)
     assert info.value.reason.startswith("line 3: ")
 
 
 def test_medquad_gives_one_document_per_answered_pair(tmp_path: Path) -> None:
     path = tmp_path / "0000042.xml"
-    path.write_text(_medquad([
-        ("What is (are) cystic fibrosis ?", "information",
-         "\n      Cystic fibrosis affects the lungs.\n      It also affects digestion."
-         "\n\n\n\n      Treatment helps.\n  "),
-        ("How many people are affected by cystic fibrosis ?", "frequency", ""),
-        ("What causes cystic fibrosis &amp; is it inherited ?", "genetic changes", "CFTR gene mutations."),
-    ]), encoding="utf-8")
+    path.write_text(
+        _medquad(
+            [
+                (
+                    "What is (are) cystic fibrosis ?",
+                    "information",
+                    "\n      Cystic fibrosis affects the lungs.\n      It also affects digestion."
+                    "\n\n\n\n      Treatment helps.\n  ",
+                ),
+                ("How many people are affected by cystic fibrosis ?", "frequency", ""),
+                ("What causes cystic fibrosis &amp; is it inherited ?", "genetic changes", "CFTR gene mutations."),
+            ]
+        ),
+        encoding="utf-8",
+    )
     documents = load(path)
     assert [d.unit for d in documents] == ["GHR_0000042_Sec1", "GHR_0000042_Sec3"]
     first, third = documents
@@ -278,16 +311,24 @@ def test_medquad_gives_one_document_per_answered_pair(tmp_path: Path) -> None:
     assert first.text == "Cystic fibrosis affects the lungs.\nIt also affects digestion.\n\nTreatment helps."
     assert first.media_type == "application/medquad+xml"
     assert dict(third.metadata) == {
-        "focus": "Cystic fibrosis", "question": "What causes cystic fibrosis & is it inherited ?",
-        "qtype": "genetic changes", "url": "https://example.org/cf", "source": "GHR",
+        "focus": "Cystic fibrosis",
+        "question": "What causes cystic fibrosis & is it inherited ?",
+        "qtype": "genetic changes",
+        "url": "https://example.org/cf",
+        "source": "GHR",
     }
     assert first.doc_id != third.doc_id
 
 
 def test_medquad_file_with_withheld_answers_yields_nothing_without_error(tmp_path: Path) -> None:
     path = tmp_path / "0000001.xml"
-    path.write_text(_medquad([("What is (are) gout ?", "information", ""), ("How to treat gout ?", "treatment", "  ")],
-                             source="MPlusHealthTopics"), encoding="utf-8")
+    path.write_text(
+        _medquad(
+            [("What is (are) gout ?", "information", ""), ("How to treat gout ?", "treatment", "  ")],
+            source="MPlusHealthTopics",
+        ),
+        encoding="utf-8",
+    )
     assert load(path) == []
     assert list(load_all([path])) == []
 
@@ -303,25 +344,37 @@ def test_bad_xml_is_refused_with_the_reason(tmp_path: Path) -> None:
 
 def test_pubmedqa_gives_one_document_per_pmid_without_the_answer(tmp_path: Path) -> None:
     path = tmp_path / "pqal.json"
-    path.write_text(json.dumps({
-        "12345": {
-            "QUESTION": "Does lactate predict mortality?", "CONTEXTS": ["Background text.", " Methods text. "],
-            "LABELS": ["BACKGROUND", "METHODS"], "MESHES": ["Sepsis", "Lactic Acid"], "YEAR": "2011",
-            "LONG_ANSWER": "Yes, lactate predicts mortality.", "final_decision": "yes",
-        },
-        "67890": {"QUESTION": "No contexts here?", "LONG_ANSWER": "x"},
-        "24680": {"CONTEXTS": ["Only context."]},
-    }), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "12345": {
+                    "QUESTION": "Does lactate predict mortality?",
+                    "CONTEXTS": ["Background text.", " Methods text. "],
+                    "LABELS": ["BACKGROUND", "METHODS"],
+                    "MESHES": ["Sepsis", "Lactic Acid"],
+                    "YEAR": "2011",
+                    "LONG_ANSWER": "Yes, lactate predicts mortality.",
+                    "final_decision": "yes",
+                },
+                "67890": {"QUESTION": "No contexts here?", "LONG_ANSWER": "x"},
+                "24680": {"CONTEXTS": ["Only context."]},
+            }
+        ),
+        encoding="utf-8",
+    )
     items = list(load_all([path]))
     documents = [i for i in items if isinstance(i, SourceDocument)]
-    errors = [i for i in items if isinstance(i, LoadError)]
+    errors = [i for i in items if isinstance(i, DocumentError)]
     assert [(d.unit, d.title) for d in documents] == [("12345", "PubMed 12345"), ("24680", "PubMed 24680")]
     first = documents[0]
     assert first.text == "Background text.\n\nMethods text."
     assert first.media_type == "application/pubmedqa+json"
     assert first.metadata == (
-        ("labels", "BACKGROUND; METHODS"), ("meshes", "Sepsis; Lactic Acid"), ("pmid", "12345"),
-        ("question", "Does lactate predict mortality?"), ("year", "2011"),
+        ("labels", "BACKGROUND; METHODS"),
+        ("meshes", "Sepsis; Lactic Acid"),
+        ("pmid", "12345"),
+        ("question", "Does lactate predict mortality?"),
+        ("year", "2011"),
     )
     assert "predicts mortality" not in first.text and "yes" not in dict(first.metadata).values()
     assert documents[1].metadata == (("pmid", "24680"),)
@@ -349,17 +402,19 @@ def test_load_all_reports_a_bad_file_and_goes_on(tmp_path: Path) -> None:
     later = tmp_path / "later.md"
     later.write_text("# Later\n", encoding="utf-8")
     items = list(load_all([good, bad, later]))
-    assert [type(i).__name__ for i in items] == ["SourceDocument", "LoadError", "SourceDocument"]
-    assert isinstance(items[1], LoadError) and items[1].path == str(bad)
+    assert [type(i).__name__ for i in items] == ["SourceDocument", "DocumentError", "SourceDocument"]
+    assert isinstance(items[1], DocumentError) and items[1].path == str(bad)
 
 
 def test_medquad_older_layout_of_some_ninds_files(tmp_path: Path) -> None:
     path = tmp_path / "0000007.xml"
     path.write_text(
         '<?xml version="1.0" encoding="UTF-8"?>\n<doc docid="0000007" corpus="NINDS" url="http://x">\n'
-        "<doctitle-focus>Holmes-Adie</doctitle-focus>\n<qaPairs>\n<pair pid=\"1\">\n"
+        '<doctitle-focus>Holmes-Adie</doctitle-focus>\n<qaPairs>\n<pair pid="1">\n'
         '<question qid="0000007-1" qtype="information">what is holmes-adie syndrome ?</question>\n'
-        "<answer>Holmes-Adie syndrome affects the pupil.</answer>\n</pair>\n</qaPairs>\n</doc>\n", encoding="utf-8")
+        "<answer>Holmes-Adie syndrome affects the pupil.</answer>\n</pair>\n</qaPairs>\n</doc>\n",
+        encoding="utf-8",
+    )
     [document] = load(path)
     assert document.unit == "NINDS_0000007_Sec1"
     assert document.text == "Holmes-Adie syndrome affects the pupil."

@@ -1,6 +1,6 @@
 import pytest
 
-from medgraphrag.ingest.negation import AFFIRMED, NEGATED, UNCERTAIN, mention_status, statuses
+from medgraphrag.nlp.assertion import AFFIRMED, NEGATED, UNCERTAIN, mention_status, statuses
 
 
 def status_of(sentence: str, mention: str) -> str:

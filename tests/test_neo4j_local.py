@@ -20,8 +20,14 @@ def test_auth_clean_stop_and_recovery_after_kill(tmp_path: Path) -> None:
     local = LocalNeo4j(REPO / "neo4j-local")
     port = free_port()
     uri = f"bolt://127.0.0.1:{port}"
-    options = dict(home=tmp_path / "home", port=port, password=TEST_PASSWORD, heap="512m", pagecache_mb=64,
-                   log_path=tmp_path / "neo4j.log")
+    options = dict(
+        home=tmp_path / "home",
+        port=port,
+        password=TEST_PASSWORD,
+        heap="512m",
+        pagecache_mb=64,
+        log_path=tmp_path / "neo4j.log",
+    )
 
     process = local.start(**options)
     with GraphDatabase.driver(uri, auth=("neo4j", "wrong-password")) as wrong:

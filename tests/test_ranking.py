@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from medgraphrag.core.errors import ConfigurationError
 from medgraphrag.retrieval.evidence import Citation, Trace
 from medgraphrag.retrieval.llm_answer import validated_answer
 from medgraphrag.retrieval.ranking import CrossEncoderReranker, mmr, reciprocal_rank_fusion
@@ -28,13 +29,14 @@ def test_mmr_passes_over_a_near_duplicate() -> None:
 
 
 def _citations(n: int) -> list[Citation]:
-    return [Citation(n=i, kind="chunk", title="t", source="s", tier="user", quote=f"quote {i}", score=1.0)
-            for i in range(1, n + 1)]
+    return [
+        Citation(n=i, kind="chunk", title="t", source="s", tier="user", quote=f"quote {i}", score=1.0)
+        for i in range(1, n + 1)
+    ]
 
 
 def test_validation_removes_invented_numbers_and_flags_uncited_sentences() -> None:
-    text = ("Metformin is first-line [1, 7]. It lowers glucose. [2] Insulin is added later [9]. "
-            "Exercise helps [2; 3].")
+    text = "Metformin is first-line [1, 7]. It lowers glucose. [2] Insulin is added later [9]. Exercise helps [2; 3]."
     answer = validated_answer("q", text, _citations(3), Trace(mode="u-retrieve"))
     assert answer.removed_citations == [7, 9]
     assert "[7]" not in answer.text and "[9]" not in answer.text and "[1]" in answer.text
@@ -50,7 +52,7 @@ def test_validation_removes_invented_numbers_and_flags_uncited_sentences() -> No
 def test_a_local_cross_encoder_scores_passages(tmp_path: Path) -> None:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from medgraphrag.embeddings import resolve_model_path
+    from medgraphrag.models.embeddings import resolve_model_path
 
     # A cross-encoder built from the bundled MiniLM (a fresh one-label head): a real local model folder.
     source = resolve_model_path("all-MiniLM-L6-v2")
@@ -63,5 +65,5 @@ def test_a_local_cross_encoder_scores_passages(tmp_path: Path) -> None:
     assert len(scores) == 3 and len(set(scores)) == 3
     assert scores == reranker.scores("How is pneumonia treated?", passages)  # deterministic
     assert reranker.scores("q", []) == []
-    with pytest.raises(ValueError, match="MEDGRAPH_RERANK_MODEL"):
+    with pytest.raises(ConfigurationError, match="MEDGRAPH_RERANK_MODEL"):
         CrossEncoderReranker(tmp_path / "missing")

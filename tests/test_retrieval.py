@@ -2,8 +2,16 @@ from pathlib import Path
 
 import pytest
 
-from medgraphrag.retrieval.hybrid import lucene_query, search_chunks
+from medgraphrag.core.errors import InvalidRequest
+from medgraphrag.graph.search import ChunkHit
+from medgraphrag.retrieval.retriever import Query
+from medgraphrag.retrieval.search import ChunkSearch, lucene_query
 from medgraphrag.service import MedGraph
+
+
+def _hybrid_search(service: MedGraph, question: str, k: int) -> list[ChunkHit]:
+    vector = service.embedder.embed([question])[0]
+    return ChunkSearch(service.store.search, "hybrid").retrieve(Query(question=question, vector=vector, k=k)).hits
 
 
 def test_lucene_query_keeps_only_content_words() -> None:
@@ -15,9 +23,7 @@ def test_lucene_query_keeps_only_content_words() -> None:
 
 def test_vector_search_finds_meaning_without_shared_words(service: MedGraph, corpus: Path) -> None:
     service.ingest([corpus], tier="user")
-    question = "antibiotic for a lung infection"
-    vector = service.embedder.embed([question])[0]
-    hits = search_chunks(service.driver, service.database, question=question, embedding=vector, k=3)
+    hits = _hybrid_search(service, "antibiotic for a lung infection", k=3)
     assert Path(hits[0].source).name == "pneumonia.txt"
     assert hits[0].vector_score is not None and hits[0].vector_score > hits[1].vector_score
     # Every hit reports the exact cosine; the vector index ranks by a quantized (1 + cosine) / 2.
@@ -27,9 +33,7 @@ def test_vector_search_finds_meaning_without_shared_words(service: MedGraph, cor
 
 def test_fulltext_search_contributes_exact_terms(service: MedGraph, corpus: Path) -> None:
     service.ingest([corpus], tier="user")
-    question = "troponin"
-    vector = service.embedder.embed([question])[0]
-    hits = search_chunks(service.driver, service.database, question=question, embedding=vector, k=3)
+    hits = _hybrid_search(service, "troponin", k=3)
     by_name = {Path(h.source).name: h for h in hits}
     assert by_name["mi.md"].fulltext_score is not None
     assert all(h.fulltext_score is None for h in hits if "Troponin" not in h.text)
@@ -70,7 +74,7 @@ def test_empty_graph_answers_without_evidence(service: MedGraph) -> None:
 
 
 def test_blank_question_is_refused(service: MedGraph) -> None:
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(InvalidRequest, match="empty"):
         service.query("   ")
 
 
@@ -82,5 +86,5 @@ def test_single_index_modes_use_only_their_index(service: MedGraph, corpus: Path
     vector = service.search("antibiotic for a lung infection", k=3, mode="vector")
     assert len(vector) == 3 and all(h.fulltext_score is None for h in vector)
     assert Path(vector[0].source).name == "pneumonia.txt"
-    with pytest.raises(ValueError, match="mode must be one of"):
+    with pytest.raises(InvalidRequest, match="mode must be one of"):
         service.search("troponin", mode="graph")

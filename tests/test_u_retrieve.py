@@ -9,11 +9,10 @@ from pathlib import Path
 import pytest
 from neo4j import Driver
 
+from medgraphrag.core.settings import Settings
 from medgraphrag.graph.vocab.records import SkipCounter
-from medgraphrag.graph.vocab.writer import write_vocabulary
-from medgraphrag.retrieval.u_retrieve import walk_tags
+from medgraphrag.retrieval.u_retrieve import URetriever
 from medgraphrag.service import MedGraph
-from medgraphrag.settings import Settings
 from tests.conftest import CLINICAL_CONCEPTS, CLINICAL_RELATIONS
 
 DEFINED = {
@@ -23,11 +22,11 @@ DEFINED = {
 }
 DOCUMENTS = {
     "pneumonia.txt": "Productive cough and fever for five days. Chest X-ray: right lower lobe consolidation.\n\n"
-                     "Plan: amoxicillin for community-acquired pneumonia.\n",
+    "Plan: amoxicillin for community-acquired pneumonia.\n",
     "mi.md": "# Chest pain\n\nCrushing chest pain radiating to the left arm. The ECG suggests myocardial "
-             "infarction.\n\nTroponin is raised: heart attack confirmed.\n",
+    "infarction.\n\nTroponin is raised: heart attack confirmed.\n",
     "diabetes.md": "# Metformin\n\nMetformin is first-line drug therapy for type 2 diabetes. It rarely causes "
-                   "hypoglycemia.\n\nType 2 diabetes with hypoglycemia on metformin is uncommon.\n",
+    "hypoglycemia.\n\nType 2 diabetes with hypoglycemia on metformin is uncommon.\n",
     "failure.txt": "Congestive heart failure with fever and cough after pneumonia last winter.\n",
 }
 
@@ -36,11 +35,12 @@ DOCUMENTS = {
 def graph(neo4j_settings: Settings, driver: Driver, embedder, tmp_path: Path) -> MedGraph:
     """A service whose tag tree merges freely (so a handful of meta-graphs still makes layers),
     over a vocabulary with definitions and a small reference corpus."""
-    settings = neo4j_settings.model_copy(update={"tag_top_fraction": 1.0, "tag_merge_threshold": -1.0})
+    settings = neo4j_settings.replace(tags={"top_fraction": 1.0, "merge_threshold": -1.0})
     service = MedGraph(settings, embedder=embedder)
     concepts = [dataclasses.replace(c, definition=DEFINED.get(c.concept_id)) for c in CLINICAL_CONCEPTS]
-    write_vocabulary(service.driver, service.database, versions={"test": "1"}, concepts=concepts,
-                     relations=CLINICAL_RELATIONS, skipped=SkipCounter())
+    service.store.vocabulary.write(
+        versions={"test": "1"}, concepts=concepts, relations=CLINICAL_RELATIONS, skipped=SkipCounter()
+    )
     folder = tmp_path / "reference"
     folder.mkdir()
     for name, text in DOCUMENTS.items():
@@ -58,57 +58,64 @@ def _tree(driver: Driver) -> dict[str, object]:
         "COUNT { MATCH (g2:MetaGraph) WHERE NOT (:Tag)-[:SUMMARIZES]->(g2) RETURN g2 } AS untagged, "
         "COUNT { MATCH (t:Tag) WHERE t.layer > 0 AND NOT (t)-[:PARENT_OF]->() RETURN t } AS empty_parents, "
         "COLLECT { MATCH (r:Tag) WHERE NOT ()-[:PARENT_OF]->(r) RETURN r.size } AS root_sizes, "
-        "COUNT { MATCH (t:Tag) WHERE t.layer > 0 RETURN t } AS merged")
+        "COUNT { MATCH (t:Tag) WHERE t.layer > 0 RETURN t } AS merged"
+    )
     return records[0].data()
 
 
-def test_the_tree_is_built_at_ingest_and_walked_down_to_the_relevant_meta_graph(graph: MedGraph,
-                                                                                driver: Driver) -> None:
-    tree = _tree(graph.driver)
+def test_the_tree_is_built_at_ingest_and_walked_down_to_the_relevant_meta_graph(
+    graph: MedGraph, driver: Driver
+) -> None:
+    tree = _tree(driver)
     assert tree["leaves"] == tree["graphs"] == len(DOCUMENTS) and tree["untagged"] == 0 and tree["merged"] > 0
     assert sum(tree["root_sizes"]) == tree["graphs"]  # every meta-graph sits under exactly one root
 
     vector = graph.embedder.embed(["amoxicillin for community-acquired pneumonia"])[0]
-    route = walk_tags(graph.driver, graph.database, vector, beam=1, threshold=0.0)
+    settings = graph.settings.replace(retrieval={"beam": 1, "fallback_threshold": 0.0})
+    route = URetriever(graph.store, settings.retrieval, settings.ranking).walk(vector)
     assert not route.fallback and len(route.graph_ids) == 1
     records, _, _ = driver.execute_query(
-        "MATCH (:MetaGraph {graph_id: $g})-[:FROM_CHUNK]->(c:Chunk) RETURN c.text AS text", g=route.graph_ids[0])
+        "MATCH (:MetaGraph {graph_id: $g})-[:FROM_CHUNK]->(c:Chunk) RETURN c.text AS text", g=route.graph_ids[0]
+    )
     assert "amoxicillin" in records[0]["text"]
     # The path runs from a root down through parents to the chosen leaf.
     assert len(route.path) >= 2 and route.path[-1].graph_id == route.graph_ids[0]
     for parent, child in zip(route.path, route.path[1:]):
         assert child.parent_id == parent.tag_id and child.layer < parent.layer
-    roots, _, _ = driver.execute_query("MATCH (t:Tag {tag_id: $id}) RETURN NOT ()-[:PARENT_OF]->(t) AS root",
-                                       id=route.path[0].tag_id)
+    roots, _, _ = driver.execute_query(
+        "MATCH (t:Tag {tag_id: $id}) RETURN NOT ()-[:PARENT_OF]->(t) AS root", id=route.path[0].tag_id
+    )
     assert roots[0]["root"]
 
 
-def test_new_meta_graphs_join_the_tree_and_deleted_ones_leave_it(graph: MedGraph, tmp_path: Path) -> None:
-    before = _tree(graph.driver)
+def test_new_meta_graphs_join_the_tree_and_deleted_ones_leave_it(
+    graph: MedGraph, driver: Driver, tmp_path: Path
+) -> None:
+    before = _tree(driver)
     extra = tmp_path / "extra.txt"
     extra.write_text("Amoxicillin cleared the pneumonia; the cough and fever resolved.\n", encoding="utf-8")
     report = graph.ingest([extra], tier="reference")
     assert report.tags_attached == report.chunks_written == 1
-    after = _tree(graph.driver)
+    after = _tree(driver)
     assert after["untagged"] == 0 and after["graphs"] == before["graphs"] + 1
     assert after["merged"] == before["merged"]  # attached to the nearest leaf's parent, not rebuilt
     assert sum(after["root_sizes"]) == after["graphs"]
 
     for document in graph.documents(tier="reference"):
-        if Path(str(document["source"])).name in ("mi.md", "extra.txt"):
-            graph.delete_documents([str(document["doc_id"])])
-    gone = _tree(graph.driver)
+        if Path(str(document.source)).name in ("mi.md", "extra.txt"):
+            graph.delete_documents([document.doc_id])
+    gone = _tree(driver)
     assert gone["untagged"] == 0 and gone["leaves"] == gone["graphs"] < after["graphs"]
     assert gone["empty_parents"] == 0 and sum(gone["root_sizes"]) == gone["graphs"]
 
 
-def test_routing_falls_back_to_global_entity_search(graph: MedGraph, neo4j_settings: Settings) -> None:
+def test_routing_falls_back_to_global_entity_search(graph: MedGraph, driver: Driver) -> None:
     routed = graph.query("Which antibiotic treats pneumonia?", k=3)
     assert routed.trace.mode == "u-retrieve" and not routed.trace.fallback
     assert {e.via for e in routed.trace.entities} >= {"question", "meta-graph"}
     assert routed.trace.path and routed.trace.graph_ids
 
-    strict = MedGraph(graph.settings.model_copy(update={"u_fallback_threshold": 1.0}), embedder=graph.embedder)
+    strict = MedGraph(graph.settings.replace(retrieval={"fallback_threshold": 1.0}), embedder=graph.embedder)
     with strict:
         fallen = strict.query("Which antibiotic treats pneumonia?", k=3)
         assert fallen.trace.fallback and "global" in {e.via for e in fallen.trace.entities}
@@ -116,7 +123,7 @@ def test_routing_falls_back_to_global_entity_search(graph: MedGraph, neo4j_setti
         assert "pneumonia.txt" in Path(fallen.citations[0].source or "").name
 
         # No tree at all (never built, or wiped): the same fallback, still an answer with evidence.
-        strict.driver.execute_query("MATCH (t:Tag) DETACH DELETE t")
+        driver.execute_query("MATCH (t:Tag) DETACH DELETE t")
         untagged = graph.query("Which antibiotic treats pneumonia?", k=3)
         assert untagged.trace.fallback and untagged.trace.tags == [[]] and untagged.claims
 
@@ -133,16 +140,22 @@ def test_every_citation_of_an_answer_resolves_to_its_evidence(graph: MedGraph, d
             assert claim.text in by_n[n].quote
     for citation in answer.citations:
         if citation.kind == "chunk":
-            assert Path(str(citation.source)).read_text(encoding="utf-8")[citation.start : citation.end] == citation.quote
+            assert (
+                Path(str(citation.source)).read_text(encoding="utf-8")[citation.start : citation.end] == citation.quote
+            )
         else:
             records, _, _ = driver.execute_query(
-                "MATCH (c:Concept {concept_id: $id}) RETURN c.definition AS definition", id=citation.concept_id)
+                "MATCH (c:Concept {concept_id: $id}) RETURN c.definition AS definition", id=citation.concept_id
+            )
             assert records[0]["definition"] == citation.quote
     assert any(c.concept_id == "C0025598" for c in answer.citations)
 
 
 def test_the_llm_answer_is_refined_along_the_path_and_its_citations_validated(
-    graph: MedGraph, neo4j_settings: Settings, tmp_path: Path, openai_server,
+    graph: MedGraph,
+    neo4j_settings: Settings,
+    tmp_path: Path,
+    openai_server,
 ) -> None:
     def responder(body: dict) -> str:
         system, user = body["messages"][0]["content"], body["messages"][-1]["content"]
@@ -150,14 +163,20 @@ def test_the_llm_answer_is_refined_along_the_path_and_its_citations_validated(
             return '{"terms": ["lung infection"]}'
         if "answer medical questions" in system:
             assert "[1] (reference document" in user
-            return ("Amoxicillin is the plan for community-acquired pneumonia [1]. "
-                    "It also cures heart failure [42]. Rest helps.")
+            return (
+                "Amoxicillin is the plan for community-acquired pneumonia [1]. "
+                "It also cures heart failure [42]. Rest helps."
+            )
         assert "improve an answer" in system and "SUMMARY:" in user
         last = user.split("LAST RESPONSE: ", 1)[1].split("\n\nSUMMARY:", 1)[0]
         return last
+
     server = openai_server(responder)
-    settings = graph.settings.model_copy(update={"llm_base_url": server.base_url, "llm_answer_model": "test-model",
-                                                 "data_dir": tmp_path / "state", "u_levels": 3})
+    settings = graph.settings.replace(
+        llm={"base_url": server.base_url, "answer_model": "test-model"},
+        paths={"data_dir": tmp_path / "state"},
+        retrieval={"levels": 3},
+    )
     with MedGraph(settings, embedder=graph.embedder) as service:
         answer = service.query("What is the plan for the patient's infection?", k=3)
     assert answer.mode == "llm"
@@ -168,4 +187,4 @@ def test_the_llm_answer_is_refined_along_the_path_and_its_citations_validated(
     # The LLM's term "lung infection" is a synonym of pneumonia: it joins the question's concepts.
     assert "C0032285" in answer.trace.question_concepts
     refinements = [r for r in server.requests if "improve an answer" in r["messages"][0]["content"]]
-    assert len(refinements) == min(len(answer.trace.path) - 1, settings.u_levels - 1) >= 1
+    assert len(refinements) == min(len(answer.trace.path) - 1, settings.retrieval.levels - 1) >= 1

@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from medgraphrag.cli import app
+from medgraphrag.core.settings import Settings
 from medgraphrag.graph.vocab.open_sources import DEFAULT_VOCAB_DIR
-from medgraphrag.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -17,9 +17,9 @@ FIXTURES = Path(__file__).parent / "fixtures"
 @pytest.fixture
 def runner(monkeypatch: pytest.MonkeyPatch, neo4j_settings: Settings, driver, tmp_path: Path) -> CliRunner:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("NEO4J_URI", neo4j_settings.neo4j_uri)
-    monkeypatch.setenv("NEO4J_PASSWORD", neo4j_settings.neo4j_password.get_secret_value())
-    monkeypatch.setenv("NEO4J_DATABASE", neo4j_settings.neo4j_database)
+    monkeypatch.setenv("NEO4J_URI", neo4j_settings.neo4j.uri)
+    monkeypatch.setenv("NEO4J_PASSWORD", neo4j_settings.neo4j.password.get_secret_value())
+    monkeypatch.setenv("NEO4J_DATABASE", neo4j_settings.neo4j.database)
     return CliRunner()
 
 
@@ -34,9 +34,10 @@ def test_umls_load_is_idempotent_and_reported(runner: CliRunner, driver) -> None
     counts = driver.execute_query("MATCH (c:Concept) WITH count(c) AS n MATCH ()-[r]->() RETURN n, count(r) AS r")
     again = runner.invoke(app, ["vocab", "load", "umls", str(FIXTURES / "umls" / "META")])
     assert again.exit_code == 0
-    assert driver.execute_query(
-        "MATCH (c:Concept) WITH count(c) AS n MATCH ()-[r]->() RETURN n, count(r) AS r"
-    ).records == counts.records
+    assert (
+        driver.execute_query("MATCH (c:Concept) WITH count(c) AS n MATCH ()-[r]->() RETURN n, count(r) AS r").records
+        == counts.records
+    )
     status = runner.invoke(app, ["vocab", "status"])
     assert status.exit_code == 0
     row = next(line for line in status.output.splitlines() if "UMLS" in line)

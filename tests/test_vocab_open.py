@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from medgraphrag.core.errors import InvalidRequest, VocabularyError
 from medgraphrag.graph.vocab.mesh_entry_terms import MeshTerms, entry_terms_version, read_mesh_entry_terms
 from medgraphrag.graph.vocab.obo import iter_obo_terms
 from medgraphrag.graph.vocab.open_sources import (
@@ -22,8 +23,8 @@ from medgraphrag.graph.vocab.open_sources import (
     read_doid,
     read_hpo,
     read_icd10cm,
-    read_mondo,
     read_mesh,
+    read_mondo,
     read_open_vocabulary,
 )
 from medgraphrag.graph.vocab.records import ConceptRecord, ConceptRelation, SkipCounter
@@ -55,9 +56,7 @@ def test_obo_terms_keep_definition_scopes_and_obsolete_flag() -> None:
     terms = {term.id: term for term in iter_obo_terms(FIXTURE_OBO)}
 
     infarction = terms["HP:0001658"]
-    assert infarction.definition == (
-        'Necrosis of the myocardium caused by an "obstruction" of the blood supply.'
-    )
+    assert infarction.definition == ('Necrosis of the myocardium caused by an "obstruction" of the blood supply.')
     assert [(s.text, s.scope) for s in infarction.synonyms][:2] == [
         ("Heart attack", "EXACT"),
         ("MI", "EXACT"),
@@ -148,9 +147,7 @@ def test_entries_sharing_a_cui_become_one_concept_with_every_name(
         "Acute myocardial infarction",
     ]
     assert concept.sources == ["hpo", "doid", "mondo", "mesh"]
-    assert {"HP:0001658", "DOID:5844", "MONDO:0005068", "MESH:D009203", "UMLS:C0155626"} <= set(
-        concept.xrefs
-    )
+    assert {"HP:0001658", "DOID:5844", "MONDO:0005068", "MESH:D009203", "UMLS:C0155626"} <= set(concept.xrefs)
     assert "UMLS:C0027051" not in concept.xrefs
     assert concept.definition and concept.definition.startswith("Necrosis")
 
@@ -267,11 +264,12 @@ def test_missing_file_names_the_file_and_source(tmp_path: Path) -> None:
     shutil.copytree(FIXTURES, tmp_path, dirs_exist_ok=True)
     (tmp_path / "doid" / "allXREFinDO.tsv").unlink()
 
-    with pytest.raises(VocabularyFileMissing, match=r"doid: .*allXREFinDO\.tsv"):
+    with pytest.raises(VocabularyFileMissing, match=r"doid: .*allXREFinDO\.tsv") as info:
         read_open_vocabulary(tmp_path, sources=FILE_SOURCES, hpo_obo=FIXTURE_OBO)
+    assert isinstance(info.value, VocabularyError)
     with pytest.raises(VocabularyFileMissing, match=r"mesh: .*descriptors\.csv"):
         read_open_vocabulary(tmp_path / "nowhere", sources=("mesh",), mesh_terms={})
-    with pytest.raises(ValueError, match="umls"):
+    with pytest.raises(InvalidRequest, match="umls"):
         read_open_vocabulary(tmp_path, sources=("umls",))
 
 
@@ -286,9 +284,7 @@ def test_icd10cm_codes_come_dotted_with_parents_and_inclusion_terms() -> None:
     assert len(entries) > 90_000
 
 
-@pytest.mark.skipif(
-    not DEFAULT_VOCAB_DIR.is_dir(), reason=f"shared vocabulary data absent at {DEFAULT_VOCAB_DIR}"
-)
+@pytest.mark.skipif(not DEFAULT_VOCAB_DIR.is_dir(), reason=f"shared vocabulary data absent at {DEFAULT_VOCAB_DIR}")
 def test_real_open_vocabulary() -> None:
     started = time.perf_counter()
     vocabulary = read_open_vocabulary(DEFAULT_VOCAB_DIR)
@@ -313,7 +309,9 @@ def test_real_open_vocabulary() -> None:
 
 
 def test_mesh_descriptors_take_entry_terms_and_tree_parents_by_name() -> None:
-    entries = {e.source_id: e for e in read_mesh(FIXTURES / "mesh" / "descriptors.csv", SkipCounter(), MESH_TERMS).entries}
+    entries = {
+        e.source_id: e for e in read_mesh(FIXTURES / "mesh" / "descriptors.csv", SkipCounter(), MESH_TERMS).entries
+    }
 
     assert entries["MESH:D003924"].synonyms == ["type 2 diabetes", "NIDDM"]
     assert entries["MESH:D003924"].parents == ["MESH:D003920"]

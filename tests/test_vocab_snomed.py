@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from medgraphrag.core.errors import VocabularyError
 from medgraphrag.graph.vocab.records import ConceptRecord, ConceptRelation
 from medgraphrag.graph.vocab.snomed import SnomedRelease, read_snomed, split_semantic_tag
 
@@ -26,8 +27,7 @@ def by_id(release: SnomedRelease) -> dict[str, ConceptRecord]:
 
 
 def test_active_concepts_only_with_prefixed_ids(release: SnomedRelease) -> None:
-    assert list(by_id(release)) == ["SNOMEDCT:22298006", "SNOMEDCT:57054005", "SNOMEDCT:56265001",
-                                    "SNOMEDCT:80891009"]
+    assert list(by_id(release)) == ["SNOMEDCT:22298006", "SNOMEDCT:57054005", "SNOMEDCT:56265001", "SNOMEDCT:80891009"]
     infarction = by_id(release)["SNOMEDCT:22298006"]
     assert infarction.cui is None
     assert infarction.xrefs == ["SNOMEDCT:22298006"]
@@ -59,7 +59,8 @@ def test_synonyms_exclude_preferred_inactive_foreign_and_case_duplicates(release
 
 def test_active_text_definition(release: SnomedRelease) -> None:
     assert by_id(release)["SNOMEDCT:22298006"].definition == (
-        "Necrosis of the myocardium caused by an obstruction of the blood supply to the heart.")
+        "Necrosis of the myocardium caused by an obstruction of the blood supply to the heart."
+    )
     assert by_id(release)["SNOMEDCT:57054005"].definition is None
 
 
@@ -107,8 +108,12 @@ def test_concepts_sharing_a_cui_merge_and_lose_their_self_relation() -> None:
     release = read_snomed(ROOT, {"22298006": "C0027051", "57054005": "C0027051"})
     merged = by_id(release)["C0027051"]
     assert merged.name == "Myocardial infarction"
-    assert merged.synonyms == ["Cardiac infarction", "Heart attack", "Acute myocardial infarction",
-                               "AMI - Acute myocardial infarction"]
+    assert merged.synonyms == [
+        "Cardiac infarction",
+        "Heart attack",
+        "Acute myocardial infarction",
+        "AMI - Acute myocardial infarction",
+    ]
     assert merged.xrefs == ["SNOMEDCT:22298006", "SNOMEDCT:57054005"]
     assert len(release.concepts) == 3
     assert release.relations == [ConceptRelation("C0027051", "SNOMEDCT:56265001", "IS_A", "SNOMEDCT")]
@@ -116,24 +121,28 @@ def test_concepts_sharing_a_cui_merge_and_lose_their_self_relation() -> None:
 
 def test_missing_description_file_names_the_folder(tmp_path: Path) -> None:
     shutil.copy(TERMINOLOGY / "sct2_Concept_Snapshot_INT_20240101.txt", tmp_path)
-    with pytest.raises(FileNotFoundError, match="sct2_Description_Snapshot") as error:
+    with pytest.raises(VocabularyError, match="sct2_Description_Snapshot") as error:
         read_snomed(tmp_path)
     assert str(tmp_path) in str(error.value)
 
 
 def test_missing_concept_file_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="sct2_Concept_Snapshot"):
+    with pytest.raises(VocabularyError, match="sct2_Concept_Snapshot"):
         read_snomed(tmp_path)
 
 
 def test_us_edition_file_names_and_reordered_columns_are_read(tmp_path: Path) -> None:
     (tmp_path / "sct2_Concept_Snapshot_US1000124_20240301.txt").write_text(
         "active\tid\teffectiveTime\tmoduleId\tdefinitionStatusId\n"
-        "1\t22298006\t20020131\t731000124108\t900000000000074008\n", encoding="utf-8")
+        "1\t22298006\t20020131\t731000124108\t900000000000074008\n",
+        encoding="utf-8",
+    )
     (tmp_path / "sct2_Description_Snapshot-en_US1000124_20240301.txt").write_text(
         "term\tid\teffectiveTime\tactive\tmoduleId\tconceptId\tlanguageCode\ttypeId\tcaseSignificanceId\n"
         "Myocardial infarction (disorder)\t751689013\t20170731\t1\t731000124108\t22298006\ten\t"
-        "900000000000003001\t900000000000448009\n", encoding="utf-8")
+        "900000000000003001\t900000000000448009\n",
+        encoding="utf-8",
+    )
     release = read_snomed(tmp_path)
     assert release.version == "20240301"
     assert [(c.concept_id, c.name) for c in release.concepts] == [("SNOMEDCT:22298006", "Myocardial infarction")]

@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 from neo4j import Driver
 
-from medgraphrag.graph.schema import apply_schema
+from medgraphrag.core.errors import VocabularyError
+from medgraphrag.core.progress import ProgressEvent
+from medgraphrag.core.settings import Settings
+from medgraphrag.graph.store import GraphStore
 from medgraphrag.graph.vocab.records import ConceptRecord, ConceptRelation, SkipCounter
 from medgraphrag.graph.vocab.umls import (
     DEFAULT_COLUMNS,
@@ -19,9 +22,6 @@ from medgraphrag.graph.vocab.umls import (
     UmlsRelease,
     iter_rrf,
 )
-from medgraphrag.graph.vocab.writer import write_vocabulary
-from medgraphrag.progress import ProgressEvent
-from medgraphrag.settings import Settings
 
 META = Path(__file__).parent / "fixtures" / "umls" / "META"
 
@@ -68,10 +68,13 @@ def test_preferred_name_is_the_ts_p_stt_pf_ispref_y_string_even_when_not_first(r
     assert concepts["C0018787"].name == "Heart"
 
 
-def test_synonyms_deduped_case_insensitively_without_preferred_foreign_or_suppressed(
-        release: Read) -> None:
+def test_synonyms_deduped_case_insensitively_without_preferred_foreign_or_suppressed(release: Read) -> None:
     assert by_id(release)["C0027051"].synonyms == [
-        "Heart Attack", "MI", "Acute myocardial infarction, unspecified", "cardiac infarct"]
+        "Heart Attack",
+        "MI",
+        "Acute myocardial infarction, unspecified",
+        "cardiac infarct",
+    ]
 
 
 def test_xrefs_sources_and_semantic_types(release: Read) -> None:
@@ -161,12 +164,12 @@ def test_columns_are_read_by_name_from_mrfiles(tmp_path: Path, release: Read) ->
 def test_mrfiles_lacking_a_needed_column_is_an_error(tmp_path: Path) -> None:
     shutil.copy(META / MRCONSO, tmp_path / MRCONSO)
     (tmp_path / MRFILES).write_text("MRCONSO.RRF|names|CUI,LAT,TS|3|0|0|\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="MRCONSO.RRF"):
+    with pytest.raises(VocabularyError, match=r"MRCONSO\.RRF"):
         read_umls(tmp_path)
 
 
 def test_missing_mrconso_names_folder_and_file(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match=r"MRCONSO\.RRF") as error:
+    with pytest.raises(VocabularyError, match=r"MRCONSO\.RRF") as error:
         read_umls(tmp_path)
     assert str(tmp_path) in str(error.value)
 
@@ -181,7 +184,7 @@ def test_optional_files_may_be_absent(tmp_path: Path) -> None:
 
 def test_undecodable_line_is_skipped_and_the_rest_read(tmp_path: Path) -> None:
     path = tmp_path / MRCONSO
-    good = "C0018787|ENG|P|L1|PF|S1|Y|A1||||MSH|MH|D006321|Heart|0|N||\n".encode()
+    good = b"C0018787|ENG|P|L1|PF|S1|Y|A1||||MSH|MH|D006321|Heart|0|N||\n"
     accented = "C0018789|ENG|P|L3|PF|S3|Y|A3||||MSH|MH|D1|Ménière|0|N||\n".encode()
     path.write_bytes(b"C0018788|ENG|P|L2|PF|S2|Y|A2||||MSH|MH|D0|Co\xffur|0|N||\n" + good + accented)
     skipped = SkipCounter()
@@ -202,21 +205,24 @@ def test_the_reader_reports_progress_through_each_file() -> None:
 
 
 def test_a_cui_split_over_an_unsorted_file_is_one_concept_in_the_graph(
-        tmp_path: Path, driver: Driver, neo4j_settings: Settings) -> None:
+    tmp_path: Path, driver: Driver, neo4j_settings: Settings
+) -> None:
     later = "C0018787|ENG|S|L0018788|PF|S0046974|Y|A0066122||||MSH|EN|D006321|Cardiac organ|0|N|256|"
-    rows = (META / MRCONSO).read_text(encoding="utf-8").splitlines() + [later]
+    rows = [*(META / MRCONSO).read_text(encoding="utf-8").splitlines(), later]
     (tmp_path / MRCONSO).write_text("\n".join(rows) + "\n", encoding="utf-8")
     shutil.copy(META / "MRSTY.RRF", tmp_path / "MRSTY.RRF")
     release = UmlsRelease(tmp_path)
-    database = neo4j_settings.neo4j_database
-    apply_schema(driver, database, 384)
-
-    load = write_vocabulary(driver, database, versions={"UMLS": None}, concepts=release.concepts,
-                            relations=release.relations, skipped=release.skipped)
+    with GraphStore.connect(neo4j_settings.neo4j) as store:
+        store.apply_schema(384)
+        load = store.vocabulary.write(
+            versions={"UMLS": None}, concepts=release.concepts, relations=release.relations, skipped=release.skipped
+        )
 
     assert load.concepts == 5  # C0018787's two runs of rows are two records...
-    heart = driver.execute_query("MATCH (c:Concept {cui: 'C0018787'}) RETURN c.name AS name, c.synonyms AS synonyms, "
-                                 "c.semantic_types AS types").records
+    heart = driver.execute_query(
+        "MATCH (c:Concept {cui: 'C0018787'}) RETURN c.name AS name, c.synonyms AS synonyms, c.semantic_types AS types"
+    ).records
     # ...and one concept: the later run adds its string as a synonym.
     assert [r.data() for r in heart] == [
-        {"name": "Heart", "synonyms": ["Cardiac organ"], "types": ["T023:Body Part, Organ, or Organ Component"]}]
+        {"name": "Heart", "synonyms": ["Cardiac organ"], "types": ["T023:Body Part, Organ, or Organ Component"]}
+    ]

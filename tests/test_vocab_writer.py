@@ -1,10 +1,19 @@
+from collections.abc import Iterator
+
+import pytest
 from neo4j import Driver
 
-from medgraphrag.graph.schema import apply_schema
+from medgraphrag.core.settings import Settings
+from medgraphrag.graph.store import GraphStore
 from medgraphrag.graph.vocab.records import ConceptRecord, ConceptRelation, SkipCounter
-from medgraphrag.graph.inventory import vocabulary_status
-from medgraphrag.graph.vocab.writer import write_vocabulary
-from medgraphrag.settings import Settings
+
+
+@pytest.fixture
+def store(driver: Driver, neo4j_settings: Settings) -> Iterator[GraphStore]:
+    """A graph store on the emptied graph, with its schema."""
+    with GraphStore.connect(neo4j_settings.neo4j) as store:
+        store.apply_schema(384)
+        yield store
 
 
 def _graph(driver: Driver) -> tuple[list[dict], list[dict]]:
@@ -21,8 +30,15 @@ def _graph(driver: Driver) -> tuple[list[dict], list[dict]]:
 
 def _hpo() -> tuple[list[ConceptRecord], list[ConceptRelation]]:
     concepts = [
-        ConceptRecord("C0027051", "Myocardial infarction", cui="C0027051", synonyms=["Heart attack"],
-                      xrefs=["HP:0001658"], sources=["HPO"], definition="Necrosis of the myocardium."),
+        ConceptRecord(
+            "C0027051",
+            "Myocardial infarction",
+            cui="C0027051",
+            synonyms=["Heart attack"],
+            xrefs=["HP:0001658"],
+            sources=["HPO"],
+            definition="Necrosis of the myocardium.",
+        ),
         ConceptRecord("C0018799", "Heart disease", cui="C0018799", xrefs=["HP:0001627"], sources=["HPO"]),
         ConceptRecord("HP:0000118", "Phenotypic abnormality", sources=["HPO"]),
     ]
@@ -35,14 +51,13 @@ def _hpo() -> tuple[list[ConceptRecord], list[ConceptRelation]]:
     return concepts, relations
 
 
-def test_vocabulary_load_is_idempotent(driver: Driver, neo4j_settings: Settings) -> None:
-    database = neo4j_settings.neo4j_database
-    apply_schema(driver, database, 384)
+def test_vocabulary_load_is_idempotent(driver: Driver, store: GraphStore) -> None:
     concepts, relations = _hpo()
     skipped = SkipCounter()
     skipped.skip("bad CUI")
-    load = write_vocabulary(driver, database, versions={"HPO": "2025-01-01"}, concepts=concepts,
-                            relations=relations, skipped=skipped)
+    load = store.vocabulary.write(
+        versions={"HPO": "2025-01-01"}, concepts=concepts, relations=relations, skipped=skipped
+    )
     assert (load.concepts, load.relations, load.skipped) == (3, 4, {"bad CUI": 1})
     first = _graph(driver)
     assert len(first[0]) == 3
@@ -51,27 +66,33 @@ def test_vocabulary_load_is_idempotent(driver: Driver, neo4j_settings: Settings)
         ("C0027051", "CONCEPT_REL", "C0018799"),
         ("C0027051", "IS_A", "C0018799"),
     ]
-    write_vocabulary(driver, database, versions={"HPO": "2025-01-01"}, concepts=concepts,
-                     relations=relations, skipped=SkipCounter())
+    store.vocabulary.write(
+        versions={"HPO": "2025-01-01"}, concepts=concepts, relations=relations, skipped=SkipCounter()
+    )
     assert _graph(driver) == first
 
 
-def test_second_source_adds_names_ids_and_sources(driver: Driver, neo4j_settings: Settings) -> None:
-    database = neo4j_settings.neo4j_database
-    apply_schema(driver, database, 384)
+def test_second_source_adds_names_ids_and_sources(driver: Driver, store: GraphStore) -> None:
     concepts, relations = _hpo()
-    write_vocabulary(driver, database, versions={"HPO": "v1"}, concepts=concepts, relations=relations,
-                     skipped=SkipCounter())
-    doid = [ConceptRecord("C0027051", "myocardial infarction", cui="C0027051", synonyms=["Heart attack", "MI"],
-                          xrefs=["DOID:5844", "HP:0001658"], sources=["DOID"], definition="Another definition.")]
-    write_vocabulary(driver, database, versions={"DOID": None}, concepts=doid, relations=[],
-                     skipped=SkipCounter())
+    store.vocabulary.write(versions={"HPO": "v1"}, concepts=concepts, relations=relations, skipped=SkipCounter())
+    doid = [
+        ConceptRecord(
+            "C0027051",
+            "myocardial infarction",
+            cui="C0027051",
+            synonyms=["Heart attack", "MI"],
+            xrefs=["DOID:5844", "HP:0001658"],
+            sources=["DOID"],
+            definition="Another definition.",
+        )
+    ]
+    store.vocabulary.write(versions={"DOID": None}, concepts=doid, relations=[], skipped=SkipCounter())
     mi = next(c for c in _graph(driver)[0] if c["id"] == "C0027051")
     assert mi["name"] == "Myocardial infarction"
     assert mi["synonyms"] == ["Heart attack", "myocardial infarction", "MI"]
     assert mi["xrefs"] == ["HP:0001658", "DOID:5844"]
     assert mi["sources"] == ["HPO", "DOID"]
     assert mi["definition"] == "Necrosis of the myocardium."
-    status = {s["source"]: s for s in vocabulary_status(driver, database)}
-    assert status["HPO"]["version"] == "v1" and status["HPO"]["concepts_now"] == 3
-    assert status["DOID"]["concepts_now"] == 1 and status["DOID"]["version"] is None
+    status = {s.source: s for s in store.vocabulary.sources()}
+    assert status["HPO"].version == "v1" and status["HPO"].concepts_now == 3
+    assert status["DOID"].concepts_now == 1 and status["DOID"].version is None

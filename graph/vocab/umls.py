@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 
+from medgraphrag.core.errors import VocabularyError
+from medgraphrag.core.progress import ProgressCallback, ProgressEvent, ignore_progress
 from medgraphrag.graph.vocab.records import ConceptRecord, ConceptRelation, SkipCounter, distinct_names
-from medgraphrag.progress import ProgressCallback, ProgressEvent, ignore_progress
 
 MRCONSO = "MRCONSO.RRF"
 MRSTY = "MRSTY.RRF"
@@ -25,12 +26,46 @@ MRREL = "MRREL.RRF"
 MRFILES = "MRFILES.RRF"
 
 DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
-    MRCONSO: ("CUI", "LAT", "TS", "LUI", "STT", "SUI", "ISPREF", "AUI", "SAUI", "SCUI", "SDUI", "SAB",
-              "TTY", "CODE", "STR", "SRL", "SUPPRESS", "CVF"),
+    MRCONSO: (
+        "CUI",
+        "LAT",
+        "TS",
+        "LUI",
+        "STT",
+        "SUI",
+        "ISPREF",
+        "AUI",
+        "SAUI",
+        "SCUI",
+        "SDUI",
+        "SAB",
+        "TTY",
+        "CODE",
+        "STR",
+        "SRL",
+        "SUPPRESS",
+        "CVF",
+    ),
     MRSTY: ("CUI", "TUI", "STN", "STY", "ATUI", "CVF"),
     MRDEF: ("CUI", "AUI", "ATUI", "SATUI", "SAB", "DEF", "SUPPRESS", "CVF"),
-    MRREL: ("CUI1", "AUI1", "STYPE1", "REL", "CUI2", "AUI2", "STYPE2", "RELA", "RUI", "SRUI", "SAB",
-            "SL", "RG", "DIR", "SUPPRESS", "CVF"),
+    MRREL: (
+        "CUI1",
+        "AUI1",
+        "STYPE1",
+        "REL",
+        "CUI2",
+        "AUI2",
+        "STYPE2",
+        "RELA",
+        "RUI",
+        "SRUI",
+        "SAB",
+        "SL",
+        "RG",
+        "DIR",
+        "SUPPRESS",
+        "CVF",
+    ),
     MRFILES: ("FIL", "DES", "FMT", "CLS", "RWS", "BTS"),
 }
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -68,11 +103,12 @@ class UmlsRelease:
     strings. `skipped` and `rows_read` are complete once both streams are consumed.
     """
 
-    def __init__(self, meta_dir: Path, options: UmlsOptions = UmlsOptions(),
-                 on_progress: ProgressCallback | None = None) -> None:
+    def __init__(
+        self, meta_dir: Path, options: UmlsOptions = UmlsOptions(), on_progress: ProgressCallback | None = None
+    ) -> None:
         self.meta_dir = Path(meta_dir)
         if not (self.meta_dir / MRCONSO).is_file():
-            raise FileNotFoundError(f"UMLS folder {self.meta_dir} has no {MRCONSO}")
+            raise VocabularyError(f"UMLS folder {self.meta_dir} has no {MRCONSO}")
         self.options = options
         self.columns = rrf_columns(self.meta_dir)
         self.version = release_version(self.meta_dir)
@@ -89,10 +125,10 @@ class UmlsRelease:
             types = self._semantic_types()
             definitions = self._definitions()
             yield from self._names(types, definitions)
-            for rows in types.values():
-                self._skip(MRSTY, "concept not loaded", len(rows))
-            for _, _, rows in definitions.values():
-                self._skip(MRDEF, "concept not loaded", rows)
+            for semantic_types in types.values():
+                self._skip(MRSTY, "concept not loaded", len(semantic_types))
+            for _, _, definition_rows in definitions.values():
+                self._skip(MRDEF, "concept not loaded", definition_rows)
 
     @property
     def relations(self) -> Iterator[ConceptRelation]:
@@ -117,14 +153,19 @@ class UmlsRelease:
                     self._skip(MRREL, "relation type skipped")
                 else:
                     relation = _relation(cui1, rel, cui2, rela or None, sab)
-                    key = (relation.kind, relation.source_id, relation.target_id, *(
-                        () if relation.kind == "IS_A" else (rel, rela, sab)))
+                    key = (
+                        relation.kind,
+                        relation.source_id,
+                        relation.target_id,
+                        *(() if relation.kind == "IS_A" else (rel, rela, sab)),
+                    )
                     if key not in given:
                         given.add(key)
                         yield relation
 
-    def _names(self, types: dict[str, list[str]],
-               definitions: dict[str, tuple[int, str, int]]) -> Iterator[ConceptRecord]:
+    def _names(
+        self, types: dict[str, list[str]], definitions: dict[str, tuple[int, str, int]]
+    ) -> Iterator[ConceptRecord]:
         options = self.options
         draft: _ConceptDraft | None = None
         columns = ("CUI", "LAT", "TS", "STT", "ISPREF", "SAB", "CODE", "STR", "SUPPRESS")
@@ -155,8 +196,9 @@ class UmlsRelease:
         if draft is not None:
             yield self._record(draft, types, definitions)
 
-    def _record(self, draft: _ConceptDraft, types: dict[str, list[str]],
-                definitions: dict[str, tuple[int, str, int]]) -> ConceptRecord:
+    def _record(
+        self, draft: _ConceptDraft, types: dict[str, list[str]], definitions: dict[str, tuple[int, str, int]]
+    ) -> ConceptRecord:
         self.loaded.add(draft.cui)
         definition = definitions.pop(draft.cui, None)
         return ConceptRecord(
@@ -283,7 +325,7 @@ def rrf_columns(meta_dir: Path) -> dict[str, tuple[str, ...]]:
     for name, required in REQUIRED_COLUMNS.items():
         absent = [column for column in required if column not in columns[name]]
         if absent:
-            raise ValueError(f"{mrfiles} declares no {', '.join(absent)} column for {name}")
+            raise VocabularyError(f"{mrfiles} declares no {', '.join(absent)} column for {name}")
     return columns
 
 
@@ -294,8 +336,9 @@ def iter_rrf(path: Path, width: int, skipped: SkipCounter, tally: _Tally | None 
     `skipped` under "<file>: <reason>"; blank lines are ignored. `tally`, if given, counts the lines
     and bytes read.
     """
-    undecodable, no_pipe, wrong_count = (f"{path.name}: {reason}" for reason in
-                                         ("undecodable bytes", "no trailing pipe", "wrong field count"))
+    undecodable, no_pipe, wrong_count = (
+        f"{path.name}: {reason}" for reason in ("undecodable bytes", "no trailing pipe", "wrong field count")
+    )
     tally = tally or _Tally()
     # Bad bytes decode to lone surrogates, so only a non-ASCII line needs a second look.
     with open(path, encoding="utf-8", errors="surrogateescape", newline="\n") as handle:
@@ -339,5 +382,3 @@ def release_version(meta_dir: Path) -> str | None:
                 return match.group(1)
     parent = meta_dir.resolve().parent.name
     return parent if RELEASE_FOLDER.fullmatch(parent) else None
-
-

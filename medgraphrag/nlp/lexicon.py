@@ -1,0 +1,74 @@
+"""The extraction lexicon: every normalized concept name of the vocabulary, mapped to one concept.
+
+Built from the `name_keys` the vocabulary writer stores (nlp/names.py), so text is matched with
+exactly the keys the vocabulary was indexed with. Where several concepts share a key, the one whose
+preferred name it is wins, then the one with a UMLS CUI, then the one more sources agree on, then
+the smallest id (deterministic).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from medgraphrag.nlp.names import stored_key
+from medgraphrag.nlp.semantic_groups import semantic_group
+
+
+@dataclass(frozen=True, slots=True)
+class ConceptNames:
+    """A stored concept as the lexicon sees it: identity, types, sources and its indexed name keys
+    (preferred name first)."""
+
+    concept_id: str
+    cui: str | None
+    name: str
+    semantic_types: Sequence[str]
+    sources: Sequence[str]
+    name_keys: Sequence[str]
+
+
+@dataclass(frozen=True, slots=True)
+class LexiconEntry:
+    """The concept a normalized name stands for."""
+
+    concept_id: str
+    cui: str | None
+    name: str
+    group: str
+
+
+@dataclass
+class Lexicon:
+    """Normalized name -> concept, and per first word the longest name it starts (in words), so a
+    matcher tries only lengths some name has."""
+
+    entries: dict[str, LexiconEntry]
+    longest_from: dict[str, int]
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+def build_lexicon(concepts: Iterable[ConceptNames], *, max_words: int = 8) -> Lexicon:
+    """The lexicon of `concepts` (names of more than `max_words` words are left out: they name rare,
+    spelled-out concepts that running text does not repeat verbatim)."""
+    best: dict[str, tuple[tuple[object, ...], LexiconEntry]] = {}
+    for concept in concepts:
+        entry = LexiconEntry(
+            concept.concept_id, concept.cui, concept.name, semantic_group(concept.semantic_types, concept.sources)
+        )
+        sources = len(concept.sources)
+        for position, key in enumerate(map(stored_key, concept.name_keys)):
+            if key.count(" ") + 1 > max_words:
+                continue
+            rank = (position != 0, entry.cui is None, -sources, entry.concept_id)
+            current = best.get(key)
+            if current is None or rank < current[0]:
+                best[key] = (rank, entry)
+    longest_from: dict[str, int] = {}
+    for key in best:
+        first, words = key.split(" ", 1)[0], key.count(" ") + 1
+        if words > longest_from.get(first, 0):
+            longest_from[first] = words
+    return Lexicon({key: entry for key, (_, entry) in best.items()}, longest_from)

@@ -1,0 +1,88 @@
+"""Normalized forms of concept names, shared by the vocabulary writer, the linker and the lexicon.
+
+Each concept stores the normalized key of every name (case, accents, punctuation and plurals
+folded) in `name_keys`, each written `^ key $`, and one full-text index splits them on whitespace.
+A phrase query `"^ key $"` therefore matches whole names only (an exact lookup with no ranking to
+get wrong), while the same index answers word-level queries: every word of a name (word-order
+variants, compared by `word_bag`), and fuzzy words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_POSSESSIVE = re.compile(r"['\u2019]s\b")
+# The filler of concept names, dropped from the word-order key only: a few connectives and the
+# coders' qualifiers. Not the stop words (nlp/stopwords.py): "above", "below" and "without" tell
+# names apart ("below knee amputation").
+NAME_FILLER = frozenset("a an and the of in on or for to with by nos unspecified type".split())
+_INVARIANT = ("ss", "us", "is", "ys", "as", "os")
+# Singular nouns that end like plurals.
+_SINGULAR_NOUNS = frozenset(
+    "diabetes herpes rabies scabies measles mumps rickets series species shingles hives caries feces "
+    "faeces lues pubes biceps triceps forceps news".split()
+)
+_TOKEN = re.compile(r"[^\W_]+")
+# Latin and Greek nouns whose plural adds -es to a stem ending in -us: viruses, fetuses, sinuses.
+_US_PLURALS = ("ruses", "tuses", "nuses", "xuses", "luses")
+KEY_START, KEY_END = "^", "$"
+# Recorded with every vocabulary load: concepts written under another format need loading again.
+KEY_FORMAT = "name_keys/1"
+
+
+def fold(text: str) -> str:
+    """Lower case, accents and possessive 's removed, every run of non-alphanumerics one space."""
+    text = _POSSESSIVE.sub("", text)
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _NON_WORD.sub(" ", text.lower()).strip()
+
+
+def singular(word: str) -> str:
+    """A conservative English singular: only regular plurals, never Latin or Greek endings."""
+    if len(word) <= 3 or not word.endswith("s") or word.endswith(_INVARIANT) or word in _SINGULAR_NOUNS:
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("aches") and not word.endswith(("eaches", "oaches")):
+        return word[:-1]  # aches, headaches: the singular keeps its e
+    if word.endswith(("ches", "shes", "xes", "zes", "sses", *_US_PLURALS)):
+        return word[:-2]
+    return word[:-1]
+
+
+def normalize(text: str) -> str:
+    """The exact-match key: folded text with each word singularized, short acronyms kept (AIDS)."""
+    if "'" in text or "\u2019" in text:
+        text = _POSSESSIVE.sub("", text)
+    words = []
+    for token in _TOKEN.findall(text):
+        acronym = token.isupper() and len(token) <= 5
+        for word in (token.lower(),) if token.isascii() else fold(token).split():
+            words.append(word if acronym or word[-1] != "s" else singular(word))
+    return " ".join(words)
+
+
+def word_bag(text: str) -> str:
+    """The word-order key: the sorted distinct content words of the normalized text."""
+    words = {w for w in normalize(text).split() if w not in NAME_FILLER}
+    return " ".join(sorted(words))
+
+
+def indexed_keys(names: Iterable[str]) -> list[str]:
+    """The distinct keys of `names` in first-seen order, each as stored and indexed: `^ key $`."""
+    return [f"{KEY_START} {key} {KEY_END}" for key in dict.fromkeys(map(normalize, names)) if key]
+
+
+def key_phrase(key: str) -> str:
+    """The full-text phrase that matches a stored name whose key is exactly `key`."""
+    return f'"{KEY_START} {key} {KEY_END}"'
+
+
+def stored_key(indexed: str) -> str:
+    """The plain key of one stored `^ key $` element."""
+    return indexed[len(KEY_START) + 1 : -len(KEY_END) - 1]

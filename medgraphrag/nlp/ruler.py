@@ -1,0 +1,156 @@
+"""Entity mentions of a document, offline: a vocabulary entity ruler, abbreviations and negation.
+
+The ruler is a dictionary matcher over spaCy tokens (nlp/sentences.py): each token is normalized with
+the vocabulary's own key function, and the longest run of tokens (within a sentence, never across
+a comma, colon, semicolon or bracket) whose key names a concept is a mention of that concept.
+Abbreviations a document defines ("myocardial infarction (MI)") carry the long form's concept to
+every later use of the short form, overriding whatever the short form would match on its own.
+Each mention gets a NegEx-style status (affirmed, negated, uncertain) from its sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from medgraphrag.nlp.abbreviations import abbreviation_uses, find_definitions
+from medgraphrag.nlp.assertion import NEGATED, statuses
+from medgraphrag.nlp.lexicon import Lexicon, LexiconEntry
+from medgraphrag.nlp.names import normalize
+from medgraphrag.nlp.sentences import Sentence, parse
+from medgraphrag.nlp.stopwords import STOP_WORDS
+
+_BREAKERS = frozenset(",;:()[]{}.!?")
+# Vocabularies hold concepts named by everyday or study-design words ("Patients", "Time", "Severe",
+# "Left"); as single words in running text they are noise, not clinical entities.
+_GENERIC = frozenset(
+    "patient disease disorder syndrome condition finding history status onset severe mild moderate chronic "
+    "acute normal abnormal abnormality increased decreased high low level risk time year month week day study "
+    "group result method treatment therapy use cell human male female adult child infant age test case control "
+    "effect factor rate population analysis data left right other type stage grade form size change sign "
+    "symptom problem area part side total mean ratio score scale research health care death life "
+    "association prevalence incidence outcome evidence report present absent positive negative general "
+    "single multiple unspecified unknown sided acquired severity diagnosis air lead sensation travel father "
+    "mother intensity back name".split()
+)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One mention of a concept in a document: exact span, the concept, status and sentence."""
+
+    start: int
+    end: int
+    surface: str
+    concept_id: str
+    cui: str | None
+    name: str
+    type: str
+    status: str
+    sentence_start: int
+    sentence_end: int
+    method: str
+
+
+class VocabularyRuler:
+    """Finds the longest vocabulary names in tokenized sentences."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+
+    def matches(self, text: str, sentence: Sentence) -> list[tuple[int, int, LexiconEntry]]:
+        """`(start, end, entry)` of every name matched in `sentence`, left to right, longest first."""
+        segments: list[list[tuple[str, int, int]]] = [[]]
+        for token in sentence.tokens:
+            surface = text[token.start : token.end]
+            if surface in _BREAKERS:
+                segments.append([])
+                continue
+            key = _token_key(surface)
+            if key:
+                segments[-1].extend((word, token.start, token.end) for word in key.split())
+        found = []
+        longest_from = self.lexicon.longest_from
+        for words in segments:
+            i = 0
+            while i < len(words):
+                for n in range(min(longest_from.get(words[i][0], 0), len(words) - i), 0, -1):
+                    key = " ".join(w for w, _, _ in words[i : i + n])
+                    entry = self.lexicon.entries.get(key)
+                    if entry is not None and _informative(key):
+                        found.append((words[i][1], words[i + n - 1][2], entry))
+                        i += n
+                        break
+                else:
+                    i += 1
+        return found
+
+
+def extract_mentions(text: str, sentences: Sequence[Sentence], ruler: VocabularyRuler) -> list[Mention]:
+    """Every concept mention in `text`, in document order, with negation and uncertainty status."""
+    definitions = find_definitions(text)
+    expansions = {}
+    for definition in definitions:
+        entry = ruler.lexicon.entries.get(normalize(definition.long))
+        if entry is not None:
+            expansions[definition.short] = entry
+    uses = {
+        (start, end): expansions[d.short]
+        for start, end, d in abbreviation_uses(text, definitions)
+        if d.short in expansions
+    }
+    defined = {d.short for d in definitions}
+    mentions: list[Mention] = []
+    for sentence in sentences:
+        found: dict[tuple[int, int], tuple[LexiconEntry, str]] = {}
+        for start, end, entry in ruler.matches(text, sentence):
+            # A short form this document defines means what the document says, not the vocabulary.
+            if text[start:end] not in defined:
+                found[(start, end)] = (entry, "ruler")
+        for (start, end), entry in uses.items():
+            if sentence.start <= start and end <= sentence.end:
+                for span in [s for s in found if s[0] < end and start < s[1]]:
+                    del found[span]
+                found[(start, end)] = (entry, "abbreviation")
+        spans = sorted(found)
+        sentence_text = text[sentence.start : sentence.end]
+        relative = [(s - sentence.start, e - sentence.start) for s, e in spans]
+        for (start, end), status in zip(spans, statuses(sentence_text, relative)):
+            entry, method = found[(start, end)]
+            mentions.append(
+                Mention(
+                    start,
+                    end,
+                    text[start:end],
+                    entry.concept_id,
+                    entry.cui,
+                    entry.name,
+                    entry.group,
+                    status,
+                    sentence.start,
+                    sentence.end,
+                    method,
+                )
+            )
+    return mentions
+
+
+def question_concepts(question: str, ruler: VocabularyRuler) -> list[str]:
+    """The vocabulary concepts a question names (not negated), in order of mention."""
+    found = [m.concept_id for m in extract_mentions(question, parse([question])[0], ruler) if m.status != NEGATED]
+    return list(dict.fromkeys(found))
+
+
+@lru_cache(maxsize=200_000)
+def _token_key(surface: str) -> str:
+    # Running text repeats its words; the vocabulary's normalization is worth computing once each.
+    return normalize(surface)
+
+
+def _informative(key: str) -> bool:
+    words = key.split()
+    if len(words) == 1:
+        word = words[0]
+        return len(word) >= 3 and not word.isdigit() and word not in STOP_WORDS and word not in _GENERIC
+    return any(w not in STOP_WORDS and w not in _GENERIC and not w.isdigit() for w in words)
