@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from llama_index.core.base.response.schema import Response
-from llama_index.core.callbacks import CallbackManager
-from llama_index.core.query_engine import CustomQueryEngine
-from llama_index.core.retrievers import BaseRetriever
-from llama_index.core.schema import NodeRelationship, NodeWithScore, QueryBundle, RelatedNodeInfo, TextNode
+try:
+    from llama_index.core.base.response.schema import Response
+    from llama_index.core.callbacks import CallbackManager
+    from llama_index.core.query_engine import CustomQueryEngine
+    from llama_index.core.retrievers import BaseRetriever
+    from llama_index.core.schema import NodeRelationship, NodeWithScore, QueryBundle, RelatedNodeInfo, TextNode
+except ImportError as missing:  # an optional extra: say how to get it
+    raise ImportError("medgraphrag.llama_index needs LlamaIndex: pip install 'medgraphrag[llama-index]'") from missing
 
 from medgraphrag.core.ids import DocumentTier
 from medgraphrag.retrieval.evidence import Answer, Citation
