@@ -39,8 +39,11 @@ PASSWORD = "bench-password"
 
 
 @contextmanager
-def api_server(env: dict[str, str], data_dir: Path, workers: int) -> Iterator[str]:
-    """`medgraph serve` on a free loopback port with `env`; yields its base URL once it is ready."""
+def api_server(
+    env: dict[str, str], data_dir: Path, workers: int, *, ready_status: tuple[int, ...] = (200,)
+) -> Iterator[str]:
+    """`medgraph serve` on a free loopback port with `env`; yields its base URL once /readyz
+    answers with one of `ready_status` (503: a server that runs without its Neo4j)."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "medgraphrag", "serve", "--port", str(port), "--workers", str(workers)],
@@ -53,7 +56,7 @@ def api_server(env: dict[str, str], data_dir: Path, workers: int) -> Iterator[st
         deadline = time.monotonic() + 180
         while True:
             try:
-                if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
+                if httpx.get(f"{url}/readyz", timeout=5).status_code in ready_status:
                     break
             except httpx.TransportError:
                 pass

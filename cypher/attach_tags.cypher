@@ -1,7 +1,9 @@
-// Each new leaf tag joins the parent of its nearest older leaf of the same generation (none when
-// that leaf is a root); the parent and its ancestors cover one more meta-graph.
+// Each new leaf tag that has no parent yet joins the parent of its nearest older leaf of the same
+// generation (none when that leaf is a root); the parent and its ancestors cover one more
+// meta-graph. A leaf another run attached meanwhile is left as it is.
 UNWIND $tag_ids AS id
 MATCH (leaf:Tag {tag_id: id})
+WHERE NOT EXISTS { (:Tag)-[:PARENT_OF]->(leaf) }
 CALL db.index.vector.queryNodes('tag_embedding', $candidates, leaf.embedding) YIELD node, score
 WITH leaf, node, score
 WHERE node.layer = 0 AND NOT node.tag_id IN $tag_ids AND coalesce(node.generation, 0) = $generation

@@ -19,7 +19,7 @@ CALL {
   RETURN c
 }
 WITH c, total
-WHERE $tier IS NULL OR c.tier = $tier
+WHERE c.state IS NULL AND ($tier IS NULL OR c.tier = $tier)
 OPTIONAL MATCH (c)-[m:MENTIONS]->(e:Entity)
 WHERE m.status <> 'negated'
 WITH c, total, collect(DISTINCT e.entity_id) AS entity_ids

@@ -11,9 +11,15 @@ CREATE CONSTRAINT vocabulary_source IF NOT EXISTS FOR (n:VocabularySource) REQUI
 CREATE CONSTRAINT tag_tree IF NOT EXISTS FOR (n:TagTree) REQUIRE n.name IS UNIQUE;
 CREATE CONSTRAINT job_id IF NOT EXISTS FOR (n:Job) REQUIRE n.job_id IS UNIQUE;
 CREATE CONSTRAINT answer_id IF NOT EXISTS FOR (n:Answer) REQUIRE n.answer_id IS UNIQUE;
+CREATE CONSTRAINT marker_name IF NOT EXISTS FOR (n:Marker) REQUIRE n.name IS UNIQUE;
 
 CREATE INDEX document_tier IF NOT EXISTS FOR (n:Document) ON (n.tier);
 CREATE INDEX chunk_tier IF NOT EXISTS FOR (n:Chunk) ON (n.tier);
+// The chunks of a large document while it is staged or after it was replaced (absent otherwise).
+CREATE INDEX chunk_owner IF NOT EXISTS FOR (n:Chunk) ON (n.owner);
+CREATE INDEX chunk_state IF NOT EXISTS FOR (n:Chunk) ON (n.state);
+// Entities without a concept whose SAME_AS links are still to be made.
+CREATE INDEX entity_same_as_pending IF NOT EXISTS FOR (n:Entity) ON (n.same_as_pending);
 CREATE INDEX concept_cui IF NOT EXISTS FOR (n:Concept) ON (n.cui);
 CREATE INDEX entity_norm_name IF NOT EXISTS FOR (n:Entity) ON (n.norm_name);
 CREATE INDEX entity_tier IF NOT EXISTS FOR (n:Entity) ON (n.tier);

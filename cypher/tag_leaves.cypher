@@ -4,8 +4,8 @@
 OPTIONAL MATCH (tree:TagTree {name: 'tags'})
 WITH coalesce(tree.generation, 0) AS generation
 MATCH (g:MetaGraph)-[:FROM_CHUNK]->(c:Chunk)
-WHERE NOT $untagged_only
-   OR NOT EXISTS { MATCH (t:Tag)-[:SUMMARIZES]->(g) WHERE coalesce(t.generation, 0) = generation }
+WHERE c.state IS NULL AND (NOT $untagged_only
+   OR NOT EXISTS { MATCH (t:Tag)-[:SUMMARIZES]->(g) WHERE coalesce(t.generation, 0) = generation })
 OPTIONAL MATCH (c)-[m:MENTIONS]->(e:Entity)
 WITH g, c, e, collect(m.status) AS statuses
 WITH g, c, collect(CASE WHEN e IS NULL THEN NULL ELSE {entity_id: e.entity_id, name: e.name, type: e.type,

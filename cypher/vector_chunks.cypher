@@ -1,7 +1,8 @@
 // Nearest chunks to a question embedding, best first; $candidates > $k leaves room for the tier
-// filter. One row of lists: retrieval reads many hits, and a record each costs more than a value.
+// filter and for hidden chunks (`state`: a large document's not yet published, or just replaced).
+// One row of lists: retrieval reads many hits, and a record each costs more than a value.
 CALL db.index.vector.queryNodes('chunk_embedding', $candidates, $embedding) YIELD node, score
-WHERE $tier IS NULL OR node.tier = $tier
+WHERE node.state IS NULL AND ($tier IS NULL OR node.tier = $tier)
 WITH node, score
 ORDER BY score DESC
 LIMIT $k

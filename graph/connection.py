@@ -10,11 +10,17 @@ refusing server become `GraphUnavailable`, with a remedy.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, TypeVar
 
 from neo4j import READ_ACCESS, Driver, GraphDatabase, ManagedTransaction, Record
-from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import (
+    AuthError,
+    ConnectionAcquisitionTimeoutError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+)
 
 from medgraphrag import cypher
 from medgraphrag.core.errors import GraphUnavailable
@@ -136,11 +142,29 @@ class Connection:
         """Close the driver."""
         self.driver.close()
 
-    @contextmanager
-    def _unavailable(self) -> Iterator[None]:
-        try:
-            yield
-        except (ServiceUnavailable, SessionExpired) as exc:
-            raise GraphUnavailable(f"Neo4j stopped answering ({exc}): check it with `medgraph db status`") from exc
-        except AuthError as exc:
-            raise GraphUnavailable(f"Neo4j refused the configured credentials ({exc})") from exc
+    def _unavailable(self) -> AbstractContextManager[None]:
+        return unavailable(self.database)
+
+
+@contextmanager
+def unavailable(database: str) -> Iterator[None]:
+    """Turn the driver's errors for a server that is gone, refuses us or lacks `database` into
+    `GraphUnavailable` with a remedy (Neo4j's other errors pass through)."""
+    try:
+        yield
+    except (ServiceUnavailable, SessionExpired, ConnectionAcquisitionTimeoutError) as exc:
+        raise GraphUnavailable(
+            f"Neo4j stopped answering ({exc}): check it with `medgraph db status`, start it with `medgraph db up`"
+        ) from exc
+    except AuthError as exc:
+        raise GraphUnavailable(
+            f"Neo4j refused the configured credentials ({exc}): check NEO4J_USERNAME and NEO4J_PASSWORD"
+        ) from exc
+    except Neo4jError as exc:
+        if exc.code == "Neo.ClientError.Database.DatabaseNotFound":
+            raise GraphUnavailable(f"Neo4j has no database {database!r}: check NEO4J_DATABASE") from exc
+        if exc.code == "Neo.TransientError.General.DatabaseUnavailable":
+            raise GraphUnavailable(
+                f"Neo4j's database {database!r} is not available (starting or stopping): try again shortly"
+            ) from exc
+        raise

@@ -1,10 +1,18 @@
-"""The stored documents: write a batch, list them, show one with its entities, delete them exactly.
+"""The stored documents: write them, list them, show one with its entities, delete them exactly.
 
 A batch of documents is written in one transaction (batched UNWIND): each document's previous
 content is removed, the new content created, and entities that lost their last mention removed,
-so a crash leaves no half-written document and a rerun completes the batch. Entities are shared
-within a tier (one per concept), so a document's delete or update removes only its own mentions,
-meta-graphs and relations; shared entities keep their other provenance.
+so a crash leaves no half-written document and a rerun completes the batch. A document too large
+for one transaction is staged: its chunks are written in bounded parts, hidden from every search,
+then published in one small write that also retires (unlinks and hides) its previous chunks;
+retired chunks, and the staged chunks of a run that stopped, are removed afterwards in bounded
+batches. Deleting retires too. Entities are shared within a tier (one per concept), so a
+document's delete or update removes only its own mentions, meta-graphs and relations; shared
+entities keep their other provenance.
+
+Every transaction that changes documents first takes the write lock (one node), so concurrent runs
+and deletes take turns instead of colliding; a write also marks the post-write work (tier links,
+tags) as pending, durably, for whichever run comes next if this one stops.
 """
 
 from __future__ import annotations
@@ -17,6 +25,8 @@ from pydantic import BaseModel, ConfigDict
 
 from medgraphrag.core.ids import DocumentTier, chunk_id, graph_id
 from medgraphrag.graph.connection import Connection, Transaction
+
+PURGE_BATCH = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,16 +107,29 @@ class DocumentRecord:
     chunks: list[ChunkRecord] = field(default_factory=list)
     mentions: list[MentionRecord] = field(default_factory=list)
     relations: list[RelationRecord] = field(default_factory=list)
+    chunk_count: int | None = None  # set when `chunks` holds a part of the document, or none of it
+
+
+@dataclass(frozen=True, slots=True)
+class HiddenChunks:
+    """Chunks of a document hidden from search: `retired` (replaced or deleted, to remove) or
+    `staged` by `run` (to publish, or to remove once that run has stopped)."""
+
+    doc_id: str
+    state: str
+    run: str | None
+    idle_s: float = 0.0  # seconds since the run wrote its last part (staged chunks)
 
 
 @dataclass(frozen=True, slots=True)
 class StoredDocument:
-    """What the graph holds about a document, enough to decide whether to rewrite it."""
+    """What the graph holds about a document, enough to decide whether and how to rewrite it."""
 
     doc_id: str
     sha256: str
     fingerprint: str
     tier: str
+    chunks: int = 0
 
 
 @dataclass
@@ -190,7 +213,10 @@ class DocumentStore:
     def stored(self, doc_ids: Sequence[str]) -> dict[str, StoredDocument]:
         """The stored state of those of `doc_ids` the graph already has."""
         records = self._db.read("existing_documents", doc_ids=list(doc_ids))
-        return {r["doc_id"]: StoredDocument(r["doc_id"], r["sha256"], r["fingerprint"], r["tier"]) for r in records}
+        return {
+            r["doc_id"]: StoredDocument(r["doc_id"], r["sha256"], r["fingerprint"], r["tier"], int(r["chunks"]))
+            for r in records
+        }
 
     def stored_entities(self, entity_ids: Sequence[str]) -> set[str]:
         """Those of `entity_ids` the graph already holds."""
@@ -208,9 +234,78 @@ class DocumentStore:
         return self._db.transaction(lambda tx: _write_batch(tx, list(documents), list(entities), list(definitions)))
 
     def delete(self, doc_ids: Sequence[str]) -> Deletion:
-        """Delete documents and what only they supported, in one transaction; entities that other
-        documents also mention stay, with that provenance."""
-        return self._db.transaction(lambda tx: _delete(tx, list(doc_ids)))
+        """Delete documents and what only they supported: the documents go in one small write, their
+        content in bounded batches after it; entities that other documents also mention stay, with
+        that provenance."""
+        ids = list(doc_ids)
+        record = self._db.transaction(lambda tx: _locked(tx, pending=False).single("retire_documents", doc_ids=ids))
+        removed = kept = 0
+        for doc_id in ids:
+            purge = self.purge(doc_id, "retired")
+            removed, kept = removed + purge.entities_removed, kept + purge.entities_kept
+        return Deletion(documents=int(record["deleted"]) if record else 0, entities_removed=removed, entities_kept=kept)
+
+    def stage(
+        self,
+        doc_id: str,
+        part: DocumentRecord,
+        entities: Sequence[EntityRecord] = (),
+        definitions: Sequence[DefinitionLink] = (),
+        *,
+        run: str,
+    ) -> BatchWrite:
+        """Write one part of a large document (its chunks with global positions, their mentions and
+        relations) hidden until `publish`, as staged by `run` (a token of the staging run: its
+        chunk ids are the run's own); parts are written in order and linked to the one before."""
+        return self._db.transaction(lambda tx: _write_part(tx, doc_id, part, list(entities), list(definitions), run))
+
+    def publish(self, document: DocumentRecord, *, run: str) -> int:
+        """Make the document `run` staged visible in one write (its properties from `document`,
+        whose chunk list is ignored), retiring its previous chunks; returns how many chunks it now
+        has."""
+
+        def work(tx: Transaction) -> int:
+            _locked(tx, pending=True)
+            tx.run("merge_documents", documents=[_document_row(document)])
+            record = tx.single("publish_document", doc_id=document.doc_id, run=run)
+            return int(record["chunks"]) if record else 0
+
+        return self._db.transaction(work)
+
+    def purge(self, doc_id: str, state: str, *, run: str | None = None, batch: int = PURGE_BATCH) -> Deletion:
+        """Remove a document's hidden chunks of `state` (`retired`, or `staged`: by `run` when
+        given) with what they put in the graph, in transactions of `batch` chunks."""
+        mentioned: set[str] = set()
+        removed = 0
+        while True:
+            record = self._db.read_one("owned_chunks", doc_id=doc_id, state=state, run=run, limit=batch)
+            chunk_ids = list(record["chunk_ids"]) if record else []
+            if not chunk_ids:
+                break
+
+            def work(tx: Transaction, chunk_ids: list[str] = chunk_ids) -> tuple[list[str], int]:
+                _locked(tx, pending=False)
+                entity_ids = _remove_chunks(tx, chunk_ids)
+                return entity_ids, _remove_orphans(tx, entity_ids)
+
+            entity_ids, gone = self._db.transaction(work)
+            mentioned.update(entity_ids)
+            removed += gone
+        return Deletion(documents=0, entities_removed=removed, entities_kept=len(mentioned) - removed)
+
+    def hidden(self) -> list[HiddenChunks]:
+        """The hidden chunks of each document: retired ones, and those each run staged."""
+        records = self._db.read("hidden_owners")
+        return [HiddenChunks(r["doc_id"], r["state"], r["run"], float(r["idle_s"])) for r in records]
+
+    def post_write(self) -> tuple[bool, int]:
+        """Whether writes left post-write work pending, and the writes' version now."""
+        record = self._db.read_one("post_write_state")
+        return (bool(record["pending"]), int(record["version"])) if record else (False, 0)
+
+    def post_write_done(self, version: int) -> bool:
+        """Clear the post-write mark, unless a write came after `version` (then it stays)."""
+        return self._db.write_one("finish_post_write", version=version) is not None
 
     def summaries(self, *, tier: DocumentTier | None = None, skip: int = 0, limit: int = 100) -> list[DocumentSummary]:
         """Stored documents, by source."""
@@ -229,11 +324,26 @@ class DocumentStore:
         )
 
 
+def _locked(tx: Transaction, *, pending: bool) -> Transaction:
+    """Take the write lock for the rest of the transaction (and mark post-write work pending)."""
+    tx.run("lock_writes", pending=pending)
+    return tx
+
+
 def _remove_content(tx: Transaction, doc_ids: list[str]) -> list[str]:
     """Delete the documents' chunks, meta-graphs, mentions, relations and leaf tags; return the
     ids of the entities those chunks mentioned."""
-    tx.run("delete_document_tags", doc_ids=doc_ids)
-    records = tx.run("delete_document_content", doc_ids=doc_ids)
+    record = tx.single("document_chunks", doc_ids=doc_ids)
+    return _remove_chunks(tx, list(record["chunk_ids"]) if record else [])
+
+
+def _remove_chunks(tx: Transaction, chunk_ids: list[str]) -> list[str]:
+    """Delete chunks with their meta-graphs, mentions, relations and leaf tags; return the ids of
+    the entities they mentioned."""
+    if not chunk_ids:
+        return []
+    tx.run("delete_chunk_tags", chunk_ids=chunk_ids)
+    records = tx.run("delete_chunks", chunk_ids=chunk_ids)
     return sorted({entity for record in records for entity in record["mentioned"]})
 
 
@@ -243,35 +353,26 @@ def _remove_orphans(tx: Transaction, entity_ids: list[str]) -> int:
     return int(record["removed"]) if record else 0
 
 
-def _delete(tx: Transaction, doc_ids: list[str]) -> Deletion:
-    mentioned = _remove_content(tx, doc_ids)
-    removed = _remove_orphans(tx, mentioned)
-    record = tx.single("delete_documents", doc_ids=doc_ids)
-    return Deletion(
-        documents=int(record["deleted"]) if record else 0,
-        entities_removed=removed,
-        entities_kept=len(mentioned) - removed,
-    )
+@dataclass
+class _Rows:
+    """A document's content as the write queries take it."""
 
+    version: str = ""  # a staging run's token: its chunks get ids of their own
+    chunks: list[dict[str, object]] = field(default_factory=list)
+    pairs: list[dict[str, str]] = field(default_factory=list)
+    mentions: list[dict[str, object]] = field(default_factory=list)
+    relations: list[dict[str, object]] = field(default_factory=list)
 
-def _write_batch(
-    tx: Transaction, documents: list[DocumentRecord], entities: list[EntityRecord], definitions: list[DefinitionLink]
-) -> BatchWrite:
-    result = BatchWrite()
-    previously_mentioned = _remove_content(tx, [d.doc_id for d in documents])
-    tx.run("merge_documents", documents=[_document_row(d) for d in documents])
-    chunks: list[dict[str, object]] = []
-    pairs: list[dict[str, str]] = []
-    mentions: list[dict[str, object]] = []
-    relations: list[dict[str, object]] = []
-    for d in documents:
-        ids = [chunk_id(d.doc_id, c.ord, c.start, c.end, c.text) for c in d.chunks]
-        pairs.extend({"from": a, "to": b} for a, b in itertools.pairwise(ids))
-        chunks.extend(
+    def add(self, d: DocumentRecord) -> None:
+        """Add the rows of `d`'s chunks, NEXT links, mentions and relations (by chunk position)."""
+        ids = {c.ord: chunk_id(d.doc_id, c.ord, c.start, c.end, c.text, version=self.version) for c in d.chunks}
+        ordered = [ids[c.ord] for c in d.chunks]
+        self.pairs.extend({"from": a, "to": b} for a, b in itertools.pairwise(ordered))
+        self.chunks.extend(
             {
                 "doc_id": d.doc_id,
-                "chunk_id": cid,
-                "graph_id": graph_id(cid),
+                "chunk_id": ids[c.ord],
+                "graph_id": graph_id(ids[c.ord]),
                 "ord": c.ord,
                 "properties": {
                     "tier": d.tier,
@@ -283,9 +384,9 @@ def _write_batch(
                 },
                 "embedding": [float(x) for x in c.embedding],
             }
-            for cid, c in zip(ids, d.chunks)
+            for c in d.chunks
         )
-        mentions.extend(
+        self.mentions.extend(
             {
                 "chunk_id": ids[m.chunk_ord],
                 "graph_id": graph_id(ids[m.chunk_ord]),
@@ -298,7 +399,7 @@ def _write_batch(
             }
             for m in d.mentions
         )
-        relations.extend(
+        self.relations.extend(
             {
                 "chunk_id": ids[r.chunk_ord],
                 "graph_id": graph_id(ids[r.chunk_ord]),
@@ -309,8 +410,57 @@ def _write_batch(
             }
             for r in d.relations
         )
-    tx.run("create_chunks", chunks=chunks)
-    tx.run("link_chunks", pairs=pairs)
+
+
+def _write_batch(
+    tx: Transaction, documents: list[DocumentRecord], entities: list[EntityRecord], definitions: list[DefinitionLink]
+) -> BatchWrite:
+    _locked(tx, pending=True)
+    result = BatchWrite()
+    previously_mentioned = _remove_content(tx, [d.doc_id for d in documents])
+    tx.run("merge_documents", documents=[_document_row(d) for d in documents])
+    rows = _Rows()
+    for d in documents:
+        rows.add(d)
+    tx.run("create_chunks", chunks=rows.chunks)
+    tx.run("link_chunks", pairs=rows.pairs)
+    _merge_entities(tx, entities, definitions)
+    tx.run("create_mentions", mentions=rows.mentions)
+    tx.run("create_relations", relations=rows.relations)
+    result.entities_removed = _remove_orphans(tx, previously_mentioned)
+    result.reference_links = _link_by_concept(tx, rows)
+    result.chunks, result.mentions, result.relations = len(rows.chunks), len(rows.mentions), len(rows.relations)
+    return result
+
+
+def _write_part(
+    tx: Transaction,
+    doc_id: str,
+    part: DocumentRecord,
+    entities: list[EntityRecord],
+    definitions: list[DefinitionLink],
+    run: str,
+) -> BatchWrite:
+    _locked(tx, pending=True)
+    rows = _Rows(version=run)
+    rows.add(part)
+    tx.run("stage_chunks", chunks=rows.chunks, doc_id=doc_id, run=run)
+    tx.run("link_chunks", pairs=rows.pairs)
+    if part.chunks:
+        first = rows.chunks[0]
+        tx.run("link_staged_part", doc_id=doc_id, run=run, first=first["chunk_id"], first_ord=first["ord"])
+    _merge_entities(tx, entities, definitions)
+    tx.run("create_mentions", mentions=rows.mentions)
+    tx.run("create_relations", relations=rows.relations)
+    return BatchWrite(
+        chunks=len(rows.chunks),
+        mentions=len(rows.mentions),
+        relations=len(rows.relations),
+        reference_links=_link_by_concept(tx, rows),
+    )
+
+
+def _merge_entities(tx: Transaction, entities: list[EntityRecord], definitions: list[DefinitionLink]) -> None:
     tx.run(
         "merge_entities",
         entities=[
@@ -336,13 +486,12 @@ def _write_batch(
             for link in definitions
         ],
     )
-    tx.run("create_mentions", mentions=mentions)
-    tx.run("create_relations", relations=relations)
-    result.entities_removed = _remove_orphans(tx, previously_mentioned)
-    record = tx.single("link_references_by_concept", entity_ids=sorted({m["entity_id"] for m in mentions}))
-    result.reference_links = int(record["links"]) if record else 0
-    result.chunks, result.mentions, result.relations = len(chunks), len(mentions), len(relations)
-    return result
+
+
+def _link_by_concept(tx: Transaction, rows: _Rows) -> int:
+    """REFERENCE_OF between the mentioned entities and those of the other tier sharing their concept."""
+    record = tx.single("link_references_by_concept", entity_ids=sorted({str(m["entity_id"]) for m in rows.mentions}))
+    return int(record["links"]) if record else 0
 
 
 def _document_row(d: DocumentRecord) -> dict[str, object]:
@@ -354,7 +503,7 @@ def _document_row(d: DocumentRecord) -> dict[str, object]:
         "sha256": d.sha256,
         "fingerprint": d.fingerprint,
         "chars": d.chars,
-        "chunk_count": len(d.chunks),
+        "chunk_count": len(d.chunks) if d.chunk_count is None else d.chunk_count,
         "external_id": d.unit or None,
     }
     properties.update({f"meta_{key}": value for key, value in d.metadata})

@@ -13,6 +13,7 @@ LABELS: tuple[str, ...] = (
     "VocabularySource",
     "Job",
     "Answer",
+    "Marker",
 )
 
 RELATIONSHIP_TYPES: tuple[str, ...] = (

@@ -14,10 +14,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from medgraphrag.core.errors import Conflict
-from medgraphrag.graph.connection import Connection, query_vector
+from medgraphrag.core.runs import process_gone, run_token
+from medgraphrag.graph.connection import Connection, Transaction, query_vector
 from medgraphrag.graph.search import cosine
 
 BATCH = 2000
@@ -105,8 +107,15 @@ class TagStore:
 
     def begin_rebuild(self) -> int:
         """Take the lease of a new generation and return its number; `Conflict` when another
-        rebuild holds a fresh lease."""
-        record = self._db.write_one("begin_tag_rebuild", stale_after_s=LEASE_STALE_AFTER_S)
+        rebuild holds a fresh lease (one whose process is known to have stopped is taken over)."""
+        current = self._db.read_one("tag_generation")
+        holder = current["holder"] if current else None
+        record = self._db.write_one(
+            "begin_tag_rebuild",
+            stale_after_s=LEASE_STALE_AFTER_S,
+            holder=run_token(),
+            takeover=holder if process_gone(holder) else None,
+        )
         if record is None:
             raise Conflict("another tag rebuild is running; try again when it has finished")
         self._db.auto_commit("delete_tags")  # what a failed or superseded rebuild left behind
@@ -115,20 +124,7 @@ class TagStore:
     def create(self, tags: Sequence[TagRecord], *, generation: int) -> None:
         """Store tags of `generation` (children before their parents), in bounded transactions."""
         for first in range(0, len(tags), BATCH):
-            rows = [
-                {
-                    "tag_id": t.tag_id,
-                    "layer": t.layer,
-                    "summary": t.summary,
-                    "categories": t.categories,
-                    "size": t.size,
-                    "graph_id": t.graph_id,
-                    "children": t.children,
-                    "embedding": t.embedding,
-                }
-                for t in tags[first : first + BATCH]
-            ]
-            self._db.write("create_tags", tags=rows, generation=generation)
+            self._db.write("create_tags", tags=[_row(t) for t in tags[first : first + BATCH]], generation=generation)
 
     def publish(self, generation: int) -> None:
         """Make `generation` the tree readers see, in one write, then remove the old tree;
@@ -144,9 +140,12 @@ class TagStore:
         self._db.auto_commit("delete_tag_generation", generation=generation)
         self._db.write("release_tag_rebuild", generation=generation)
 
-    def attach(self, tag_ids: Sequence[str], *, generation: int, candidates: int = 20) -> None:
-        """Hang new leaf tags of the published tree under the parent of their nearest older leaf."""
-        self._db.write("attach_tags", tag_ids=list(tag_ids), candidates=candidates, generation=generation)
+    def attach(self, tags: Sequence[TagRecord], *, generation: int, candidates: int = 20) -> None:
+        """Add leaf tags to the tree of `generation`, each under the parent of its nearest older leaf,
+        in one transaction per batch. Idempotent: a leaf another run added meanwhile is left as it is."""
+        for first in range(0, len(tags), BATCH):
+            batch = tags[first : first + BATCH]
+            self._db.transaction(partial(_attach_batch, batch, generation=generation, candidates=candidates))
 
     def meta_graphs(self, *, untagged_only: bool) -> list[MetaGraphContent]:
         """The content of every meta-graph (only those the published tree does not tag, when
@@ -183,6 +182,25 @@ class TagStore:
         """The children of tags, each with its similarity to `vector`."""
         records = self._db.read("tag_children", tag_ids=list(tag_ids), vector=query_vector(vector))
         return [_step(r, r["parent_id"]) for r in records]
+
+
+def _attach_batch(tags: Sequence[TagRecord], tx: Transaction, *, generation: int, candidates: int) -> None:
+    tx.run("lock_tag_tree")
+    tx.run("create_tags", tags=[_row(t) for t in tags], generation=generation)
+    tx.run("attach_tags", tag_ids=[t.tag_id for t in tags], candidates=candidates, generation=generation)
+
+
+def _row(tag: TagRecord) -> dict[str, object]:
+    return {
+        "tag_id": tag.tag_id,
+        "layer": tag.layer,
+        "summary": tag.summary,
+        "categories": tag.categories,
+        "size": tag.size,
+        "graph_id": tag.graph_id,
+        "children": tag.children,
+        "embedding": tag.embedding,
+    }
 
 
 def _step(row: Any, parent_id: str | None) -> TagStep:

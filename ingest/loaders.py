@@ -7,6 +7,8 @@ A file holds one document (text, Markdown, HTML, PDF) or several units, each its
 from __future__ import annotations
 
 import bisect
+import codecs
+import dataclasses
 import hashlib
 import io
 import json
@@ -35,6 +37,8 @@ SUPPORTED_SUFFIXES: dict[str, str] = {
     ".json": "application/pubmedqa+json",
 }
 
+# What one document may expand to (a PDF's streams can inflate a small file many times over).
+MAX_DOCUMENT_CHARS = 100_000_000
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _PAGE_BREAK = "\n\n"
 
@@ -113,62 +117,123 @@ class SourceDocument:
 
 
 def discover(paths: Iterable[Path | str]) -> tuple[list[Path], list[DocumentError]]:
-    """The supported files under `paths` (folders recursively, sorted) and errors for the rest."""
+    """The supported files under `paths` (folders recursively, sorted) and errors for the rest: an
+    unsupported or unreadable file, a hidden file named directly, a path that does not exist.
+
+    Inside a folder, hidden files and folders (a name starting with a dot: `.git`, `.DS_Store`) are
+    skipped without a word; every other file is either found or reported.
+    """
+
+    def unsupported(file: Path) -> DocumentError:
+        return DocumentError(
+            file,
+            f"unsupported file type {file.suffix or '(none)'!r}; expected one of {', '.join(SUPPORTED_SUFFIXES)}",
+        )
+
     found: list[Path] = []
     errors: list[DocumentError] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and _supported(p)))
+            files: list[Path] = []
+            refused: list[DocumentError] = []
+            folders = [path]
+            while folders:
+                folder = folders.pop()
+                try:
+                    entries = list(folder.iterdir())
+                except OSError as exc:
+                    refused.append(DocumentError(folder, f"cannot read the folder: {exc.strerror or exc}"))
+                    continue
+                for entry in entries:
+                    if entry.name.startswith("."):
+                        continue
+                    # Symbolic links to folders are not followed (as rglob does): no cycles, no escapes.
+                    if entry.is_dir() and not entry.is_symlink():
+                        folders.append(entry)
+                    elif entry.is_file():
+                        if _supported(entry):
+                            files.append(entry)
+                        else:
+                            refused.append(unsupported(entry))
+            found.extend(sorted(files))
+            errors.extend(sorted(refused, key=lambda e: Path(e.path)))
         elif path.is_file():
-            if _supported(path):
+            if path.name.startswith("."):
+                errors.append(DocumentError(path, "a hidden file (its name starts with a dot); rename it to ingest it"))
+            elif _supported(path):
                 found.append(path)
             else:
-                errors.append(
-                    DocumentError(
-                        path,
-                        f"unsupported file type {path.suffix or '(none)'!r}; "
-                        f"expected one of {', '.join(SUPPORTED_SUFFIXES)}",
-                    )
-                )
+                errors.append(unsupported(path))
         else:
             errors.append(DocumentError(path, "no such file or folder"))
     unique = list(dict.fromkeys(p.resolve() for p in found))
     return unique, errors
 
 
-def load(path: Path) -> list[SourceDocument]:
+def load(path: Path, max_chars: int = MAX_DOCUMENT_CHARS) -> list[SourceDocument]:
     """The documents in one file (possibly none, e.g. a MedQuAD file whose answers are all withheld).
 
     Raises `DocumentError` when the file as a whole is unusable, and also for the first bad unit, since a
     list has no room for it: `load_all` keeps a file's good units next to the errors of its bad ones.
     """
-    items = _read(path)
+    items = _read(path, max_chars)
     for item in items:
         if isinstance(item, DocumentError):
             raise item
     return [item for item in items if isinstance(item, SourceDocument)]
 
 
-def load_all(paths: Iterable[Path]) -> Iterator[SourceDocument | DocumentError]:
-    """Every document of every file in file order, with a `DocumentError` for each unusable file or bad unit."""
+def load_all(
+    paths: Iterable[Path], names: Mapping[Path, str] | None = None, *, max_chars: int = MAX_DOCUMENT_CHARS
+) -> Iterator[SourceDocument | DocumentError]:
+    """Every document of every file in file order, with a `DocumentError` for each unusable file or bad unit.
+
+    `names` gives files a stable source name that replaces their path as the documents' source (and
+    so their identity): an uploaded file is known by its name, not by the folder it waits in.
+    """
     for path in paths:
+        name = (names or {}).get(path)
         try:
-            yield from _read(path)
+            items = _read(path, max_chars)
         except DocumentError as exc:
-            yield exc
+            items = [exc]
+        for item in items:
+            if name is None:
+                yield item
+            elif isinstance(item, DocumentError):
+                yield DocumentError(name, item.reason)
+            else:
+                yield dataclasses.replace(item, source=name)
 
 
 def _supported(path: Path) -> bool:
-    return path.suffix.lower() in SUPPORTED_SUFFIXES and not path.name.startswith(".")
+    """Whether a loader reads files of this name's type (hidden names are `discover`'s business)."""
+    return path.suffix.lower() in SUPPORTED_SUFFIXES
 
 
-def _read(path: Path) -> list[SourceDocument | DocumentError]:
+def _read(path: Path, max_chars: int = MAX_DOCUMENT_CHARS) -> list[SourceDocument | DocumentError]:
     try:
+        size = path.stat().st_size
+        # A character takes at most 4 bytes of UTF-8: a larger file is refused before it is read.
+        if size > 4 * max_chars:
+            raise DocumentError(
+                path, f"{size:,} bytes, over {4 * max_chars:,} (4 x MEDGRAPH_MAX_DOCUMENT_CHARS); split it"
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise DocumentError(path, f"cannot read: {exc.strerror or exc}") from exc
-    return _READERS[SUPPORTED_SUFFIXES[path.suffix.lower()]](path, data)
+    items = _READERS[SUPPORTED_SUFFIXES[path.suffix.lower()]](path, data, max_chars)
+    return [
+        DocumentError(
+            path,
+            f"{item.unit + ': ' if item.unit else ''}{len(item.text):,} characters, over "
+            f"{max_chars:,} (MEDGRAPH_MAX_DOCUMENT_CHARS); split it",
+        )
+        if isinstance(item, SourceDocument) and len(item.text) > max_chars
+        else item
+        for item in items
+    ]
 
 
 def _document(
@@ -193,11 +258,27 @@ def _document(
     )
 
 
-def _decode(path: Path, data: bytes) -> str:
+# Longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _decode(path: Path, data: bytes, *, lines: bool = False) -> str:
+    """The text of a file: UTF-8, or UTF-16/32 when it starts with their byte-order mark. A NUL
+    character marks a binary file, unless the file is read by `lines` (each line judged alone)."""
+    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8-sig")
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise DocumentError(path, f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})") from exc
+        raise DocumentError(
+            path, f"not valid {encoding.upper()} (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        ) from exc
+    if not lines and "\x00" in text:
+        raise DocumentError(path, f"a binary file, not text (a NUL character at offset {text.index(chr(0))})")
     if not text.strip():
         raise DocumentError(path, "empty file (no text to ingest)")
     return text
@@ -211,7 +292,7 @@ def _collapse(text: str) -> str:
     return " ".join(text.split())
 
 
-def _read_text(path: Path, data: bytes) -> list[SourceDocument | DocumentError]:
+def _read_text(path: Path, data: bytes, max_chars: int) -> list[SourceDocument | DocumentError]:
     text = _decode(path, data)
     match = _MD_HEADING.search(text) if path.suffix.lower() == ".md" else None
     return [_document(path, match.group(1) if match else _stem_title(path), text)]
@@ -277,7 +358,7 @@ class _HtmlText(HTMLParser):
         self._current.clear()
 
 
-def _read_html(path: Path, data: bytes) -> list[SourceDocument | DocumentError]:
+def _read_html(path: Path, data: bytes, max_chars: int) -> list[SourceDocument | DocumentError]:
     parser = _HtmlText()
     parser.feed(_decode(path, data))
     parser.close()
@@ -287,11 +368,19 @@ def _read_html(path: Path, data: bytes) -> list[SourceDocument | DocumentError]:
     return [_document(path, title, "\n\n".join(parser.paragraphs))]
 
 
-def _read_pdf(path: Path, data: bytes) -> list[SourceDocument | DocumentError]:
+def _read_pdf(path: Path, data: bytes, max_chars: int) -> list[SourceDocument | DocumentError]:
     try:
         reader = PdfReader(io.BytesIO(data))
-        page_texts = [(page.extract_text() or "").strip() for page in reader.pages]
+        page_texts: list[str] = []
+        for page in reader.pages:
+            page_texts.append((page.extract_text() or "").strip())
+            if sum(map(len, page_texts)) > max_chars:
+                raise DocumentError(
+                    path, f"its text expands past {max_chars:,} characters (MEDGRAPH_MAX_DOCUMENT_CHARS); split it"
+                )
         title = _collapse(str((reader.metadata and reader.metadata.title) or ""))
+    except DocumentError:
+        raise
     except FileNotDecryptedError as exc:
         # pypdf opens with the empty user password by itself, so only a real password stops it here.
         raise DocumentError(path, "encrypted PDF (password required); decrypt it first") from exc
@@ -309,11 +398,11 @@ def _read_pdf(path: Path, data: bytes) -> list[SourceDocument | DocumentError]:
     return [_document(path, title or _stem_title(path), _PAGE_BREAK.join(page_texts), pages=tuple(starts))]
 
 
-def _read_jsonl(path: Path, data: bytes) -> list[SourceDocument | DocumentError]:
+def _read_jsonl(path: Path, data: bytes, max_chars: int) -> list[SourceDocument | DocumentError]:
     items: list[SourceDocument | DocumentError] = []
     first_line: dict[str, int] = {}
     # Not splitlines(): it also splits at U+2028 and friends, which JSON strings may hold unescaped.
-    for number, line in enumerate(_decode(path, data).split("\n"), start=1):
+    for number, line in enumerate(_decode(path, data, lines=True).split("\n"), start=1):
         if not line.strip():
             continue
         try:
@@ -372,7 +461,14 @@ _MEDQUAD_LAYOUTS = {
 }
 
 
-def _read_medquad(path: Path, data: bytes) -> list[SourceDocument | DocumentError]:
+_XML_DECLARATIONS = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def _read_medquad(path: Path, data: bytes, max_chars: int) -> list[SourceDocument | DocumentError]:
+    # MedQuAD files declare no DTD; one that does could expand entities (a "billion laughs") or
+    # name external ones (XXE), so it is refused before any parser sees it.
+    if _XML_DECLARATIONS.search(data):
+        raise DocumentError(path, "XML with a DOCTYPE or ENTITY declaration is refused (MedQuAD files have none)")
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
@@ -415,7 +511,7 @@ def _tidy_lines(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(line.strip() for line in text.split("\n"))).strip()
 
 
-def _read_pubmedqa(path: Path, data: bytes) -> list[SourceDocument | DocumentError]:
+def _read_pubmedqa(path: Path, data: bytes, max_chars: int) -> list[SourceDocument | DocumentError]:
     try:
         entries = json.loads(_decode(path, data))
     except json.JSONDecodeError as exc:
@@ -458,7 +554,7 @@ def _joined(values: Any) -> str:
     return "; ".join(str(v) for v in values) if isinstance(values, list) else ""
 
 
-_READERS: dict[str, Callable[[Path, bytes], list[SourceDocument | DocumentError]]] = {
+_READERS: dict[str, Callable[[Path, bytes, int], list[SourceDocument | DocumentError]]] = {
     "text/plain": _read_text,
     "text/markdown": _read_text,
     "text/html": _read_html,

@@ -15,24 +15,32 @@ file's error; the others are ingested.
 from __future__ import annotations
 
 import bisect
+import contextlib
+import dataclasses
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from medgraphrag.core.errors import MedGraphError
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_exponential
+
+from medgraphrag.core.errors import Conflict, MedGraphError
 from medgraphrag.core.ids import DocumentTier, digest, entity_id
 from medgraphrag.core.progress import ProgressCallback, ProgressEvent, ignore_progress
-from medgraphrag.core.settings import IngestSettings
+from medgraphrag.core.runs import process_gone, run_token
+from medgraphrag.core.settings import IngestSettings, TagSettings
 from medgraphrag.graph.documents import (
+    PURGE_BATCH,
     ChunkRecord,
     DefinitionLink,
     DocumentRecord,
     EntityRecord,
+    HiddenChunks,
     MentionRecord,
     RelationRecord,
+    StoredDocument,
 )
 from medgraphrag.graph.store import GraphStore
 from medgraphrag.ingest.construction import (
@@ -44,15 +52,18 @@ from medgraphrag.ingest.construction import (
     ParsedDocument,
 )
 from medgraphrag.ingest.loaders import SourceDocument, discover, load_all
+from medgraphrag.ingest.tags import attach_tags
 from medgraphrag.models.embeddings import Embedder
 from medgraphrag.models.llm import LLMUsage
 from medgraphrag.nlp.assertion import NEGATED, UNCERTAIN
 from medgraphrag.nlp.names import normalize
 from medgraphrag.nlp.ruler import Mention
-from medgraphrag.nlp.sentences import parse
+from medgraphrag.nlp.sentences import Span, parse, pieces
 
 # Bump when chunking, extraction or stored properties change meaning, so stored documents are rebuilt.
 PIPELINE_VERSION = 2
+# How long post-write work waits for a concurrent run's tag tree before it is left for the next run.
+TAG_WAIT_S = 600.0
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +97,7 @@ class IngestReport:
     tags_attached: int = 0
     tag_summaries_extractive: int = 0
     errors: list[IngestError] = field(default_factory=list)
+    post_write_error: str | None = None
     seconds: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=dict)
     llm: LLMUsage | None = None
@@ -120,6 +132,7 @@ class IngestPipeline:
         embedder: Embedder,
         construction: Construction,
         settings: IngestSettings,
+        tags: TagSettings,
         *,
         tier: DocumentTier,
         on_error: OnError = OnError.SKIP,
@@ -129,85 +142,195 @@ class IngestPipeline:
         self.embedder = embedder
         self.construction = construction
         self.settings = settings
+        self.tags = tags
         self.tier = tier
         self.on_error = on_error
         self.notify = on_progress or ignore_progress
         self.fingerprint = fingerprint(settings, embedder, construction)
 
-    def run(self, paths: Iterable[Path | str]) -> IngestReport:
+    def run(self, paths: Iterable[Path | str], names: Mapping[Path, str] | None = None) -> IngestReport:
         """Ingest the supported files under `paths`; bad files and failed documents are reported,
-        the others stored."""
+        the others stored. `names` gives files a stable source name in place of their path. The
+        post-write work (tier links, tags) of this run, or left pending by an earlier one, is done
+        last. Files are read as they are needed, so memory holds one batch, not the collection."""
         started = time.perf_counter()
         report = IngestReport()
-        pending = self._read(paths, report)
-        new_unlinked: list[str] = []
-        embedded: set[str] = set()
-        # One write in flight while the next batch is built: Neo4j's work overlaps ours.
-        with ThreadPoolExecutor(max_workers=1) as writer:
-            in_flight: Future[None] | None = None
-            for first in range(0, len(pending), self.settings.batch_documents):
-                batch = pending[first : first + self.settings.batch_documents]
-                records, entities, definitions = self._build(batch, report, embedded)
-                if in_flight is not None:
-                    in_flight.result()
-                new_unlinked.extend(e.entity_id for e in entities if e.embedding is not None and e.concept_id is None)
-                in_flight = writer.submit(
-                    self._write, records, entities, definitions, report, first + len(batch), len(pending)
-                )
-            if in_flight is not None:
-                in_flight.result()
-        if report.documents_written:
-            clock = time.perf_counter()
-            self.notify(ProgressEvent("link", 0, 1))
-            links = self.store.tier_links
-            report.reference_links += links.by_hierarchy()
-            report.reference_links += links.by_embedding(threshold=self.settings.reference_threshold)
-            report.same_as_links += links.same_as(new_unlinked, threshold=self.settings.same_as_threshold)
-            self.notify(ProgressEvent("link", 1, 1))
-            report.timed("link", time.perf_counter() - clock)
-        report.llm = self.construction.usage
-        report.seconds = time.perf_counter() - started
-        return report
-
-    def _read(self, paths: Iterable[Path | str], report: IngestReport) -> list[SourceDocument]:
-        """The documents under `paths` that are new or changed (errors reported, unchanged counted)."""
         clock = time.perf_counter()
         files, discover_errors = discover(paths)
         report.errors.extend(IngestError(e.path, e.reason) for e in discover_errors)
         report.files = len(files)
-        documents: list[SourceDocument] = []
-        seen_files: set[str] = set()
-        for item in load_all(files):
-            if isinstance(item, SourceDocument):
-                documents.append(item)
-                seen_files.add(item.source)
-            else:
-                report.errors.append(IngestError(item.path, item.reason))
-                seen_files.add(item.path)
-            self.notify(ProgressEvent("read", min(len(seen_files), len(files)), len(files)))
-        self.notify(ProgressEvent("read", len(files), len(files)))
-        stored = self.store.documents.stored([d.doc_id for d in documents])
-        pending = []
-        for document in documents:
-            previous = stored.get(document.doc_id)
-            if previous and (previous.sha256, previous.fingerprint, previous.tier) == (
-                document.sha256,
-                self.fingerprint,
-                self.tier,
-            ):
-                report.documents_unchanged += 1
-            else:
-                pending.append(document)
         report.timed("read", time.perf_counter() - clock)
-        log.info(
-            "%d files: %d documents, %d unchanged, %d to build (%d errors)",
-            len(files),
-            len(documents),
-            report.documents_unchanged,
-            len(pending),
-            len(report.errors),
-        )
-        return pending
+        named = {Path(p).resolve(): name for p, name in (names or {}).items()}
+        embedded: set[str] = set()
+        # One write in flight while the next batch is built: Neo4j's work overlaps ours.
+        with ThreadPoolExecutor(max_workers=1) as writer:
+            in_flight: Future[None] | None = None
+            for batch, large, files_done in self._pending(files, named, report):
+                if large is not None:
+                    if in_flight is not None:
+                        in_flight.result()
+                        in_flight = None
+                    self._stage(large, report, embedded)
+                if batch:
+                    records, entities, definitions = self._build(batch, report, embedded)
+                    if in_flight is not None:
+                        in_flight.result()
+                    in_flight = writer.submit(self._write, records, entities, definitions, report)
+                self.notify(ProgressEvent("build", files_done, len(files)))
+            if in_flight is not None:
+                in_flight.result()
+        self.notify(ProgressEvent("build", len(files), len(files)))
+        self._post_write(report)
+        report.llm = self.construction.usage
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _pending(
+        self, files: Sequence[Path], names: Mapping[Path, str], report: IngestReport
+    ) -> Iterator[tuple[list[SourceDocument], SourceDocument | None, int]]:
+        """The new or changed documents of `files`, read lazily: batches of at most `batch_documents`
+        documents and `batch_chars` characters, and each document too large for one write on its own
+        (as `large`), with the number of files read so far. Unreadable files and units are reported;
+        unchanged documents counted."""
+        buffer: list[SourceDocument] = []
+        chars = 0
+        read = 0
+
+        def flush() -> Iterator[tuple[list[SourceDocument], SourceDocument | None, int]]:
+            clock = time.perf_counter()
+            stored = self.store.documents.stored([d.doc_id for d in buffer])
+            batch: list[SourceDocument] = []
+            large: list[SourceDocument] = []
+            for document in buffer:
+                previous = stored.get(document.doc_id)
+                if previous and (previous.sha256, previous.fingerprint, previous.tier) == (
+                    document.sha256,
+                    self.fingerprint,
+                    self.tier,
+                ):
+                    report.documents_unchanged += 1
+                elif self._large(document, previous):
+                    large.append(document)
+                else:
+                    batch.append(document)
+            report.timed("read", time.perf_counter() - clock)
+            for document in large:
+                yield [], document, read
+            yield batch, None, read
+
+        for path in files:
+            clock = time.perf_counter()
+            items = list(load_all([path], names, max_chars=self.settings.max_document_chars))
+            read += 1
+            report.timed("read", time.perf_counter() - clock)
+            self.notify(ProgressEvent("read", read, len(files)))
+            for item in items:
+                if not isinstance(item, SourceDocument):
+                    report.errors.append(IngestError(item.path, item.reason))
+                    continue
+                if buffer and (
+                    len(buffer) >= self.settings.batch_documents or chars + len(item.text) > self.settings.batch_chars
+                ):
+                    yield from flush()
+                    buffer, chars = [], 0
+                buffer.append(item)
+                chars += len(item.text)
+        if buffer:
+            yield from flush()
+
+    def _large(self, document: SourceDocument, stored: StoredDocument | None) -> bool:
+        """Whether a document, or the version it replaces, is too large for one write transaction."""
+        return len(document.text) > self.settings.batch_chars or (stored is not None and stored.chunks > PURGE_BATCH)
+
+    def _stage(self, document: SourceDocument, report: IngestReport, embedded: set[str]) -> None:
+        """Write a large document in parts of at most `batch_chars` characters, hidden, then publish
+        it in one write; a part that cannot be built fails the whole document (nothing published).
+        Each staging has its own run token, so concurrent runs staging one document never collide:
+        the last to publish wins, whole."""
+        documents = self.store.documents
+        run = run_token()
+        sections = pieces(document.text, Span(0, len(document.text)), max_chars=self.settings.batch_chars)
+        chunks = mentions = relations = reference_links = 0
+        clock = time.perf_counter()
+        record = None
+        self.notify(ProgressEvent("sections", 0, len(sections)))  # the bar shows before the first part is built
+        try:
+            for number, section in enumerate(sections, start=1):
+                part = dataclasses.replace(document, text=document.text[section.start : section.end], pages=())
+                records, entities, definitions = self._build([part], report, embedded)
+                if not records:  # the part's failure is reported; nothing of the document is published
+                    documents.purge(document.doc_id, "staged", run=run)
+                    return
+                record = _placed(records[0], document, section.start, chunks, self.fingerprint)
+                written = documents.stage(document.doc_id, record, entities, definitions, run=run)
+                chunks += written.chunks
+                mentions += written.mentions
+                relations += written.relations
+                reference_links += written.reference_links
+                self.notify(ProgressEvent("sections", number, len(sections)))
+                log.info("%s: part %d of %d staged (%d chunks)", document.source, number, len(sections), written.chunks)
+            if record is None:
+                return
+            documents.publish(
+                dataclasses.replace(record, chunks=[], mentions=[], relations=[], chunk_count=chunks), run=run
+            )
+        except BaseException:
+            # Best effort: what is left (the process may be going down) is hidden, and removed by a
+            # later run once it is `staging_stale_s` old.
+            with contextlib.suppress(Exception):
+                documents.purge(document.doc_id, "staged", run=run)
+            raise
+        documents.purge(document.doc_id, "retired")
+        report.timed("write", time.perf_counter() - clock)
+        report.documents_written += 1
+        report.chunks_written += chunks
+        report.mentions += mentions
+        report.relations += relations
+        report.reference_links += reference_links
+
+    def _post_write(self, report: IngestReport) -> None:
+        """Finish what writes leave to do after them (this run's, or a stopped or concurrent run's):
+        remove hidden chunks, link the tiers, tag new meta-graphs. A failure here is reported and
+        left marked for the next run; the documents are already committed."""
+        documents = self.store.documents
+        pending, version = documents.post_write()
+        if not pending and not report.documents_written:
+            return
+        clock = time.perf_counter()
+        self.notify(ProgressEvent("link", 0, 1))
+        try:
+            for hidden in documents.hidden():
+                if hidden.state == "retired" or _stopped(hidden, self.settings.staging_stale_s):
+                    documents.purge(hidden.doc_id, hidden.state, run=hidden.run)
+            links = self.store.tier_links
+            report.reference_links += links.by_hierarchy()
+            report.reference_links += links.by_embedding(threshold=self.settings.reference_threshold)
+            report.same_as_links += links.same_as(threshold=self.settings.same_as_threshold)
+            self.notify(ProgressEvent("link", 1, 1))
+            report.timed("link", time.perf_counter() - clock)
+            clock = time.perf_counter()
+            # A concurrent run building the first tree holds its lease: wait for it, then tag
+            # what that tree does not cover (this run's meta-graphs).
+            for attempt in Retrying(
+                retry=retry_if_exception_type(Conflict),
+                wait=wait_exponential(multiplier=0.5, max=15),
+                stop=stop_after_delay(TAG_WAIT_S),
+                reraise=True,
+            ):
+                with attempt:
+                    report.tags_attached = attach_tags(
+                        self.store.tags,
+                        self.tags,
+                        self.construction.summarizer,
+                        dimension=self.embedder.dimension,
+                        on_progress=self.notify,
+                    )
+            report.tag_summaries_extractive = self.construction.summarizer.fallbacks
+            report.timed("tags", time.perf_counter() - clock)
+            documents.post_write_done(version)
+        except MedGraphError as exc:
+            log.warning("post-write work left for the next run: %s", exc)
+            report.post_write_error = str(exc)
 
     def _build(
         self, batch: Sequence[SourceDocument], report: IngestReport, embedded: set[str]
@@ -340,26 +463,56 @@ class IngestPipeline:
         entities: list[EntityRecord],
         definitions: list[DefinitionLink],
         report: IngestReport,
-        done: int,
-        total: int,
     ) -> None:
         clock = time.perf_counter()
         written = self.store.documents.write(records, entities, definitions)
         report.timed("write", time.perf_counter() - clock)
-        log.info(
-            "wrote %d documents (%d chunks) in %.1f s; %d of %d done",
-            len(records),
-            written.chunks,
-            time.perf_counter() - clock,
-            done,
-            total,
-        )
+        log.info("wrote %d documents (%d chunks) in %.1f s", len(records), written.chunks, time.perf_counter() - clock)
         report.documents_written += len(records)
         report.chunks_written += written.chunks
         report.mentions += written.mentions
         report.relations += written.relations
         report.reference_links += written.reference_links
-        self.notify(ProgressEvent("build", done, total))
+
+
+def _stopped(hidden: HiddenChunks, stale_s: float) -> bool:
+    """Whether the run that staged `hidden` has stopped: its process on this machine is gone, or it
+    has written no part for `stale_s` seconds."""
+    return process_gone(hidden.run) or hidden.idle_s >= stale_s
+
+
+def _placed(
+    record: DocumentRecord, document: SourceDocument, start: int, first_ord: int, fingerprint: str
+) -> DocumentRecord:
+    """A part of `document` built on its own (from character `start`) as a record of the whole
+    document: chunks numbered from `first_ord`, offsets and pages in the whole text, its identity."""
+    chunks = [
+        ChunkRecord(
+            c.ord + first_ord,
+            c.start + start,
+            c.end + start,
+            c.text,
+            c.embedding,
+            document.page_of(c.start + start),
+            document.page_of(c.end + start - 1),
+        )
+        for c in record.chunks
+    ]
+    mentions = [
+        dataclasses.replace(m, chunk_ord=m.chunk_ord + first_ord, start=m.start + start, end=m.end + start)
+        for m in record.mentions
+    ]
+    relations = [dataclasses.replace(r, chunk_ord=r.chunk_ord + first_ord) for r in record.relations]
+    return dataclasses.replace(
+        record,
+        title=document.title,
+        sha256=document.sha256,
+        fingerprint=fingerprint,
+        chars=len(document.text),
+        chunks=chunks,
+        mentions=mentions,
+        relations=relations,
+    )
 
 
 def entity_content(name: str, type_: str, context: str = "") -> str:

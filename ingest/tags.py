@@ -222,8 +222,7 @@ def _attach(
     notify(ProgressEvent("tags", 0, len(leaves)))
     for first in range(0, len(leaves), 2000):
         batch = leaves[first : first + 2000]
-        store.create([t.record() for t in batch], generation=generation)
-        store.attach([t.tag_id for t in batch], generation=generation)
+        store.attach([t.record() for t in batch], generation=generation)
         notify(ProgressEvent("tags", first + len(batch), len(leaves)))
     return len(leaves)
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import shutil
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -63,22 +65,42 @@ class IngestJobs:
         self._service = service
         self._keep = keep
         self._held: dict[str, Job] = {}  # this process's unfinished jobs
+        self._folders: dict[str, Path] = {}  # the folders unfinished jobs own
         self._lock = threading.Lock()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest")
         self._stop = threading.Event()
         self._heartbeat = threading.Thread(target=self._beat, name="ingest-heartbeat", daemon=True)
         self._heartbeat.start()
 
-    def submit(self, paths: list[Path], tier: DocumentTier) -> Job:
-        """Queue an ingest of `paths` into `tier`; returns the job (status `queued`)."""
-        job = Job(
-            job_id=uuid.uuid4().hex, status="queued", tier=tier, files=[p.name for p in paths], submitted_at=_now()
-        )
-        with self._lock:
-            self._held[job.job_id] = job
-        self._save(job)
-        self._service.store.jobs.prune(keep=self._keep)
-        self._worker.submit(self._run, job.job_id, paths, tier)
+    def submit(
+        self,
+        paths: list[Path],
+        tier: DocumentTier,
+        *,
+        names: Mapping[Path, str] | None = None,
+        folder: Path | None = None,
+    ) -> Job:
+        """Queue an ingest of `paths` into `tier`; returns the job (status `queued`). `names` gives
+        files the stable source name they are known by (`MedGraph.ingest`); `folder`, if given, is
+        the job's own: it is deleted when the job ends, or at once if the job cannot be queued."""
+        names = dict(names or {})
+        files = [PurePosixPath(names[p]).name if p in names else p.name for p in paths]
+        job = Job(job_id=uuid.uuid4().hex, status="queued", tier=tier, files=files, submitted_at=_now())
+        try:
+            with self._lock:
+                self._held[job.job_id] = job
+                if folder is not None:
+                    self._folders[job.job_id] = folder
+            self._save(job)
+            self._service.store.jobs.prune(keep=self._keep)
+            self._worker.submit(self._run, job.job_id, paths, tier, names)
+        except BaseException:
+            with self._lock:
+                self._held.pop(job.job_id, None)
+                self._folders.pop(job.job_id, None)
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+            raise
         return job
 
     def get(self, job_id: str) -> Job:
@@ -97,11 +119,40 @@ class IngestJobs:
         return job
 
     def close(self) -> None:
-        """Wait for the running job and stop the worker."""
+        """Wait for the running job, stop the worker, and fail the jobs it will not run."""
         self._worker.shutdown(wait=True, cancel_futures=True)
         self._stop.set()
+        with self._lock:
+            cancelled = list(self._held)
+        for job_id in cancelled:
+            self._release(job_id)
+            self._update(
+                job_id,
+                status="failed",
+                error="the server stopped before this job ran; submit it again",
+                finished_at=_now(),
+                done=True,
+            )
 
-    def _run(self, job_id: str, paths: list[Path], tier: DocumentTier) -> None:
+    def _run(self, job_id: str, paths: list[Path], tier: DocumentTier, names: Mapping[Path, str]) -> None:
+        try:
+            changes = self._ingest(job_id, paths, tier, names)
+        finally:
+            # Before the job reads as ended, so that whoever sees it ended finds its files gone.
+            self._release(job_id)
+        self._update(job_id, **changes, finished_at=_now(), done=True)
+
+    def _release(self, job_id: str) -> None:
+        """Delete the folder the job owns, if any."""
+        with self._lock:
+            folder = self._folders.pop(job_id, None)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def _ingest(
+        self, job_id: str, paths: list[Path], tier: DocumentTier, names: Mapping[Path, str]
+    ) -> dict[str, object]:
+        """Run the job's ingest; the job's final status and report or error."""
         self._update(job_id, status="running")
         last_write = 0.0
 
@@ -116,17 +167,14 @@ class IngestJobs:
                 self._save(job)
 
         try:
-            report = self._service.ingest(paths, tier=tier, on_progress=on_progress)
+            report = self._service.ingest(paths, tier=tier, on_progress=on_progress, names=names or None)
         except Exception as exc:  # the job records any failure; the server keeps serving
             reason = str(exc) if isinstance(exc, MedGraphError) else f"internal error ({type(exc).__name__})"
             log.exception("ingest job %s failed", job_id)
-            self._update(job_id, status="failed", error=reason, finished_at=_now(), done=True)
-            return
+            return {"status": "failed", "error": reason}
         # The server's folders are its own business: a client sees file names.
         errors = [IngestError(Path(e.path).name, e.reason) for e in report.errors]
-        self._update(
-            job_id, status="done", report=dataclasses.replace(report, errors=errors), finished_at=_now(), done=True
-        )
+        return {"status": "done", "report": dataclasses.replace(report, errors=errors)}
 
     def _update(self, job_id: str, *, done: bool = False, **changes: object) -> None:
         with self._lock:

@@ -7,7 +7,6 @@ surface calls these methods and nothing below them. Errors are `MedGraphError`s.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Generator, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -33,7 +32,7 @@ from medgraphrag.ingest import stages
 from medgraphrag.ingest.construction import OnError
 from medgraphrag.ingest.linking import ConceptLinker, ConceptMatch
 from medgraphrag.ingest.pipeline import IngestPipeline, IngestReport
-from medgraphrag.ingest.tags import TagTree, attach_tags, rebuild_tags
+from medgraphrag.ingest.tags import TagTree, rebuild_tags
 from medgraphrag.models.embeddings import Embedder, model_dimension
 from medgraphrag.models.llm import ChatModel, answer_model, construction_model
 from medgraphrag.nlp.lexicon import build_lexicon
@@ -119,11 +118,13 @@ class MedGraph:
         tier: DocumentTier = "user",
         on_progress: ProgressCallback | None = None,
         on_error: OnError = OnError.SKIP,
+        names: Mapping[Path, str] | None = None,
     ) -> IngestReport:
         """Ingest documents (.txt, .md, .html, .pdf, .jsonl, MedQuAD .xml, PubMedQA .json; folders
         recursively) into `tier`: chunks, meta-graphs, entities linked to the vocabulary, relations,
         links between tiers and tags for the new meta-graphs. Unchanged documents are skipped; a
-        document that cannot be built is reported and, by `on_error`, skipped or fatal."""
+        document that cannot be built is reported and, by `on_error`, skipped or fatal. `names`
+        gives files a stable source name (their identity) in place of their path."""
         self._check_tier(tier)
         store, embedder = self.store, self.embedder
         model = construction_model(self.settings.llm, self.settings.paths)
@@ -132,28 +133,17 @@ class MedGraph:
             construction = stages.construction(
                 store.vocabulary, embedder, self.settings.ingest, ruler=ruler, signature=signature, model=model
             )
-            report = IngestPipeline(
+            pipeline = IngestPipeline(
                 store,
                 embedder,
                 construction,
                 self.settings.ingest,
+                self.settings.tags,
                 tier=tier,
                 on_error=on_error,
                 on_progress=on_progress,
-            ).run(paths)
-            if report.documents_written:
-                clock = time.perf_counter()
-                report.tags_attached = attach_tags(
-                    store.tags,
-                    self.settings.tags,
-                    construction.summarizer,
-                    dimension=embedder.dimension,
-                    on_progress=on_progress,
-                )
-                report.tag_summaries_extractive = construction.summarizer.fallbacks if model else 0
-                report.timed("tags", time.perf_counter() - clock)
-                report.seconds += report.stage_seconds["tags"]
-                report.llm = construction.usage
+            )
+            report = pipeline.run(paths, names)
         finally:
             if model is not None:
                 model.close()
@@ -334,10 +324,12 @@ class MedGraph:
         return saved_queries()
 
     def run_cypher(self, query: str, parameters: Mapping[str, object] | None = None) -> CypherResult:
-        """Run user-written Cypher read-only, stopped after MEDGRAPH_CYPHER_TIMEOUT_S and cut at
-        MEDGRAPH_CYPHER_MAX_ROWS rows; `CypherRefused` says why a query was refused or failed."""
+        """Run user-written Cypher read-only (allow-listed clauses and procedures), stopped after
+        MEDGRAPH_CYPHER_TIMEOUT_S and cut at MEDGRAPH_CYPHER_MAX_ROWS rows or MEDGRAPH_CYPHER_MAX_BYTES
+        bytes of JSON; `CypherRefused` says why a query or parameter was refused or failed."""
+        limits = self.settings.cypher
         return self.store.cypher.run(
-            query, parameters, timeout_s=self.settings.cypher.timeout_s, max_rows=self.settings.cypher.max_rows
+            query, parameters, timeout_s=limits.timeout_s, max_rows=limits.max_rows, max_bytes=limits.max_bytes
         )
 
     def run_saved_query(self, name: str, parameters: Mapping[str, object] | None = None) -> CypherResult:

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from medgraphrag.api import create_app
 from medgraphrag.api.auth import new_token, token_hash
 from medgraphrag.core.settings import ApiKey
-from medgraphrag.graph.server import free_port
+from medgraphrag.graph.server import free_port, scratch_local_server
 from medgraphrag.service import MedGraph
 from tests.conftest import make_settings, neo4j_env, serve
 
@@ -47,13 +47,47 @@ def test_healthz_reports_neo4j_and_counts(service: MedGraph, corpus: Path) -> No
     assert body["counts"]["Document"] == 3 and body["counts"]["Chunk"] == report.chunks_written
 
 
+# The routes that need Neo4j, each with what it is sent.
+NEEDS_NEO4J = [
+    ("get", "/healthz", {}),
+    ("get", "/readyz", {}),
+    ("post", "/v1/query", {"json": {"question": "How is pneumonia treated?"}}),
+    ("post", "/v1/query", {"json": {"question": "How is pneumonia treated?", "stream": True}}),
+    ("post", "/v1/retrieve", {"json": {"question": "How is pneumonia treated?", "mode": "hybrid"}}),
+    ("get", "/v1/documents", {}),
+    ("get", "/v1/concepts?q=fever", {}),
+]
+
+
+def _assert_unavailable(client: TestClient, remedy: str) -> None:
+    for method, path, kwargs in NEEDS_NEO4J:
+        response = getattr(client, method)(path, **kwargs)
+        assert response.status_code == 503, (path, response.text)
+        error = response.json()["error"]
+        assert error["code"] == "unavailable" and remedy in error["message"], (path, error)
+        # The operator's details (the server's address) stay in the server log.
+        assert "bolt://" not in response.text and "127.0.0.1" not in response.text, response.text
+
+
 def test_unreachable_neo4j_is_503_with_a_remedy(embedder) -> None:
     settings = make_settings(neo4j={"uri": f"bolt://127.0.0.1:{free_port()}"})
     with TestClient(create_app(service=MedGraph(settings, embedder=embedder))) as client:
-        response = client.get("/healthz")
-    assert response.status_code == 503
-    error = response.json()["error"]
-    assert error["code"] == "unavailable" and "medgraph db up" in error["message"]
+        _assert_unavailable(client, "medgraph db status")
+
+
+@pytest.mark.slow
+def test_neo4j_stopping_while_the_api_runs_is_503_with_a_remedy(embedder, tmp_path: Path) -> None:
+    password = "medgraph-scratch-pw"
+    with scratch_local_server(password) as uri:
+        settings = make_settings(neo4j={"uri": uri, "password": password}, paths={"data_dir": tmp_path})
+        client = TestClient(create_app(service=MedGraph(settings, embedder=embedder)), raise_server_exceptions=False)
+        client.__enter__()
+        assert client.get("/healthz").status_code == 200 and client.get("/readyz").status_code == 200
+    try:
+        # The remedy of a connection that broke: `medgraph db status` (graph/connection.py).
+        _assert_unavailable(client, "medgraph db")
+    finally:
+        client.__exit__(None, None, None)
 
 
 @pytest.mark.parametrize("workers", [1, 2])

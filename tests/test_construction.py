@@ -42,7 +42,7 @@ def _mentions(driver: Driver) -> list[dict]:
 
 def _graph_counts(driver: Driver) -> dict[str, int]:
     records, _, _ = driver.execute_query(
-        "MATCH (n) WHERE NOT n:Concept AND NOT n:VocabularySource AND NOT n:TagTree "
+        "MATCH (n) WHERE NOT n:Concept AND NOT n:VocabularySource AND NOT n:TagTree AND NOT n:Marker "
         "WITH labels(n)[0] AS label, count(*) AS n "
         "RETURN label, n"
     )

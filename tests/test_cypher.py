@@ -45,16 +45,16 @@ WRITES = [
     ("DROP CONSTRAINT entity_id", "changes the schema or the DBMS (DropConstraint)"),
     (
         "MATCH (e:Entity) CALL db.create.setNodeVectorProperty(e, 'embedding', [1.0, 2.0]) RETURN e",
-        "procedure db.create.setNodeVectorProperty runs in WRITE mode",
+        "procedure db.create.setNodeVectorProperty writes to the graph",
     ),
-    ("CALL db.createLabel('Intruder')", "procedure db.createLabel runs in WRITE mode"),
+    ("CALL db.createLabel('Intruder')", "procedure db.createLabel writes to the graph"),
     (
         "CALL db.index.vector.createNodeIndex('intruder', 'Entity', 'name', 3, 'cosine')",
-        "procedure db.index.vector.createNodeIndex runs in SCHEMA mode",
+        "procedure db.index.vector.createNodeIndex changes the schema",
     ),
-    ("CALL dbms.killConnections(['bolt-1'])", "procedure dbms.killConnections runs in DBMS mode"),
-    ("CALL tx.setMetaData({app: 'intruder'})", "procedure tx.setMetaData runs in DBMS mode"),
-    ("LOAD CSV FROM 'file:///etc/passwd' AS row RETURN row", "LOAD CSV reads files on the server"),
+    ("CALL dbms.killConnections(['bolt-1'])", "procedure dbms.killConnections administers the server"),
+    ("CALL tx.setMetaData({app: 'intruder'})", "procedure tx.setMetaData reads or sets transaction metadata"),
+    ("LOAD CSV FROM 'file:///etc/passwd' AS row RETURN row", "LOAD CSV reads files and URLs from the server"),
     ("CREATE USER mallory SET PASSWORD 'mallory-password'", "administration commands"),
     ("ALTER USER neo4j SET PASSWORD 'changed-password'", "administration commands"),
     ("CREATE DATABASE intruder", "administration commands"),
@@ -123,7 +123,7 @@ def test_the_read_access_mode_stops_a_write_the_checks_let_through(
     small_graph: MedGraph, driver: Driver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = _snapshot(driver, small_graph.database)
-    monkeypatch.setattr(exploration, "_check_read_only", lambda *args: None)
+    monkeypatch.setattr(exploration, "_check_plan", lambda *args: None)
     with pytest.raises(CypherRefused, match="refused: the query tried to write"):
         _run(driver, small_graph.database, "CREATE (:Entity {entity_id: 'intruder'})")
     assert _snapshot(driver, small_graph.database) == before

@@ -117,13 +117,31 @@ def test_discover_recurses_and_reports_what_it_cannot_take(tmp_path: Path) -> No
     (tmp_path / "a" / "b" / "deep.md").write_text("x", encoding="utf-8")
     (tmp_path / "a" / "top.txt").write_text("x", encoding="utf-8")
     (tmp_path / "a" / "image.png").write_bytes(b"\x89PNG")
+    (tmp_path / "a" / "b" / "notes").write_text("x", encoding="utf-8")
     (tmp_path / "a" / ".hidden.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "a" / ".git").mkdir()
+    (tmp_path / "a" / ".git" / "HEAD").write_text("ref: refs/heads/main", encoding="utf-8")
+    (tmp_path / "a" / ".git" / "kept.txt").write_text("x", encoding="utf-8")
     (tmp_path / "scan.tiff").write_bytes(b"II*\x00")
     files, errors = discover([tmp_path / "a", tmp_path / "scan.tiff", tmp_path / "missing.txt"])
     assert [f.name for f in files] == ["deep.md", "top.txt"]
     reasons = {Path(e.path).name: e.reason for e in errors}
+    # Inside a folder, an unsupported file is reported; hidden files and folders are skipped silently.
+    assert set(reasons) == {"notes", "image.png", "scan.tiff", "missing.txt"}
+    assert "unsupported file type '(none)'" in reasons["notes"]
+    assert "unsupported file type '.png'" in reasons["image.png"] and ".txt" in reasons["image.png"]
     assert "unsupported file type '.tiff'" in reasons["scan.tiff"]
     assert reasons["missing.txt"] == "no such file or folder"
+
+
+def test_discover_names_a_hidden_file_given_directly_as_hidden(tmp_path: Path) -> None:
+    for name in ("..dots.txt", ".note.md"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    files, errors = discover([tmp_path / "..dots.txt", tmp_path / ".note.md"])
+    assert files == []
+    for error in errors:
+        assert "hidden file (its name starts with a dot)" in error.reason
+        assert "unsupported" not in error.reason
 
 
 def test_discover_takes_every_supported_suffix_in_any_case(tmp_path: Path) -> None:
@@ -419,3 +437,45 @@ def test_medquad_older_layout_of_some_ninds_files(tmp_path: Path) -> None:
     assert document.unit == "NINDS_0000007_Sec1"
     assert document.text == "Holmes-Adie syndrome affects the pupil."
     assert dict(document.metadata)["focus"] == "Holmes-Adie"
+
+
+def test_utf16_and_utf32_text_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    for encoding in ("utf-16", "utf-32"):
+        path = tmp_path / f"{encoding}.txt"
+        path.write_bytes("Fièvre persistante; toux.\n".encode(encoding))  # Python writes the BOM
+        (document,) = load(path)
+        assert document.text == "Fièvre persistante; toux.\n"
+
+
+def test_a_binary_file_named_txt_is_refused_as_binary(tmp_path: Path) -> None:
+    path = tmp_path / "image.txt"
+    path.write_bytes(b"GIF89a\x00\x00\x01\x00" * 10)
+    assert _reason(path) == "a binary file, not text (a NUL character at offset 6)"
+
+
+@pytest.mark.parametrize(
+    "declaration",
+    [
+        '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>',
+        '<!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>',
+    ],
+)
+def test_xml_declaring_entities_is_refused_before_parsing(tmp_path: Path, declaration: str) -> None:
+    path = tmp_path / "hostile.xml"
+    body = _medquad([("1", "What is fever?", "&lol2; &xxe;")]).split("\n", 1)[1]
+    path.write_text(f'<?xml version="1.0"?>\n{declaration}\n{body}', encoding="utf-8")
+    assert _reason(path) == "XML with a DOCTYPE or ENTITY declaration is refused (MedQuAD files have none)"
+
+
+def test_a_file_larger_than_any_allowed_document_is_refused_unread(tmp_path: Path) -> None:
+    path = tmp_path / "huge.txt"
+    path.write_text("fever " * 1_000, encoding="utf-8")
+    (error,) = list(load_all([path], max_chars=1_000))
+    assert isinstance(error, DocumentError)
+    assert error.reason == "6,000 bytes, over 4,000 (4 x MEDGRAPH_MAX_DOCUMENT_CHARS); split it"
+    path.write_text("fever " * 300, encoding="utf-8")
+    (error,) = list(load_all([path], max_chars=1_000))
+    assert (
+        isinstance(error, DocumentError)
+        and error.reason == "1,800 characters, over 1,000 (MEDGRAPH_MAX_DOCUMENT_CHARS); split it"
+    )

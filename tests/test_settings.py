@@ -103,6 +103,33 @@ def test_invalid_value_names_the_setting(monkeypatch: pytest.MonkeyPatch, variab
     assert variable in str(info.value)
 
 
+def test_a_missing_field_inside_a_json_setting_is_named_once_with_its_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEDGRAPH_API_KEYS", json.dumps([KEY, {"name": "x"}]))
+    with pytest.raises(ConfigurationError) as info:
+        load_settings()
+    assert str(info.value) == (
+        "invalid configuration: MEDGRAPH_API_KEYS[1].sha256: Field required; "
+        "MEDGRAPH_API_KEYS[1].scopes: Field required"
+    )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("MEDGRAPH_INGEST_BATCH_CHARS", "999"),
+        ("MEDGRAPH_MAX_DOCUMENT_CHARS", "10"),
+        ("MEDGRAPH_INGEST_STAGING_STALE_S", "-1"),
+        ("MEDGRAPH_CYPHER_MAX_BYTES", "12"),
+        ("MEDGRAPH_API_MAX_HEADER_KB", "0"),
+        ("MEDGRAPH_API_MAX_URL_KB", "2048"),
+    ],
+)
+def test_limits_out_of_range_name_their_setting(monkeypatch: pytest.MonkeyPatch, variable: str, value: str) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigurationError, match=variable):
+        load_settings()
+
+
 def test_renamed_fields_are_read_only_from_their_own_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     """A field whose variable is not its group's prefix plus its name is not set by its bare name."""
     monkeypatch.setenv("BATCH_DOCUMENTS", "5")

@@ -3,6 +3,9 @@ one write, so a question asked meanwhile always walks one complete tree."""
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -11,6 +14,7 @@ import pytest
 from neo4j import Driver
 
 from medgraphrag.core.errors import Conflict
+from medgraphrag.core.runs import process_gone, run_token
 from medgraphrag.graph.tags import LeafEntity
 from medgraphrag.ingest.offline import ExtractiveSummarizer
 from medgraphrag.ingest.tags import rebuild_tags
@@ -118,6 +122,22 @@ def test_a_second_rebuild_is_refused_while_one_runs(service: MedGraph, notes: in
     assert tags.published() == published
     tags.abandon(generation)
     assert service.rebuild_tags().generation > published  # the released lease is taken again
+
+
+def test_the_lease_of_a_rebuild_whose_process_is_gone_is_taken_over_at_once(
+    service: MedGraph, driver: Driver, notes: int
+) -> None:
+    tags = service.store.tags
+    tags.begin_rebuild()
+    assert service.store.tags.published() == tags.published()
+    with pytest.raises(Conflict):
+        service.rebuild_tags()  # the holder (this process) is alive: its lease is respected
+    # A process that has exited: its pid names nothing any more.
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = f"{socket.gethostname()}:{finished.stdout.strip()}:0"
+    driver.execute_query("MATCH (t:TagTree {name: 'tags'}) SET t.rebuild_holder = $dead", dead=dead)
+    assert process_gone(dead) and not process_gone(run_token()) and not process_gone("elsewhere:1:0")
+    assert service.rebuild_tags().generation > 0
 
 
 class _FailingSummarizer(ExtractiveSummarizer):

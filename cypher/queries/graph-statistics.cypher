@@ -1,5 +1,5 @@
 // name: graph-statistics
-// description: nodes per label and relationships per type, split by tier (vocabulary for concepts, service for the tag tree, jobs and answers; `user->vocabulary` for a relationship between tiers)
+// description: nodes per label and relationships per type, split by tier (vocabulary for concepts, service for the tag tree, jobs, answers and the write marker; `user->vocabulary` for a relationship between tiers)
 CALL () {
   MATCH (n:Document|Chunk|MetaGraph|Entity|Tag)
   UNWIND labels(n) AS label
@@ -12,8 +12,8 @@ CALL () {
   MATCH (n:VocabularySource)
   RETURN 'node' AS kind, 'VocabularySource' AS name, 'vocabulary' AS tier, count(n) AS count
   UNION ALL
-  // What the service keeps about itself: the tag tree's generation, ingestion jobs, recent answers.
-  MATCH (n:TagTree|Job|Answer)
+  // What the service keeps about itself: the tag tree's generation, ingestion jobs, recent answers, the write marker.
+  MATCH (n:TagTree|Job|Answer|Marker)
   RETURN 'node' AS kind, labels(n)[0] AS name, 'service' AS tier, count(*) AS count
   UNION ALL
   MATCH ()-[r:IS_A]->()

@@ -3,21 +3,24 @@
 Every error comes back as `{"error": {"code": ..., "message": ...}}` (api/errors.py); nothing
 internal (stack traces, settings, secrets) leaves the server. Requests larger than
 `MEDGRAPH_API_MAX_REQUEST_MB` are refused (413) and requests that run past
-`MEDGRAPH_API_REQUEST_TIMEOUT_S` answer 504. Jobs and recent answers live in Neo4j, so every
-server process answers for all of them.
+`MEDGRAPH_API_REQUEST_TIMEOUT_S` answer 504; under `medgraph serve`, a URL over
+`MEDGRAPH_API_MAX_URL_KB` answers 414 and headers over `MEDGRAPH_API_MAX_HEADER_KB` 431. Jobs
+and recent answers live in Neo4j, so every server process answers for all of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 from medgraphrag.api import errors
-from medgraphrag.api.limits import BodySizeLimit
+from medgraphrag.api.limits import LIMITS_KEY, BodySizeLimit, head_limits
 from medgraphrag.api.routers import admin, concepts, cypher, documents, health, jobs, query
+from medgraphrag.api.uploads import remove_abandoned
 from medgraphrag.core.settings import Settings, load_settings
 from medgraphrag.jobs import IngestJobs
 from medgraphrag.service import MedGraph
@@ -37,11 +40,13 @@ def create_app(settings: Settings | None = None, *, service: MedGraph | None = N
     shared = service
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         # The model loads before the first request, not during it.
         await run_in_threadpool(lambda: shared.embedder)
         app.state.jobs = IngestJobs(shared, keep=shared.settings.api.jobs_kept)
-        yield
+        await run_in_threadpool(remove_abandoned, shared.settings)
+        # The lifespan state reaches uvicorn's protocol (api/protocol.py), which limits URL and headers.
+        yield {LIMITS_KEY: head_limits(shared.settings.api)}
         app.state.jobs.close()
         shared.close()
 

@@ -28,7 +28,9 @@ CODES: dict[int, str] = {
     405: "method_not_allowed",
     409: "conflict",
     413: "too_large",
+    414: "url_too_long",
     422: "invalid_request",
+    431: "headers_too_large",
     500: "internal",
     502: "llm_failed",
     503: "unavailable",
@@ -72,9 +74,13 @@ def error_response(
 
 
 def public_message(exc: BaseException) -> tuple[int, str]:
-    """The status and message a client may see for `exc`: a `MedGraphError`'s own, else (a bug, or
-    a server-side misconfiguration) an incident id whose details go to the server log."""
+    """The status and message a client may see for `exc`: a `MedGraphError`'s own (or, where that
+    is for the operator, its public one, the other logged), else (a bug, or a server-side
+    misconfiguration) an incident id whose details go to the server log."""
     if isinstance(exc, MedGraphError) and exc.http_status != 500:
+        if exc.public is not None:
+            log.warning("%s: %s", exc.__class__.__name__, exc)
+            return exc.http_status, exc.public
         return exc.http_status, str(exc)
     incident = uuid.uuid4().hex[:12]
     log.error("incident %s", incident, exc_info=exc)

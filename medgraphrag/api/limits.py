@@ -1,10 +1,21 @@
-"""Request body size limit, enforced before a handler reads the body."""
+"""Request limits: the body's size, enforced before a handler reads the body; and the URL's and
+headers' sizes, which the HTTP protocol (api/protocol.py) enforces while it parses them."""
 
 from __future__ import annotations
 
 import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from medgraphrag.core.settings import ApiSettings
+
+# Where the app's lifespan state holds the URL and header limits for the HTTP protocol.
+LIMITS_KEY = "medgraphrag.head_limits"
+
+
+def head_limits(api: ApiSettings) -> dict[str, int]:
+    """The URL and header limits of `api` in bytes, as the HTTP protocol reads them."""
+    return {"max_url_bytes": int(api.max_url_kb * 1024), "max_header_bytes": int(api.max_header_kb * 1024)}
 
 
 class BodySizeLimit:

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from typer.core import TyperGroup
 
 from medgraphrag.api.auth import new_token, token_hash
 from medgraphrag.cli import cypher, db, documents, session, vocab
 from medgraphrag.cli.output import print_answer, print_report, progress, progress_bars
 from medgraphrag.cli.session import console, errors, fail, service, settings
+from medgraphrag.cli.text import VisibleLogHandler, json_text, shown
 from medgraphrag.core.errors import MedGraphError
 from medgraphrag.core.logs import configure_logging
 from medgraphrag.core.settings import SCOPES, ApiKey
@@ -53,7 +53,7 @@ app.add_typer(cypher.app, name="cypher")
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log what medgraphrag does")] = False) -> None:
     """Medical GraphRAG on Neo4j."""
-    configure_logging(verbose=verbose)
+    configure_logging(verbose=verbose, handler=VisibleLogHandler())
 
 
 @app.command()
@@ -65,17 +65,25 @@ def ingest(
     tier: Annotated[str, typer.Option("--tier", help="user | reference")] = "user",
 ) -> None:
     """Ingest documents into the graph; unchanged files are skipped, changed ones replaced, and a
-    file or document that cannot be ingested is reported (exit status 1) while the others are."""
+    file or document that cannot be ingested is reported (exit status 1) while the others are.
+    Work an interrupted run left (tier links, tags, unpublished parts) is finished here."""
     with service() as medgraph, progress() as bars:
         report = medgraph.ingest(
             paths,
             tier=session.tier(tier) or "user",
             on_progress=progress_bars(
-                bars, {"read": "files", "build": "documents", "link": "tier links", "tags": "tags"}
+                bars,
+                {
+                    "read": "files read",
+                    "build": "files built",
+                    "sections": "parts of a large document",
+                    "link": "tier links",
+                    "tags": "tags",
+                },
             ),
         )
     print_report(report)
-    if report.errors:
+    if report.errors or report.post_write_error:
         raise typer.Exit(1)
 
 
@@ -97,7 +105,7 @@ def query(
         answer = medgraph.query(question, k=k, tier=session.tier(tier), mode=session.mode(mode))
         picture = medgraph.evidence_graph_html(answer) if graph else ""
     if as_json:
-        typer.echo(answer.model_dump_json(indent=2))
+        typer.echo(json_text(answer.model_dump_json(indent=2)))
     else:
         print_answer(answer)
     if graph:
@@ -106,7 +114,7 @@ def query(
         except OSError as exc:
             fail(f"cannot write the evidence graph: {exc}")
         # stderr, so that --json output stays one JSON document.
-        errors.print(f"evidence graph written to {escape(str(graph.resolve()))}", soft_wrap=True)
+        errors.print(f"evidence graph written to {shown(str(graph.resolve()))}", soft_wrap=True)
 
 
 @app.command()
@@ -126,12 +134,13 @@ def serve(
     import uvicorn
 
     from medgraphrag.api import create_app
+    from medgraphrag.api.protocol import LimitedHttpToolsProtocol
 
     configured = settings()
     if not configured.api.keys:
         if host not in LOOPBACK:
             errors.print(
-                f"[yellow]no API key configured: listening on 127.0.0.1, not {escape(host)}[/] "
+                f"[yellow]no API key configured: listening on 127.0.0.1, not {shown(host)}[/] "
                 "(medgraph api-key creates one)",
                 soft_wrap=True,
             )
@@ -141,9 +150,16 @@ def serve(
     workers = workers or default_workers()
     if workers > 1:
         # Each process builds its app from the environment; Python's GIL caps one process's throughput.
-        uvicorn.run("medgraphrag.api:create_app", factory=True, host=host, port=port, workers=workers)
+        uvicorn.run(
+            "medgraphrag.api:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            http=LimitedHttpToolsProtocol,
+        )
     else:
-        uvicorn.run(create_app(configured), host=host, port=port)
+        uvicorn.run(create_app(configured), host=host, port=port, http=LimitedHttpToolsProtocol)
 
 
 def default_workers() -> int:

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from medgraphrag.cli.output import print_cypher_result, print_saved_queries
 from medgraphrag.cli.session import console, errors, service, settings
+from medgraphrag.cli.text import shown
 from medgraphrag.core.errors import CypherRefused, MedGraphError
 from medgraphrag.service import MedGraph
 
@@ -68,7 +68,7 @@ def shell() -> None:
         health = medgraph.health()
         save_history = _line_editing(configured.paths.data_dir / "cypher_history")
         console.print(
-            f"Neo4j {health.neo4j}, database {escape(medgraph.database)}, read-only. "
+            f"Neo4j {shown(health.neo4j)}, database {shown(medgraph.database)}, read-only. "
             "One query per line; :saved lists saved queries, :run NAME k=v runs one, :q quits."
         )
         try:
@@ -77,7 +77,7 @@ def shell() -> None:
                     _shell_line(medgraph, line)
                 # ValueError: unbalanced quotes in a :run line.
                 except (MedGraphError, ValueError) as exc:
-                    errors.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+                    errors.print(f"[bold red]error:[/] {shown(str(exc))}", soft_wrap=True)
         finally:
             save_history()
 

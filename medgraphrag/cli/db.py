@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import typer
-from rich.markup import escape
 
 from medgraphrag.cli.output import print_status
 from medgraphrag.cli.session import console, settings
+from medgraphrag.cli.text import shown
 from medgraphrag.graph import server
 
 app = typer.Typer(help="Start, stop and inspect the Neo4j server.", no_args_is_help=True)
@@ -15,13 +15,13 @@ app = typer.Typer(help="Start, stop and inspect the Neo4j server.", no_args_is_h
 @app.command("up")
 def up() -> None:
     """Start Neo4j: use NEO4J_URI if it answers, else docker compose, else the embedded neo4j-local."""
-    print_status(server.up(settings(), echo=lambda m: console.print(f"[dim]{escape(m)}[/]")))
+    print_status(server.up(settings(), echo=lambda m: console.print(f"[dim]{shown(m)}[/]")))
 
 
 @app.command("down")
 def down() -> None:
     """Stop the Neo4j that `medgraph db up` started."""
-    console.print(server.down(settings()))
+    console.print(shown(server.down(settings())))
 
 
 @app.command("status")

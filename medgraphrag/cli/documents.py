@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from medgraphrag.cli.output import progress, progress_bars
 from medgraphrag.cli.session import console, fail, service
 from medgraphrag.cli.session import tier as session_tier
+from medgraphrag.cli.text import shown
 from medgraphrag.core.ids import document_id
 
 documents_app = typer.Typer(help="List, show and delete ingested documents.", no_args_is_help=True)
@@ -31,7 +31,7 @@ def list_documents(
     table.add_column("source", overflow="fold")
     for row in rows:
         source = row.source + (f"#{row.external_id}" if row.external_id else "")
-        table.add_row(row.doc_id, row.tier, str(row.chunks), escape(row.title[:60]), escape(source))
+        table.add_row(shown(row.doc_id), shown(row.tier), str(row.chunks), shown(row.title[:60]), shown(source))
     console.print(table)
 
 
@@ -44,10 +44,10 @@ def show(doc_id: Annotated[str, typer.Argument(help="a document id (see document
         detail = medgraph.document(doc_id)
     document = detail.document
     console.print(
-        f"[bold]{escape(str(document['title']))}[/]  {doc_id}  [dim]{document['tier']} tier, "
+        f"[bold]{shown(document['title'])}[/]  {shown(doc_id)}  [dim]{shown(document['tier'])} tier, "
         f"{detail.chunks} chunks, {len(detail.entities)} entities, {detail.relations} relations[/]"
     )
-    console.print(f"[dim]{escape(str(document['source']))}[/]")
+    console.print(f"[dim]{shown(document['source'])}[/]")
     table = Table("entity", "type", "mentions", "concept", "tier links", box=None)
     for entity in detail.entities:
         mentions = str(entity.mentions) + "".join(
@@ -57,7 +57,7 @@ def show(doc_id: Annotated[str, typer.Argument(help="a document id (see document
         )
         concept = f"{entity.concept_id} {entity.concept_name}" if entity.concept_id else "-"
         links = "; ".join(f"{r.name} [{r.tier}, {r.method} {r.score or 0:.2f}]" for r in entity.references)
-        table.add_row(escape(entity.name), escape(entity.type), mentions, escape(concept), escape(links) or "-")
+        table.add_row(shown(entity.name), shown(entity.type), mentions, shown(concept), shown(links or "-"))
     console.print(table)
 
 

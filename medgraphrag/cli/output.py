@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import typer
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.tree import Tree
 
 from medgraphrag.cli.session import console, errors
+from medgraphrag.cli.text import json_text, shown
 from medgraphrag.core.progress import ProgressCallback, ProgressEvent
 from medgraphrag.graph.exploration import CypherResult
 from medgraphrag.graph.saved_queries import SavedQuery
@@ -46,13 +46,15 @@ def progress_bars(bars: Progress, labels: dict[str, str]) -> ProgressCallback:
 def print_status(state: ServerStatus) -> None:
     """Whether Neo4j runs, how, its version and node counts."""
     if not state.running:
-        console.print(f"[red]down[/]  {escape(state.uri)}  {escape(state.detail)}")
+        console.print(f"[red]down[/]  {shown(state.uri)}  {shown(state.detail)}")
         return
     backend = state.backend.value if state.backend else "?"
-    console.print(f"[green]up[/]  {escape(state.uri)}  via [bold]{backend}[/]  Neo4j {state.version} {state.edition}")
+    console.print(
+        f"[green]up[/]  {shown(state.uri)}  via [bold]{backend}[/]  Neo4j {shown(state.version)} {shown(state.edition)}"
+    )
     table = Table("label", "nodes", box=None)
     for label, count in state.counts.items():
-        table.add_row(label, f"{count:,}")
+        table.add_row(shown(label), f"{count:,}")
     console.print(table)
 
 
@@ -83,7 +85,7 @@ def print_report(report: IngestReport) -> None:
         usage = report.llm
         table.add_row(
             "LLM",
-            f"{usage.model}: {usage.calls} calls ({usage.cache_hits} cached), "
+            f"{shown(usage.model)}: {usage.calls} calls ({usage.cache_hits} cached), "
             f"{usage.prompt_tokens + usage.completion_tokens:,} tokens, {usage.seconds:.1f} s",
         )
     console.print(table)
@@ -92,29 +94,35 @@ def print_report(report: IngestReport) -> None:
             "[dim]" + "  ".join(f"{stage} {seconds:.1f}s" for stage, seconds in report.stage_seconds.items()) + "[/]"
         )
     for error in report.errors:
-        errors.print(f"[red]skipped[/] {escape(error.path)}: {escape(error.reason)}", soft_wrap=True)
+        errors.print(f"[red]skipped[/] {shown(error.path)}: {shown(error.reason)}", soft_wrap=True)
+    if report.post_write_error:
+        errors.print(
+            f"[yellow]tier links and tags not finished[/] (the documents are stored; the next ingest finishes "
+            f"them): {shown(report.post_write_error)}",
+            soft_wrap=True,
+        )
 
 
 def print_answer(answer: Answer) -> None:
     """The answer, what validation flagged, the numbered evidence and the trace."""
-    console.print(f"[bold]Q:[/] {escape(answer.question)}\n")
-    console.print(f"[bold]A:[/] {escape(answer.text)}\n")
+    console.print(f"[bold]Q:[/] {shown(answer.question)}\n")
+    console.print(f"[bold]A:[/] {shown(answer.text)}\n")
     for sentence in answer.uncited:
-        console.print(f"[yellow]uncited:[/] {escape(sentence)}")
+        console.print(f"[yellow]uncited:[/] {shown(sentence)}")
     if answer.removed_citations:
         console.print(f"[yellow]removed citations naming no evidence:[/] {answer.removed_citations}")
     for citation in answer.citations:
         if citation.kind == "concept":
-            where = f"concept {citation.concept_id}, {escape(citation.source)}"
+            where = f"concept {shown(citation.concept_id)}, {shown(citation.source)}"
         else:
             page = f" p. {citation.page_start}" if citation.page_start is not None else ""
             where = (
-                f"{citation.tier}, {escape(citation.source)}{page} chars {citation.start}-{citation.end}, "
+                f"{shown(citation.tier)}, {shown(citation.source)}{page} chars {citation.start}-{citation.end}, "
                 f"similarity {citation.similarity:.2f}"
             )
-        console.print(f"[bold cyan][{citation.n}][/] {escape(citation.title)} [dim]({where})[/]")
+        console.print(f"[bold cyan][{citation.n}][/] {shown(citation.title)} [dim]({where})[/]")
         quote = " ".join(citation.quote.split())
-        console.print(f'    [italic]"{escape(quote[:300])}{"…" if len(quote) > 300 else ""}"[/]')
+        console.print(f'    [italic]"{shown(quote[:300])}{"…" if len(quote) > 300 else ""}"[/]')
     print_trace(answer.trace)
 
 
@@ -127,7 +135,7 @@ def print_trace(trace: Trace) -> None:
     )
     if trace.mode == "u-retrieve":
         if trace.question_concepts:
-            tree.add("question concepts: " + ", ".join(trace.question_concepts))
+            tree.add("question concepts: " + shown(", ".join(trace.question_concepts)))
         walk = tree.add(
             "tags walked" + (" [yellow](route too weak: global entity search)[/]" if trace.fallback else "")
         )
@@ -142,10 +150,10 @@ def print_trace(trace: Trace) -> None:
         tree.add(f"meta-graphs chosen: {len(trace.graph_ids)}")
         entities = tree.add(f"entities: {len(trace.entities)} heaviest")
         for e in trace.entities[:10]:
-            entities.add(f"{escape(e.name)} [dim]({e.tier}, {e.via}, weight {e.weight:.2f})[/]")
+            entities.add(f"{shown(e.name)} [dim]({shown(e.tier)}, {shown(e.via)}, weight {e.weight:.2f})[/]")
     if trace.llm is not None:
         tree.add(
-            f"LLM {escape(trace.llm.model)}: {trace.llm.calls} calls, "
+            f"LLM {shown(trace.llm.model)}: {trace.llm.calls} calls, "
             f"{trace.llm.prompt_tokens + trace.llm.completion_tokens:,} tokens, {trace.llm.seconds:.1f} s"
         )
     console.print(tree)
@@ -161,16 +169,16 @@ def print_saved_queries(queries: list[SavedQuery]) -> None:
             f"{p.name} ({p.type}{'' if p.required else f', default {_default(p.default)}'}) {p.description}"
             for p in query.parameters
         )
-        table.add_row(query.name, escape(query.description), escape(parameters) or "-")
+        table.add_row(shown(query.name), shown(query.description), shown(parameters or "-"))
     console.print(table)
 
 
 def print_cypher_result(result: CypherResult, *, as_json: bool) -> None:
     """Rows of a query as a table (or JSON), and how many in how long."""
     if as_json:
-        typer.echo(json.dumps(result.model_dump(), indent=2, ensure_ascii=False))
+        typer.echo(json_text(json.dumps(result.model_dump(), indent=2, ensure_ascii=False)))
         return
-    table = Table(*(escape(column) for column in result.columns))
+    table = Table(*(shown(column) for column in result.columns))
     for row in result.rows:
         table.add_row(*(_cell(value) for value in row))
     console.print(table)
@@ -185,4 +193,4 @@ def _default(value: object) -> str:
 def _cell(value: object) -> str:
     if value is None:
         return "[dim]null[/]"
-    return escape(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+    return shown(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))

@@ -6,8 +6,8 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
+from medgraphrag.cli.text import shown
 from medgraphrag.core.errors import InvalidRequest
 from medgraphrag.core.ids import DOCUMENT_TIERS, DocumentTier
 from medgraphrag.core.settings import Settings, load_settings
@@ -20,7 +20,7 @@ errors = Console(stderr=True)
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print `message` as an error and end the command with exit status `code`."""
-    errors.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+    errors.print(f"[bold red]error:[/] {shown(message)}", soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from medgraphrag.cli.output import progress, progress_bars
 from medgraphrag.cli.session import console, service
+from medgraphrag.cli.text import shown
 from medgraphrag.nlp.names import KEY_FORMAT
 
 vocab_app = typer.Typer(help="Load and inspect tier-3 vocabularies.", no_args_is_help=True)
@@ -42,13 +42,13 @@ def load(
         )
     table = Table(box=None, show_header=False)
     for name, version in loaded.versions.items():
-        table.add_row("source", f"{name} {version or '(no version)'}")
+        table.add_row("source", shown(f"{name} {version or '(no version)'}"))
     table.add_row("concepts", f"{loaded.concepts:,}")
     table.add_row("relations", f"{loaded.relations:,}")
     table.add_row("seconds", f"{loaded.seconds:.1f}")
     table.add_row("rows skipped", f"{sum(loaded.skipped.values()):,}")
     for reason, count in sorted(loaded.skipped.items(), key=lambda item: -item[1]):
-        table.add_row("", f"{count:,}  {escape(reason)}")
+        table.add_row("", f"{count:,}  {shown(reason)}")
     console.print(table)
 
 
@@ -63,8 +63,8 @@ def status() -> None:
     table = Table("source", "version", "loaded at", "concepts", "relations", "skipped", "concepts now")
     for row in rows:
         table.add_row(
-            row.source,
-            row.version or "-",
+            shown(row.source),
+            shown(row.version or "-"),
             str(row.loaded_at)[:19],
             f"{row.concepts:,}",
             f"{row.relations:,}",
@@ -76,7 +76,7 @@ def status() -> None:
     if stale:
         console.print(
             f"[yellow]loaded by an earlier release, without the name keys the linker searches:[/] "
-            f"{escape(', '.join(stale))}; load them again with `medgraph vocab load`"
+            f"{shown(', '.join(stale))}; load them again with `medgraph vocab load`"
         )
 
 
@@ -98,7 +98,14 @@ def search(
         raise typer.Exit(1)
     table = Table("concept", "name", "score", "method", "matched", "sources")
     for m in matches:
-        table.add_row(m.concept_id, escape(m.name), f"{m.score:.3f}", m.method, escape(m.matched), ", ".join(m.sources))
+        table.add_row(
+            shown(m.concept_id),
+            shown(m.name),
+            f"{m.score:.3f}",
+            shown(m.method),
+            shown(m.matched),
+            shown(", ".join(m.sources)),
+        )
     console.print(table)
 
 
@@ -108,7 +115,7 @@ def show(concept_id: Annotated[str, typer.Argument(help="a CUI or prefixed id su
     with service() as medgraph:
         detail = medgraph.concept(concept_id)
     concept = detail.concept
-    console.print(f"[bold]{escape(concept.name)}[/]  {concept.concept_id}")
+    console.print(f"[bold]{shown(concept.name)}[/]  {shown(concept.concept_id)}")
     for label, values in (
         ("synonyms", concept.synonyms),
         ("semantic types", concept.semantic_types),
@@ -116,11 +123,11 @@ def show(concept_id: Annotated[str, typer.Argument(help="a CUI or prefixed id su
         ("sources", concept.sources),
     ):
         if values:
-            console.print(f"[dim]{label}:[/] {escape('; '.join(values))}")
+            console.print(f"[dim]{label}:[/] {shown('; '.join(values))}")
     if concept.definition:
-        console.print(f"[dim]definition:[/] {escape(concept.definition)}")
+        console.print(f"[dim]definition:[/] {shown(concept.definition)}")
     for label, related in (("parents", detail.parents), ("children", detail.children)):
         if related:
-            console.print(f"[dim]{label}:[/] " + "; ".join(f"{escape(r.name)} ({r.concept_id})" for r in related))
+            console.print(f"[dim]{label}:[/] " + "; ".join(f"{shown(r.name)} ({shown(r.concept_id)})" for r in related))
     if detail.child_count > len(detail.children):
         console.print(f"[dim]... {detail.child_count - len(detail.children)} more children[/]")

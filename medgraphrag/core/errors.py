@@ -34,6 +34,9 @@ class MedGraphError(Exception):
 
     exit_code: ClassVar[int] = 1
     http_status: ClassVar[int] = 500
+    # What the API tells a client in place of the message, where the message is for the operator
+    # (it may name a server address or setting); None: the message itself.
+    public: ClassVar[str | None] = None
 
 
 class ConfigurationError(MedGraphError):
@@ -93,10 +96,16 @@ class GraphUnavailable(MedGraphError):
 
     exit_code = 3
     http_status = 503
+    public: ClassVar[str | None] = (
+        "the graph database is unavailable: try again shortly; if it persists, the operator can check it with "
+        "`medgraph db status` (the server log has the details)"
+    )
 
 
 class SchemaConflict(GraphUnavailable):
     """The stored schema contradicts the configuration (another embedding dimension)."""
+
+    public = None
 
 
 class ServerError(MedGraphError):

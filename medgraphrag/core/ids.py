@@ -33,9 +33,10 @@ def document_id(source: Path | str, unit: str = "") -> str:
     return content_id("doc", f"{path}#{unit}" if unit else path)
 
 
-def chunk_id(doc_id: str, ord_: int, start: int, end: int, text: str) -> str:
-    """The id of a chunk: its document, position and content."""
-    return content_id("chk", doc_id, ord_, start, end, text)
+def chunk_id(doc_id: str, ord_: int, start: int, end: int, text: str, *, version: str = "") -> str:
+    """The id of a chunk: its document, position and content (and `version`, when two writes of
+    one content must not share ids)."""
+    return content_id("chk", doc_id, ord_, start, end, text, *([version] if version else []))
 
 
 def graph_id(chunk: str) -> str:

@@ -212,6 +212,28 @@ class IngestSettings(_Group):
     same_as_threshold: float = Field(
         0.92, ge=0, le=1, description="similarity for SAME_AS between entities without a concept"
     )
+    batch_chars: int = Field(
+        400_000,
+        ge=10_000,
+        le=100_000_000,
+        validation_alias="MEDGRAPH_INGEST_BATCH_CHARS",
+        description="characters per write transaction: a batch holds documents up to this much text, and a longer "
+        "document is written in parts of this size, then published at once",
+    )
+    max_document_chars: int = Field(
+        100_000_000,
+        ge=1_000,
+        validation_alias="MEDGRAPH_MAX_DOCUMENT_CHARS",
+        description="characters one document may hold (or a PDF expand to); a longer one is that file's error",
+    )
+    staging_stale_s: float = Field(
+        3600.0,
+        ge=0,
+        validation_alias="MEDGRAPH_INGEST_STAGING_STALE_S",
+        description="seconds after its last part that a large document's unpublished parts count as left by a "
+        "run that stopped (on another machine: one on this machine is known to have stopped once its process is "
+        "gone), and are removed by the next run",
+    )
 
 
 class TagSettings(_Group):
@@ -289,6 +311,8 @@ class ApiSettings(_Group):
     )
     max_request_mb: float = Field(50.0, gt=0, description="largest request body (uploads included)")
     request_timeout_s: float = Field(60.0, gt=0, description="longest a request may take")
+    max_header_kb: float = Field(16.0, gt=0, le=1024, description="largest request head (headers), refused with 431")
+    max_url_kb: float = Field(8.0, gt=0, le=1024, description="longest request URL (path and query), refused with 414")
     answers_kept: int = Field(256, ge=1, description="recent answers kept for their pictures")
     jobs_kept: int = Field(1000, ge=1, description="ingestion jobs kept with their reports")
 
@@ -300,6 +324,11 @@ class CypherSettings(_Group):
 
     timeout_s: float = Field(10.0, gt=0, le=3600, description="longest a read-only query may run, in seconds")
     max_rows: int = Field(1000, ge=1, le=1_000_000, description="rows returned at most (the rest is cut)")
+    max_bytes: int = Field(
+        10 * 1024 * 1024,
+        ge=1024,
+        description="bytes of JSON rows returned at most, counted as rows arrive (the rest is cut)",
+    )
 
 
 class Settings(BaseModel):
@@ -360,5 +389,9 @@ def _validated(kind: type[_Group], values: dict[str, Any], *, env_file: Path | s
             loc = error.get("loc") or ()
             field = str(loc[0]) if loc else ""
             name = kind.env_name(field) if field in kind.model_fields else field or kind.__name__
-            problems.append(f"{name}: {str(error['msg']).removeprefix('Value error, ')}")
+            # Where inside a JSON value: MEDGRAPH_API_KEYS[0].sha256.
+            name += "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc[1:])
+            problem = f"{name}: {str(error['msg']).removeprefix('Value error, ')}"
+            if problem not in problems:
+                problems.append(problem)
         raise ConfigurationError("invalid configuration: " + "; ".join(problems)) from None

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from spacy.language import Language
 
+# spaCy refuses texts over its max_length (1,000,000); pieces well under it keep its memory small.
+MAX_PIECE_CHARS = 100_000
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r]*\n\s*")
 _LINE_ITEM = re.compile(r"\n(?=[ \t]*(?:[-*+\u2022]|#{1,6}|\d{1,3}[.)])\s)")
 # Periods after these rarely end a sentence in clinical text.
@@ -74,15 +76,38 @@ def paragraphs(text: str) -> list[Span]:
     return spans
 
 
+def pieces(text: str, span: Span, *, max_chars: int = MAX_PIECE_CHARS) -> list[Span]:
+    """`span` of `text` cut into pieces of at most `max_chars` characters, each cut at the last line
+    break, else sentence end, else white space before the limit (a cut mid-word only where there
+    is none): spaCy parses no more than its limit at once, and memory stays bounded."""
+    found: list[Span] = []
+    start = span.start
+    while span.end - start > max_chars:
+        window = text[start : start + max_chars]
+        cut = max(window.rfind("\n"), window.rfind(". "), window.rfind(" "))
+        end = start + (cut + 1 if cut > max_chars // 2 else max_chars)
+        found.extend(trimmed(text, start, end))
+        start = end
+    found.extend(trimmed(text, start, span.end))
+    return found
+
+
 def parse(texts: Sequence[str], *, batch_size: int = 256) -> list[list[Sentence]]:
-    """The sentences of each text, in order (all texts' paragraphs go through spaCy together)."""
-    layout = [paragraphs(text) for text in texts]
-    pieces = [text[p.start : p.end] for text, spans in zip(texts, layout) for p in spans]
-    docs = iter(english().pipe(pieces, batch_size=batch_size))
+    """The sentences of each text, in order (all texts' paragraphs go through spaCy together; a
+    paragraph longer than `MAX_PIECE_CHARS` in pieces)."""
+    layout = [
+        [(index, piece) for index, paragraph in enumerate(paragraphs(text)) for piece in pieces(text, paragraph)]
+        for text in texts
+    ]
+    docs = iter(
+        english().pipe(
+            (text[p.start : p.end] for text, spans in zip(texts, layout) for _, p in spans), batch_size=batch_size
+        )
+    )
     parsed: list[list[Sentence]] = []
     for text, spans in zip(texts, layout):
         sentences: list[Sentence] = []
-        for index, paragraph in enumerate(spans):
+        for index, paragraph in spans:
             doc = next(docs)
             cuts = sorted(
                 {0, len(doc.text)}

@@ -3,29 +3,28 @@
 from __future__ import annotations
 
 import json
-import re
-import uuid
+import shutil
 from pathlib import Path
+from typing import BinaryIO
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from medgraphrag.api.deps import Jobs, Run, Service, require
 from medgraphrag.api.examples import example
+from medgraphrag.api.uploads import JSON_SOURCE, remove_folder, upload_folder, upload_name, upload_source
 from medgraphrag.core.errors import NotFound
 from medgraphrag.core.ids import DocumentTier
-from medgraphrag.core.settings import Settings
 from medgraphrag.graph.documents import Deletion, DocumentDetail, DocumentSummary
 from medgraphrag.jobs import Job
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class DocumentIn(BaseModel):
     """One document given as JSON."""
 
-    id: str = Field(min_length=1, max_length=200, description="your id for it (the source)")
+    id: str = Field(min_length=1, max_length=200, description="your id for it: posting it again replaces it")
     text: str = Field(min_length=1)
     title: str | None = None
     metadata: dict[str, str | int | float | bool | None] = {}
@@ -61,23 +60,39 @@ async def upload_file(
     file: UploadFile = File(description="a .txt, .md, .html, .pdf, .jsonl, MedQuAD .xml or PubMedQA .json file"),
     tier: DocumentTier = Form("user"),
 ) -> Job:
-    """Upload one file to ingest in the background; follow it at /v1/jobs/{job_id}."""
-    name = _SAFE_NAME.sub("_", Path(file.filename or "upload.txt").name).strip("._") or "upload.txt"
-    path = _upload_folder(service.settings) / name
-    path.write_bytes(await file.read())
-    return await run(jobs.submit, [path], tier)
+    """Upload one file to ingest in the background; follow it at /v1/jobs/{job_id}. A file is
+    known by its name: uploading the same name again replaces the document, or changes nothing if
+    its content is the same."""
+    name = upload_name(file.filename)
+    folder = upload_folder(service.settings)
+    path = folder / name
+    try:
+        await run(_save, file.file, path)
+    except BaseException:
+        remove_folder(folder)
+        raise
+    # From here on the job owns the folder, and deletes it when it ends.
+    return await run(jobs.submit, [path], tier, names={path: upload_source(name)}, folder=folder)
 
 
 @router.post(
     "/json", response_model=Job, status_code=202, dependencies=[require("ingest")], responses=example("job", status=202)
 )
 async def upload_json(request: DocumentsRequest, service: Service, jobs: Jobs, run: Run) -> Job:
-    """Documents given as JSON, ingested in the background; follow them at /v1/jobs/{job_id}."""
-    path = _upload_folder(service.settings) / "documents.jsonl"
-    path.write_text(
-        "".join(json.dumps(d.model_dump(), ensure_ascii=False) + "\n" for d in request.documents), encoding="utf-8"
-    )
-    return await run(jobs.submit, [path], request.tier)
+    """Documents given as JSON, ingested in the background; follow them at /v1/jobs/{job_id}. A
+    document is known by its `id`: posting the same id again replaces it, or changes nothing if
+    it is the same."""
+    folder = upload_folder(service.settings)
+    path = folder / "documents.jsonl"
+    try:
+        path.write_text(
+            "".join(json.dumps(d.model_dump(), ensure_ascii=False) + "\n" for d in request.documents),
+            encoding="utf-8",
+        )
+    except BaseException:
+        remove_folder(folder)
+        raise
+    return await run(jobs.submit, [path], request.tier, names={path: JSON_SOURCE}, folder=folder)
 
 
 @router.get("", response_model=list[DocumentSummary], dependencies=[require("read")], responses=example("documents"))
@@ -107,7 +122,7 @@ async def delete_document(doc_id: str, service: Service, run: Run) -> Deletion:
     return deletion
 
 
-def _upload_folder(settings: Settings) -> Path:
-    folder = settings.paths.data_dir / "uploads" / uuid.uuid4().hex
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def _save(upload: BinaryIO, path: Path) -> None:
+    """Write an uploaded file to `path`, a piece at a time."""
+    with path.open("wb") as out:
+        shutil.copyfileobj(upload, out)
