@@ -4,6 +4,10 @@ half-written, recovered after a crash at any point, and safe with concurrent run
 from __future__ import annotations
 
 import itertools
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 import traceback
@@ -18,6 +22,7 @@ from medgraphrag.core.settings import Settings
 from medgraphrag.models.embeddings import Embedder
 from medgraphrag.nlp.sentences import parse
 from medgraphrag.service import MedGraph
+from tests.conftest import neo4j_env
 
 BATCH_CHARS = 10_000
 
@@ -192,6 +197,44 @@ def test_a_run_that_stops_is_completed_by_the_next(
             "MATCH (g:MetaGraph) WHERE NOT (:Tag)-[:SUMMARIZES]->(g) RETURN count(g) AS n"
         )
         assert untagged[0]["n"] == 0
+
+
+def test_a_run_killed_while_staging_is_completed_by_the_next(
+    neo4j_settings: Settings, driver: Driver, embedder: Embedder, clinical_vocabulary: None, tmp_path: Path
+) -> None:
+    """A killed process leaves its staged parts (no handler runs): the next run removes them, publishes
+    the document whole and clears the post-write marker although its purges were writes too."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "long.txt").write_text(_text("gamma", paragraphs=150), encoding="utf-8")
+    env = {
+        **os.environ,
+        **neo4j_env(neo4j_settings),
+        "MEDGRAPH_DATA_DIR": str(tmp_path / "data"),
+        "MEDGRAPH_INGEST_BATCH_CHARS": str(BATCH_CHARS),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "medgraphrag", "ingest", str(folder)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while _hidden(driver) == 0 and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _hidden(driver) > 0, "the run ended before it staged a part"
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.kill()
+        process.wait()
+    with MedGraph(_settings(neo4j_settings), embedder=embedder) as service:
+        assert service.store.documents.post_write()[0] is True
+        report = service.ingest([folder])
+        assert report.post_write_error is None and report.documents_written == 1
+        _assert_whole(driver, folder / "long.txt")
+        assert _hidden(driver) == 0
+        assert service.store.documents.post_write()[0] is False
 
 
 def test_a_paragraph_of_over_a_million_characters_is_parsed(tmp_path: Path) -> None:
