@@ -7,8 +7,11 @@ LiveQA: the corpus is MedQuAD (one unit per QA pair with answer text, plus the j
 withholds), ingested as the reference tier and keyed by AnswerID. Each question is asked twice: its
 original subject + message, and its NLM summary. Per mode: nDCG@10 (gain = grade - 1), MRR@10 and
 hit@10 (relevant = grade 3 or 4), and latency p50 / p95. PubMedQA-L: the share of questions whose
-top-5 evidence includes a chunk of the gold PMID. By default a throwaway neo4j-local is started and
-both corpora are ingested; --use-configured searches what NEO4J_URI already holds.
+top-5 evidence includes a chunk of the gold PMID. Paired by question, per variant: each mode's
+nDCG@10 against the best baseline (BM25 or a single-index mode; for a baseline the best other one):
+the mean difference, a randomization test's p-value and a 95% bootstrap interval (bench/stats.py).
+By default a throwaway neo4j-local is started and both corpora are ingested; --use-configured
+searches what NEO4J_URI already holds.
 """
 
 from __future__ import annotations
@@ -19,24 +22,33 @@ import statistics
 import tempfile
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import bm25s
 import Stemmer
 
 from bench.ingest import DATA, medquad_corpus
 from bench.report import print_report, print_table
+from bench.stats import COMPARISON_COLUMNS, Comparison, compare_to_best, comparison_cells, latency_ms
+from medgraphrag.cli.output import progress, progress_bars
 from medgraphrag.core.settings import load_settings
 from medgraphrag.graph.server import scratch_local_server
 from medgraphrag.graph.vocab.open_sources import DEFAULT_VOCAB_DIR
 from medgraphrag.ingest.loaders import SourceDocument, load_all
-from medgraphrag.retrieval.retriever import MODES
+from medgraphrag.ingest.pipeline import IngestReport
+from medgraphrag.retrieval.retriever import MODES, U_RETRIEVE
 from medgraphrag.service import MedGraph
 
 PASSWORD = "bench-password"
 RELEVANT_GRADE = 3
+# The systems a mode is compared with: BM25 and the single-index modes.
+BASELINES = ("bm25", *(mode for mode in MODES if mode != U_RETRIEVE))
+
+Search = Callable[[str, int], list[str]]
 
 
 @dataclass(frozen=True)
@@ -70,19 +82,25 @@ def read_qrels(path: Path) -> dict[int, dict[str, int]]:
     return qrels
 
 
+def ndcg(ranked: Sequence[str], gains: Mapping[str, float], k: int = 10) -> float:
+    """nDCG@k with linear gain `gains[d]` (unlisted = 0), against the ideal order of all the gains."""
+
+    def dcg(values: Sequence[float]) -> float:
+        return sum(g / math.log2(i + 2) for i, g in enumerate(values[:k]))
+
+    ideal = dcg(sorted(gains.values(), reverse=True))
+    return dcg([gains.get(d, 0) for d in ranked]) / ideal if ideal > 0 else 0.0
+
+
 def ndcg_at(ranked: Sequence[str], grades: dict[str, int], k: int = 10) -> float:
     """nDCG@k with gain = grade - 1 (unjudged = 0), against the ideal order of the judged answers."""
-
-    def dcg(gains: Sequence[int]) -> float:
-        return sum(g / math.log2(i + 2) for i, g in enumerate(gains[:k]))
-
-    ideal = dcg(sorted((g - 1 for g in grades.values()), reverse=True))
-    return dcg([max(grades.get(d, 1) - 1, 0) for d in ranked]) / ideal if ideal > 0 else 0.0
+    return ndcg(ranked, {d: max(g - 1, 0) for d, g in grades.items()}, k)
 
 
-def mrr_at(ranked: Sequence[str], grades: dict[str, int], k: int = 10) -> float:
-    """Reciprocal rank of the first relevant answer (grade 3 or 4) in the top k, else 0."""
-    return next((1.0 / (i + 1) for i, d in enumerate(ranked[:k]) if grades.get(d, 0) >= RELEVANT_GRADE), 0.0)
+def mrr_at(ranked: Sequence[str], grades: Mapping[str, int], k: int = 10, relevant: int = RELEVANT_GRADE) -> float:
+    """Reciprocal rank of the first relevant answer (grade `relevant` or more; LiveQA: 3 or 4) in
+    the top k, else 0."""
+    return next((1.0 / (i + 1) for i, d in enumerate(ranked[:k]) if grades.get(d, 0) >= relevant), 0.0)
 
 
 def hit_at(ranked: Sequence[str], grades: dict[str, int], k: int = 10) -> float:
@@ -90,15 +108,20 @@ def hit_at(ranked: Sequence[str], grades: dict[str, int], k: int = 10) -> float:
     return float(mrr_at(ranked, grades, k) > 0)
 
 
-def _documents(paths: Sequence[Path]) -> list[SourceDocument]:
+def source_documents(paths: Sequence[Path]) -> list[SourceDocument]:
+    """The documents the loaders read from `paths` (errors left out)."""
     return [d for d in load_all(paths) if isinstance(d, SourceDocument)]
 
 
-def _bm25(documents: Sequence[SourceDocument]) -> Callable[[str, int], list[str]]:
+def bm25_search(documents: Sequence[SourceDocument]) -> Search:
+    """BM25 (bm25s, English stop words, Snowball stemming) over the documents' text: a query and k
+    give the units of the k best documents."""
     stemmer = Stemmer.Stemmer("english")
     retriever = bm25s.BM25()
     retriever.index(
-        bm25s.tokenize([d.text for d in documents], stopwords="en", stemmer=stemmer, show_progress=False),
+        bm25s.tokenize(
+            [f"{d.title}\n\n{d.text}" for d in documents], stopwords="en", stemmer=stemmer, show_progress=False
+        ),
         show_progress=False,
     )
     ids = [d.unit for d in documents]
@@ -113,43 +136,74 @@ def _bm25(documents: Sequence[SourceDocument]) -> Callable[[str, int], list[str]
     return search
 
 
-def _ranked_units(service: MedGraph, mode: str) -> Callable[[str, int], list[str]]:
+def ranked_units(service: MedGraph, mode: str, *, chunks_per_unit: int = 5) -> Search:
+    """Search by `mode` in the reference tier: a query and k give the external ids of the k best
+    documents, each ranked by its best chunk among the `chunks_per_unit` * k best chunks."""
+
     def search(query: str, k: int) -> list[str]:
-        hits = service.search(query, k=5 * k, tier="reference", mode=mode)
+        hits = service.search(query, k=chunks_per_unit * k, tier="reference", mode=mode)
         return list(dict.fromkeys(h.external_id for h in hits if h.external_id))[:k]
 
     return search
 
 
+def run_queries(search: Search, queries: Sequence[str], k: int) -> tuple[list[list[str]], list[float]]:
+    """Each query's ranking of k units by `search`, and how long it took in seconds."""
+    rankings, latencies = [], []
+    for query in queries:
+        started = time.perf_counter()
+        rankings.append(search(query, k))
+        latencies.append(time.perf_counter() - started)
+    return rankings, latencies
+
+
+@contextmanager
+def scratch_service(*, paths: Mapping[str, Any] | None = None) -> Iterator[MedGraph]:
+    """A MedGraph service on a throwaway neo4j-local sized for the benchmarks; `paths` overrides
+    the path settings (`data_dir`: where its local state goes)."""
+    with scratch_local_server(PASSWORD, heap="2g", pagecache_mb=1024) as uri:
+        with MedGraph(load_settings(neo4j={"uri": uri, "password": PASSWORD}, paths=paths or {})) as service:
+            yield service
+
+
+def ingest_reference(service: MedGraph, paths: Sequence[Path], vocab: Path) -> IngestReport:
+    """Load the open vocabulary of `vocab`, then ingest `paths` as the reference tier with the
+    pipeline's progress bars (one per stage, by the stage's name)."""
+    service.load_vocabulary("open", vocab)
+    with progress() as bars:
+        return service.ingest(paths, tier="reference", on_progress=progress_bars(bars, {}))
+
+
 def _evaluate(
-    searches: dict[str, Callable[[str, int], list[str]]],
+    searches: dict[str, Search],
     questions: Sequence[LiveQuestion],
     qrels: dict[int, dict[str, int]],
     pubmedqa: dict[str, str],
-) -> dict[str, dict[str, float]]:
+) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, Comparison]]]:
+    """The figures per mode, and per variant each mode's nDCG@10 against the best baseline's,
+    paired by question."""
     figures: dict[str, dict[str, float]] = {}
+    ndcg10: dict[str, dict[str, list[float]]] = {"original": {}, "summary": {}}
     judged = [q for q in questions if q.number in qrels]
     for name, search in searches.items():
         row: dict[str, float] = {}
         latencies = []
         for variant in ("original", "summary"):
-            scores = {"ndcg10": [], "mrr10": [], "hit10": []}
-            for question in judged:
-                started = time.perf_counter()
-                ranked = search(getattr(question, variant), 10)
-                latencies.append(time.perf_counter() - started)
+            rankings, seconds = run_queries(search, [getattr(q, variant) for q in judged], 10)
+            latencies += seconds
+            scores: dict[str, list[float]] = {"ndcg10": [], "mrr10": [], "hit10": []}
+            for question, ranked in zip(judged, rankings):
                 grades = qrels[question.number]
                 scores["ndcg10"].append(ndcg_at(ranked, grades))
                 scores["mrr10"].append(mrr_at(ranked, grades))
                 scores["hit10"].append(hit_at(ranked, grades))
             row.update({f"{metric}_{variant}": statistics.fmean(v) if v else 0.0 for metric, v in scores.items()})
+            ndcg10[variant][name] = scores["ndcg10"]
         if pubmedqa:
             row["pubmedqa_top5_gold"] = statistics.fmean(float(pmid in search(q, 5)) for pmid, q in pubmedqa.items())
-        ordered = sorted(latencies)
-        row["p50_ms"] = 1000 * ordered[len(ordered) // 2] if ordered else 0.0
-        row["p95_ms"] = 1000 * ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] if ordered else 0.0
+        row["p50_ms"], row["p95_ms"] = latency_ms(latencies)
         figures[name] = row
-    return figures
+    return figures, {variant: compare_to_best(scores, BASELINES) for variant, scores in ndcg10.items()}
 
 
 def main() -> None:
@@ -169,25 +223,27 @@ def main() -> None:
     questions, qrels = read_questions(args.questions), read_qrels(args.qrels)
     with tempfile.TemporaryDirectory() as scratch:
         corpus = medquad_corpus(args.medquad, args.judged, args.medquad_limit, Path(scratch))
-        documents = _documents(corpus)
+        documents = source_documents(corpus)
         pubmedqa_path = [Path(args.pubmedqa)] if args.pubmedqa else []
-        pubmedqa = {d.unit: dict(d.metadata).get("question", "") for d in _documents(pubmedqa_path)}
-        searches: dict[str, Callable[[str, int], list[str]]] = {"bm25": _bm25(documents + _documents(pubmedqa_path))}
+        pubmedqa = {d.unit: dict(d.metadata).get("question", "") for d in source_documents(pubmedqa_path)}
+        searches: dict[str, Search] = {"bm25": bm25_search(documents + source_documents(pubmedqa_path))}
 
-        def run(service: MedGraph) -> dict[str, dict[str, float]]:
+        def run(service: MedGraph) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, Comparison]]]:
             if not args.use_configured:
-                service.load_vocabulary("open", args.vocab)
-                service.ingest([*corpus, *pubmedqa_path], tier="reference")
-            searches.update({mode: _ranked_units(service, mode) for mode in MODES})
+                ingest_reference(service, [*corpus, *pubmedqa_path], args.vocab)
+            searches.update({mode: ranked_units(service, mode) for mode in MODES})
             return _evaluate(searches, questions, qrels, pubmedqa)
 
         if args.use_configured:
             with MedGraph(load_settings()) as service:
-                figures = run(service)
+                figures, comparisons = run(service)
         else:
-            with scratch_local_server(PASSWORD, heap="2g", pagecache_mb=1024) as uri:
-                with MedGraph(load_settings(neo4j={"uri": uri, "password": PASSWORD})) as service:
-                    figures = run(service)
+            with scratch_service() as service:
+                figures, comparisons = run(service)
+    paired: dict[str, dict[str, object]] = {name: {} for name in figures}
+    for variant, by_mode in comparisons.items():
+        for name, comparison in by_mode.items():
+            paired[name].update(comparison.figures(f"_{variant}"))
     columns = [
         "ndcg10_original",
         "ndcg10_summary",
@@ -204,6 +260,15 @@ def main() -> None:
         ["mode", *columns],
         [[name, *(row.get(c, "-") for c in columns)] for name, row in figures.items()],
     )
+    print_table(
+        "nDCG@10 of each mode against the best baseline (BM25, hybrid, vector, full-text), paired by question",
+        ["mode", "question", *COMPARISON_COLUMNS],
+        [
+            [name, variant, *comparison_cells(by_mode.get(name))]
+            for variant, by_mode in comparisons.items()
+            for name in figures
+        ],
+    )
     print_report(
         f"PubMedQA-L: {len(pubmedqa):,} questions, share with the gold PMID in the top 5",
         ["mode", "pubmedqa_top5_gold"],
@@ -212,7 +277,9 @@ def main() -> None:
             "benchmark": "retrieval",
             "units": len(documents),
             "pubmedqa_questions": len(pubmedqa),
-            "modes": {name: {k: round(v, 4) for k, v in row.items()} for name, row in figures.items()},
+            "modes": {
+                name: {**{k: round(v, 4) for k, v in row.items()}, **paired[name]} for name, row in figures.items()
+            },
         },
     )
 
