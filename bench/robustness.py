@@ -1,6 +1,7 @@
 """Robustness: hostile inputs, Cypher escapes, crashes and concurrency, against a real Neo4j.
 
     python -m bench.robustness [--workdir DIR] [--vocab DIR] [--large-mb 50] [--groups input cypher ...]
+                               [--inputs NAME ...]
                                [--use-configured]
 
 Every ingest runs as `medgraph ingest` in a process of its own (so it can be killed, and its peak
@@ -111,6 +112,7 @@ class Bench:
     env: dict[str, str]
     work: Path
     large_mb: int
+    inputs: tuple[str, ...] = ()  # input cases whose name contains one of these (none: all)
     cases: list[Case] = field(default_factory=list)
 
     def medgraph(
@@ -172,13 +174,13 @@ class Bench:
         return {name: self.count(query) for name, query in AUDIT.items()}
 
     def documents(self, folder: Path) -> dict[str, int]:
-        """Stored documents under `folder` (by source, units counted) -> characters of the last."""
+        """Stored documents under `folder`: source -> how many (a JSONL file holds one a line)."""
         records, _, _ = self.driver.execute_query(
-            "MATCH (d:Document) WHERE d.source STARTS WITH $folder RETURN d.source AS source, d.chars AS chars",
+            "MATCH (d:Document) WHERE d.source STARTS WITH $folder RETURN d.source AS source, count(d) AS n",
             folder=str(folder.resolve()),
             database_=self.settings.neo4j.database,
         )
-        return {r["source"]: int(r["chars"] or 0) for r in records}
+        return {r["source"]: int(r["n"]) for r in records}
 
     def complete(self, path: Path, text: str) -> bool:
         """Whether the document of `path` holds all of `text`: chunks in order, exact, and nothing but
@@ -453,24 +455,23 @@ def input_cases(large_mb: int) -> list[InputCase]:
     return cases
 
 
-def run_inputs(bench: Bench, cases: Sequence[InputCase]) -> list[Case]:
+def run_inputs(bench: Bench, cases: Sequence[InputCase]) -> Iterator[Case]:
     """The small cases in one run (each in a folder of its own beside a good note, as a user's
-    collection would hold them: one bad file must not sink the others), the large ones alone."""
+    collection would hold them: one bad file must not sink the others), the large ones alone;
+    each case as soon as it is judged."""
     small = [c for c in cases if not c.env and not c.complete and sum(map(len, c.files.values())) < 1_000_000]
-    results = []
     if small:
         bench.clear()
         root = bench.work / "input" / "together"
         shutil.rmtree(root, ignore_errors=True)
         folders = [_write_case(bench, root / _folder_name(c), c) for c in small]
         run = bench.medgraph("ingest", str(root))
-        results += [_judge(bench, c, folder, run, shared=True) for c, folder in zip(small, folders)]
+        yield from [_judge(bench, c, folder, run, shared=True) for c, folder in zip(small, folders)]
     for case in cases:
         if case not in small:
             bench.clear()
             folder = _write_case(bench, bench.work / "input" / _folder_name(case), case)
-            results.append(_judge(bench, case, folder, bench.medgraph("ingest", str(folder), env=case.env)))
-    return results
+            yield _judge(bench, case, folder, bench.medgraph("ingest", str(folder), env=case.env))
 
 
 def _folder_name(case: InputCase) -> str:
@@ -498,9 +499,9 @@ def _judge(bench: Bench, case: InputCase, folder: Path, run: Run, *, shared: boo
     files = case.files
     stored = bench.documents(folder)
     by_file: dict[str, int] = {}
-    for source in stored:
+    for source, count in stored.items():
         name = Path(source).name
-        by_file[name] = by_file.get(name, 0) + 1
+        by_file[name] = by_file.get(name, 0) + count
     problems = []
     lost = 0 if by_file.get("control.txt") == 1 else 1
     if lost:
@@ -947,7 +948,10 @@ def run(bench: Bench, groups: Sequence[str]) -> None:
     }
     for group in groups:
         if group == "input":
-            for result in run_inputs(bench, input_cases(bench.large_mb)):
+            chosen = [
+                c for c in input_cases(bench.large_mb) if not bench.inputs or any(n in c.name for n in bench.inputs)
+            ]
+            for result in run_inputs(bench, chosen):
                 _report(bench, result)
         else:
             for result in runners[group](bench):
@@ -972,6 +976,7 @@ def main() -> None:
     parser.add_argument("--vocab", type=Path, default=DEFAULT_VOCAB_DIR, help="open vocabulary data folder")
     parser.add_argument("--large-mb", type=int, default=50, help="size of the largest text in MB (0: leave it out)")
     parser.add_argument("--groups", nargs="+", choices=GROUPS, default=list(GROUPS))
+    parser.add_argument("--inputs", nargs="+", default=[], help="only the input cases whose name contains one of these")
     parser.add_argument("--use-configured", action="store_true", help="use NEO4J_URI's database (emptied of documents)")
     args = parser.parse_args()
     with contextlib.ExitStack() as stack:
@@ -994,7 +999,7 @@ def main() -> None:
             "TERM": "dumb",
             "COLUMNS": "200",
         }
-        bench = Bench(settings, driver, env, work, args.large_mb)
+        bench = Bench(settings, driver, env, work, args.large_mb, tuple(args.inputs))
         bench.clear()
         vocabulary = bench.medgraph("vocab", "load", "open", str(args.vocab))
         if vocabulary.rc != 0:
