@@ -88,9 +88,10 @@ def read_collection(queries: Path, qrels: Path, limit: int | None = None) -> Bei
 
 
 def write_corpus(corpus: Path, into: Path, keep: set[str] | None = None, others: int | None = None) -> int:
-    """Write `corpus` (BEIR JSONL) to `into` as the JSONL the loaders read: `id` = `_id`, the title,
-    and title and text as the text. With `keep`, only those documents plus the first `others`
-    others. Documents without any text are left out. Returns how many were written."""
+    """Write `corpus` (BEIR JSONL) to `into` as the JSONL the loaders read: `id` = `_id`, its title
+    and its text (ingest gives every chunk the title as context; BM25 indexes both). With `keep`,
+    only those documents plus the first `others` others. Documents with neither title nor text are
+    left out. Returns how many were written."""
     written = extra = 0
     with corpus.open(encoding="utf-8") as source, into.open("w", encoding="utf-8") as target:
         for line in source:
@@ -98,7 +99,7 @@ def write_corpus(corpus: Path, into: Path, keep: set[str] | None = None, others:
                 continue
             record = json.loads(line)
             unit, title = str(record["_id"]), str(record.get("title") or "").strip()
-            text = "\n\n".join(part for part in (title, str(record.get("text") or "").strip()) if part)
+            text = str(record.get("text") or "").strip() or title
             if not text:
                 continue
             if keep is not None and unit not in keep:

@@ -4,6 +4,6 @@ UNWIND $chunk_ids AS id
 MATCH (d:Document)-[r:HAS_CHUNK]->(c:Chunk {chunk_id: id})
 RETURN collect({chunk_id: c.chunk_id, doc_id: d.doc_id, external_id: d.external_id, title: d.title,
                 source: d.source, tier: d.tier, ord: r.ord, start: c.start, end: c.end, text: c.text,
-                page_start: c.page_start, page_end: c.page_end,
+                context: coalesce(c.context, ''), page_start: c.page_start, page_end: c.page_end,
                 similarity: vector.similarity.cosine(c.embedding, $embedding),
                 embedding: CASE WHEN $with_embeddings THEN c.embedding END}) AS chunks

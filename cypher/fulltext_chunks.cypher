@@ -1,6 +1,6 @@
 // Chunks matching a Lucene query, best first, as one row of lists. $query is built from the
 // question's words (never raw user text).
-CALL db.index.fulltext.queryNodes('chunk_text', $query, {limit: $candidates}) YIELD node, score
+CALL db.index.fulltext.queryNodes('chunk_search', $query, {limit: $candidates}) YIELD node, score
 WHERE node.state IS NULL AND ($tier IS NULL OR node.tier = $tier)
 WITH node, score
 ORDER BY score DESC

@@ -38,7 +38,10 @@ OPTIONS {indexConfig: {`vector.dimensions`: $dimension, `vector.similarity_funct
 CREATE VECTOR INDEX tag_embedding IF NOT EXISTS FOR (n:Tag) ON n.embedding
 OPTIONS {indexConfig: {`vector.dimensions`: $dimension, `vector.similarity_function`: 'cosine'}};
 
-CREATE FULLTEXT INDEX chunk_text IF NOT EXISTS FOR (n:Chunk) ON EACH [n.text];
+// A chunk is found by its text and its context (title, headings: ingest/context.py).
+CREATE FULLTEXT INDEX chunk_search IF NOT EXISTS FOR (n:Chunk) ON EACH [n.text, n.context];
+// The index chunk_search replaced (releases before chunk contexts).
+DROP INDEX chunk_text IF EXISTS;
 CREATE FULLTEXT INDEX entity_name IF NOT EXISTS FOR (n:Entity) ON EACH [n.name, n.norm_name];
 // Every name of a concept as its normalized key `^ key $` (graph/vocab/names.py), split on
 // whitespace only: a phrase "^ key $" is an exact lookup, single words serve word-order and fuzzy

@@ -31,7 +31,8 @@ PURGE_BATCH = 2000
 
 @dataclass(frozen=True, slots=True)
 class ChunkRecord:
-    """A chunk ready to store: span, text, embedding and the pages it lies on (PDFs)."""
+    """A chunk ready to store: span, text, embedding, the pages it lies on (PDFs) and the context
+    (title, headings) that was embedded and is full-text indexed with its text."""
 
     ord: int
     start: int
@@ -40,6 +41,7 @@ class ChunkRecord:
     embedding: Sequence[float]
     page_start: int | None = None
     page_end: int | None = None
+    context: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -379,6 +381,7 @@ class _Rows:
                     "start": c.start,
                     "end": c.end,
                     "text": c.text,
+                    "context": c.context,
                     "page_start": c.page_start,
                     "page_end": c.page_end,
                 },

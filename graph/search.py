@@ -94,6 +94,7 @@ class ChunkHit:
     graph_score: float | None = None
     page_start: int | None = None
     page_end: int | None = None
+    context: str = ""
     embedding: list[float] | None = field(default=None, repr=False, compare=False)
 
 
@@ -160,6 +161,7 @@ class SearchStore:
                 graph_score=(graph_scores or {}).get(c),
                 page_start=r["page_start"],
                 page_end=r["page_end"],
+                context=r["context"],
                 embedding=r["embedding"],
             )
             for c in chunk_ids

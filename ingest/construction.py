@@ -57,13 +57,15 @@ class ParsedDocument:
 
 @dataclass
 class ChunkedDocument:
-    """A document cut into chunks, each with its unit vector; its mentions once extracted."""
+    """A document cut into chunks, each with its unit vector; each chunk's context (ingest/context.py)
+    once given, its mentions once extracted."""
 
     document: SourceDocument
     sentences: list[Sentence]
     chunks: list[TextChunk]
     vectors: np.ndarray
     mentions: list[Mention] = field(default_factory=list)
+    contexts: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -51,6 +51,7 @@ from medgraphrag.ingest.construction import (
     OnError,
     ParsedDocument,
 )
+from medgraphrag.ingest.context import chunk_contexts, contextual
 from medgraphrag.ingest.loaders import SourceDocument, discover, load_all
 from medgraphrag.ingest.tags import attach_tags
 from medgraphrag.models.embeddings import Embedder
@@ -61,7 +62,7 @@ from medgraphrag.nlp.ruler import Mention
 from medgraphrag.nlp.sentences import Span, parse, pieces
 
 # Bump when chunking, extraction or stored properties change meaning, so stored documents are rebuilt.
-PIPELINE_VERSION = 2
+PIPELINE_VERSION = 3
 # How long post-write work waits for a concurrent run's tag tree before it is left for the next run.
 TAG_WAIT_S = 600.0
 
@@ -346,6 +347,7 @@ class IngestPipeline:
                 self._failed(outcome, report)
             else:
                 built.append(outcome)
+        self._contextualize(built)
         report.timed("chunk+embed", time.perf_counter() - clock)
         clock = time.perf_counter()
         extracted = []
@@ -358,6 +360,19 @@ class IngestPipeline:
             extracted.append(item)
         report.timed("extract", time.perf_counter() - clock)
         return self._records(extracted, report, embedded)
+
+    def _contextualize(self, built: Sequence[ChunkedDocument]) -> None:
+        """Give each chunk its context and its vector as embedded with that context (one call for
+        the batch); the chunker's vectors, pooled from the text alone, are replaced."""
+        texts: list[str] = []
+        for item in built:
+            item.contexts = chunk_contexts(item.document, item.chunks)
+            texts.extend(contextual(context, c.text) for context, c in zip(item.contexts, item.chunks))
+        vectors = self.embedder.embed(texts)
+        offset = 0
+        for item in built:
+            item.vectors = vectors[offset : offset + len(item.chunks)]
+            offset += len(item.chunks)
 
     def _failed(self, outcome: DocumentFailure, report: IngestReport) -> None:
         """Report a document a stage could not build (or end the run, by `OnError.RAISE`)."""
@@ -450,8 +465,17 @@ class IngestPipeline:
             unit=document.unit,
             metadata=document.metadata,
             chunks=[
-                ChunkRecord(c.ord, c.start, c.end, c.text, v, document.page_of(c.start), document.page_of(c.end - 1))
-                for c, v in zip(item.chunks, item.vectors)
+                ChunkRecord(
+                    c.ord,
+                    c.start,
+                    c.end,
+                    c.text,
+                    v,
+                    document.page_of(c.start),
+                    document.page_of(c.end - 1),
+                    context,
+                )
+                for c, v, context in zip(item.chunks, item.vectors, item.contexts, strict=True)
             ],
             mentions=mentions,
             relations=relations,
@@ -495,6 +519,7 @@ def _placed(
             c.embedding,
             document.page_of(c.start + start),
             document.page_of(c.end + start - 1),
+            c.context,
         )
         for c in record.chunks
     ]

@@ -145,7 +145,7 @@ def test_beir_queries_qrels_and_corpus_are_read_and_limited(tmp_path: Path) -> N
     out = tmp_path / "out.jsonl"
     assert write_corpus(corpus, out) == 5  # d4 has no text at all
     written = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert written[0] == {"id": "d0", "title": "Zero", "text": "Zero\n\nzero text"}
+    assert written[0] == {"id": "d0", "title": "Zero", "text": "zero text"}
     assert written[1] == {"id": "d1", "title": "", "text": "one text"}
     assert written[-1] == {"id": "d3", "title": "Three", "text": "Three"}
     # The judged documents of the chosen query, and the first N others.

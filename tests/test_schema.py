@@ -26,7 +26,7 @@ def test_schema_applies_idempotently_and_comes_online(driver: Driver, neo4j_sett
         assert by_name[name].type == "VECTOR"
     assert by_name["concept_names"].type == "FULLTEXT"
     assert by_name["concept_names"].properties == ["name_keys"]
-    assert by_name["chunk_text"].labelsOrTypes == ["Chunk"]
+    assert by_name["chunk_search"].labelsOrTypes == ["Chunk"]
 
 
 def test_the_two_concept_indexes_of_earlier_releases_are_replaced(driver: Driver, neo4j_settings: Settings) -> None:
