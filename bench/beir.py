@@ -144,7 +144,8 @@ def evaluate(
 
 
 @contextmanager
-def _workdir(path: Path | None) -> Iterator[Path]:
+def working_folder(path: Path | None) -> Iterator[Path]:
+    """`path` (made if missing), or a temporary folder removed afterwards."""
     if path is None:
         with tempfile.TemporaryDirectory(prefix="bench-beir-") as folder:
             yield Path(folder)
@@ -164,18 +165,23 @@ def main() -> None:
         "--limit-documents", type=int, default=None, help="the chosen queries' judged documents and N others"
     )
     parser.add_argument(
-        "--workdir", type=Path, default=None, help="where the converted corpus and local state go (default: temporary)"
+        "--workdir",
+        type=Path,
+        default=None,
+        help="where the converted corpus, local state and the graph are kept (default: temporary)",
     )
     parser.add_argument("--vocab", type=Path, default=DEFAULT_VOCAB_DIR, help="open vocabulary data folder")
     args = parser.parse_args()
     collection = read_collection(args.queries, args.qrels, args.limit_queries)
     keep = {d for grades in collection.qrels.values() for d in grades} if args.limit_documents is not None else None
-    with _workdir(args.workdir) as workdir:
+    with working_folder(args.workdir) as workdir:
         corpus = workdir / "corpus.jsonl"
         write_corpus(args.corpus, corpus, keep, args.limit_documents)
         documents = source_documents([corpus])
         searches: dict[str, Search] = {"bm25": bm25_search(documents)}
-        with scratch_service(paths={"data_dir": workdir / "medgraph"}) as service:
+        # With --workdir the graph is kept: a later run re-ingests only what changed.
+        home = None if args.workdir is None else workdir / "neo4j"
+        with scratch_service(paths={"data_dir": workdir / "medgraph"}, home=home) as service:
             started = time.perf_counter()
             report = ingest_reference(service, [corpus], args.vocab)
             vocab_s = time.perf_counter() - started - report.seconds

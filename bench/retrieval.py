@@ -158,10 +158,11 @@ def run_queries(search: Search, queries: Sequence[str], k: int) -> tuple[list[li
 
 
 @contextmanager
-def scratch_service(*, paths: Mapping[str, Any] | None = None) -> Iterator[MedGraph]:
-    """A MedGraph service on a throwaway neo4j-local sized for the benchmarks; `paths` overrides
-    the path settings (`data_dir`: where its local state goes)."""
-    with scratch_local_server(PASSWORD, heap="2g", pagecache_mb=1024) as uri:
+def scratch_service(*, paths: Mapping[str, Any] | None = None, home: Path | None = None) -> Iterator[MedGraph]:
+    """A MedGraph service on a neo4j-local sized for the benchmarks, thrown away unless `home` keeps
+    its graph for the next run; `paths` overrides the path settings (`data_dir`: where its local
+    state goes)."""
+    with scratch_local_server(PASSWORD, heap="2g", pagecache_mb=1024, home=home) as uri:
         with MedGraph(load_settings(neo4j={"uri": uri, "password": PASSWORD}, paths=paths or {})) as service:
             yield service
 

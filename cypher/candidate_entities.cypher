@@ -1,6 +1,6 @@
 // The candidate chunks of U-retrieve (the chosen meta-graphs' chunks, the chunks mentioning the
 // rare entities found, and the given search hits), each with the entities it mentions (affirmed
-// or uncertain mentions), and how many chunks the graph holds (for the idf).
+// or uncertain mentions) and its meta-graph, and how many chunks the graph holds (for the idf).
 CALL {
   MATCH (every:Chunk)
   RETURN count(every) AS total
@@ -23,4 +23,5 @@ WHERE c.state IS NULL AND ($tier IS NULL OR c.tier = $tier)
 OPTIONAL MATCH (c)-[m:MENTIONS]->(e:Entity)
 WHERE m.status <> 'negated'
 WITH c, total, collect(DISTINCT e.entity_id) AS entity_ids
-RETURN total, collect({chunk_id: c.chunk_id, entity_ids: entity_ids}) AS chunks
+OPTIONAL MATCH (g:MetaGraph)-[:FROM_CHUNK]->(c)
+RETURN total, collect({chunk_id: c.chunk_id, entity_ids: entity_ids, graph_id: g.graph_id}) AS chunks

@@ -100,10 +100,12 @@ class ChunkHit:
 
 @dataclass(frozen=True, slots=True)
 class CandidateChunks:
-    """Candidate chunks with the entities each mentions (not negated), and the chunks in the graph."""
+    """Candidate chunks with the entities each mentions (not negated) and the meta-graph each is
+    of, and the chunks in the graph."""
 
     total: int
     entities: dict[str, list[str]]
+    graph_ids: dict[str, str] = field(default_factory=dict)
 
 
 class SearchStore:
@@ -242,6 +244,18 @@ class SearchStore:
         ]
         return BottomUp([entity_hit(r, "meta-graph") for r in row["retrieved"]], expanded, links)
 
+    def concept_terms(
+        self, concept_ids: Sequence[str], *, synonyms: int = 10, kin: int = 5
+    ) -> tuple[list[str], list[str]]:
+        """The vocabulary's names for the concepts (preferred names and up to `synonyms` synonyms
+        each), and those of their kin (up to `kin` children and `kin` parents each)."""
+        if not concept_ids:
+            return [], []
+        record = self._db.read_one("concept_terms", concept_ids=list(concept_ids), synonyms=synonyms, kin=kin)
+        if record is None:
+            return [], []
+        return [str(n) for n in record["synonyms"] if n], [str(n) for n in record["kin"] if n]
+
     def candidate_chunks(
         self, *, graph_ids: Sequence[str], entity_ids: Sequence[str], chunk_ids: Sequence[str], tier: str | None = None
     ) -> CandidateChunks:
@@ -256,7 +270,11 @@ class SearchStore:
         )
         if record is None:
             return CandidateChunks(1, {})
-        return CandidateChunks(int(record["total"]), {r["chunk_id"]: r["entity_ids"] for r in record["chunks"]})
+        return CandidateChunks(
+            int(record["total"]),
+            {r["chunk_id"]: r["entity_ids"] for r in record["chunks"]},
+            {r["chunk_id"]: r["graph_id"] for r in record["chunks"] if r["graph_id"]},
+        )
 
 
 def entity_hit(

@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -164,18 +164,27 @@ class LocalNeo4j:
 
 
 @contextmanager
-def scratch_local_server(password: str, *, heap: str = "1g", pagecache_mb: int = 256) -> Iterator[str]:
-    """A throwaway neo4j-local on a free port with its data in a temporary folder; yields its URI."""
+def scratch_local_server(
+    password: str, *, heap: str = "1g", pagecache_mb: int = 256, home: Path | None = None
+) -> Iterator[str]:
+    """A neo4j-local on a free port, stopped on exit; yields its URI. Its data is thrown away, or,
+    with `home`, kept there for the next start (a benchmark's graph, reused)."""
     local = LocalNeo4j(project_root() / "neo4j-local")
-    with tempfile.TemporaryDirectory(prefix="medgraph-neo4j-") as folder:
+    with ExitStack() as stack:
+        folder = (
+            Path(home)
+            if home is not None
+            else Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="medgraph-neo4j-")))
+        )
+        folder.mkdir(parents=True, exist_ok=True)
         port = free_port()
         process = local.start(
-            home=Path(folder) / "home",
+            home=folder / "home",
             port=port,
             password=password,
             heap=heap,
             pagecache_mb=pagecache_mb,
-            log_path=Path(folder) / "neo4j.log",
+            log_path=folder / "neo4j.log",
         )
         try:
             yield f"bolt://127.0.0.1:{port}"

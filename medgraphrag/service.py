@@ -190,7 +190,14 @@ class MedGraph:
         self, question: str, *, k: int = 5, tier: DocumentTier | None = None, mode: Mode = "u-retrieve"
     ) -> list[ChunkHit]:
         """The `k` best chunks for `question` by `mode`: u-retrieve, hybrid, vector or fulltext."""
-        return self._retrieve(question, k=k, tier=tier, mode=mode, model=None)[1].hits
+        return self.retrieval(question, k=k, tier=tier, mode=mode).hits
+
+    def retrieval(
+        self, question: str, *, k: int = 5, tier: DocumentTier | None = None, mode: Mode = "u-retrieve"
+    ) -> Retrieval:
+        """Everything `mode` finds for `question`: the `k` best chunks, the concepts, the trace and
+        the rankings it fused (what bench/fusion.py fits the fusion's weights on)."""
+        return self._retrieve(question, k=k, tier=tier, mode=mode, model=None)[1]
 
     def retrieve(
         self, question: str, *, k: int = 5, tier: DocumentTier | None = None, mode: Mode = "u-retrieve"

@@ -12,15 +12,21 @@ from medgraphrag.core.errors import ConfigurationError
 RRF_K = 60
 
 
-def reciprocal_rank_fusion(rankings: Mapping[str, Sequence[str]], *, k: int = RRF_K) -> dict[str, float]:
-    """Fused score per item over several rankings (best first): the sum of 1 / (k + rank), scaled so
-    that an item ranked first by every ranking scores 1.0. Empty rankings do not count."""
-    used = [ranking for ranking in rankings.values() if ranking]
+def reciprocal_rank_fusion(
+    rankings: Mapping[str, Sequence[str]], *, k: int = RRF_K, weights: Mapping[str, float] | None = None
+) -> dict[str, float]:
+    """Fused score per item over several rankings (best first): the sum of weight / (k + rank)
+    (every weight 1 unless `weights` names it; a ranking weighted 0 does not count), scaled so that
+    an item ranked first by every ranking scores 1.0. Empty rankings do not count."""
+    used = {name: ranking for name, ranking in rankings.items() if ranking}
+    weight = {name: 1.0 if weights is None else float(weights.get(name, 1.0)) for name in used}
     fused: dict[str, float] = {}
-    for ranking in used:
+    for name, ranking in used.items():
+        if weight[name] <= 0:
+            continue
         for rank, item in enumerate(ranking, start=1):
-            fused[item] = fused.get(item, 0.0) + 1.0 / (k + rank)
-    best_possible = len(used) / (k + 1) if used else 1.0
+            fused[item] = fused.get(item, 0.0) + weight[name] / (k + rank)
+    best_possible = sum(w for w in weight.values() if w > 0) / (k + 1)
     return {item: score / best_possible for item, score in fused.items()}
 
 

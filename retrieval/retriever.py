@@ -37,12 +37,13 @@ class Query:
 class Retrieval:
     """What a retriever found: chunk hits best first; the concepts whose definitions are evidence
     too; the summaries of the route's tags that bottom-up answer refinement climbs, nearest first;
-    and the trace."""
+    the trace; and the rankings of chunk ids it fused, by signal (what a fusion is fitted on)."""
 
     hits: list[ChunkHit]
     trace: Trace
     concepts: list[ConceptHit] = field(default_factory=list)
     summaries: list[str] = field(default_factory=list)
+    rankings: dict[str, list[str]] = field(default_factory=dict)
 
 
 class Retriever(Protocol):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 
 from medgraphrag.graph.search import SearchStore
 from medgraphrag.nlp.stopwords import STOP_WORDS
@@ -27,6 +28,29 @@ def lucene_query(question: str) -> str | None:
 def fulltext_ranking(search: SearchStore, question: str, *, k: int, tier: str | None = None) -> dict[str, float]:
     """The `k` chunks that best match the question's words (Lucene BM25), best first."""
     query = lucene_query(question)
+    return {} if query is None else search.fulltext_chunks(query, k=k, candidates=4 * k, tier=tier)
+
+
+# Phrases one expansion query may hold: enough for a few concepts' names, bounded for Lucene.
+MAX_PHRASES = 48
+
+
+def phrase_query(names: Sequence[str]) -> str | None:
+    """A full-text query matching any of `names` as a phrase (their letters and digits, in order),
+    joined by OR; None if no name has a word. Like `lucene_query`, nothing of Lucene's syntax
+    survives from the names."""
+    phrases = []
+    for name in names:
+        words = [m.group(0).lower() for m in _WORD.finditer(name)]
+        if words and not (len(words) == 1 and words[0] in STOP_WORDS):
+            phrases.append('"' + " ".join(words) + '"')
+    unique = list(dict.fromkeys(phrases))[:MAX_PHRASES]
+    return " OR ".join(unique) if unique else None
+
+
+def phrase_ranking(search: SearchStore, names: Sequence[str], *, k: int, tier: str | None = None) -> dict[str, float]:
+    """The `k` chunks that best match any of `names` as a phrase, best first."""
+    query = phrase_query(names)
     return {} if query is None else search.fulltext_chunks(query, k=k, candidates=4 * k, tier=tier)
 
 

@@ -14,10 +14,14 @@
    gives their concepts. A hub (more than `expand_degree` relationships) is expanded only to the
    entities nearest the question it links to, so no query scans a hub's thousands of edges.
 4. Evidence chunks: those of the chosen meta-graphs, those mentioning the rarer entities found,
-   and the chunks nearest to the question by vector and full-text search. They are ranked
-   (KG-Rank, retrieval/ranking.py) by fusing three rankings: vector similarity, full-text match,
-   and graph evidence (the summed weight of the entities found that a chunk mentions: relevance to
-   the question times an idf); then, when configured, a cross-encoder, and MMR for diversity.
+   and the chunks found by search. They are ranked (KG-Rank, retrieval/ranking.py) by a weighted
+   reciprocal-rank fusion of six rankings (`FUSION_SIGNALS`), the weights fitted on development
+   queries (bench/fusion.py): `vector` (similarity of chunk and question embeddings), `fulltext`
+   (the question's words), `synonyms` (the question's concepts by every name the vocabulary gives
+   them, which the question's words alone cannot match), `kin` (the names of those concepts'
+   children and parents), `graph` (the summed weight of the entities found that a chunk mentions:
+   relevance to the question times an idf) and `route` (the chunks of the meta-graphs the walk
+   reached, nearest leaf first); then, when configured, a cross-encoder, and MMR for diversity.
 
 The global searches (chunk vectors, full text, nearest entities) run concurrently with the walk.
 """
@@ -35,14 +39,14 @@ import numpy as np
 from medgraphrag.core.ids import DOCUMENT_TIERS, entity_id
 from medgraphrag.core.settings import RankingSettings, RetrievalSettings
 from medgraphrag.graph.connection import QueryVector, query_vector
-from medgraphrag.graph.search import ChunkHit, EntityHit, Expansion
+from medgraphrag.graph.search import ChunkHit, EntityHit, Expansion, SearchStore
 from medgraphrag.graph.store import GraphStore
 from medgraphrag.graph.tags import TagStep
 from medgraphrag.models.embeddings import unit
 from medgraphrag.retrieval.evidence import ConceptHit, Trace
 from medgraphrag.retrieval.ranking import CrossEncoderReranker, mmr, reciprocal_rank_fusion
 from medgraphrag.retrieval.retriever import Mode, Query, Retrieval
-from medgraphrag.retrieval.search import fulltext_ranking
+from medgraphrag.retrieval.search import fulltext_ranking, phrase_ranking
 
 # A neighbour is evidence by association, not by the question's own words: it counts for less.
 NEIGHBOUR_DECAY = 0.5
@@ -86,20 +90,19 @@ class URetriever:
         clock = _Clock()
         q = unit(np.asarray(query.vector, dtype=np.float32))
         qf = query_vector(q)  # the form every query takes, converted once
+        # Each search channel offers at least as many chunks as are asked for.
+        depth = max(config.candidates, 4 * query.k)
         # The global searches need nothing from the walk: they run while it does.
         pool = _search_pool()
         searches = _Searches(
             vector=pool.submit(
-                search.vector_chunks,
-                qf,
-                k=config.candidates,
-                candidates=config.candidates * (1 if tier is None else 2),
-                tier=tier,
+                search.vector_chunks, qf, k=depth, candidates=depth * (1 if tier is None else 2), tier=tier
             ),
-            fulltext=pool.submit(fulltext_ranking, search, query.question, k=config.candidates, tier=tier),
+            fulltext=pool.submit(fulltext_ranking, search, query.question, k=depth, tier=tier),
             entities=pool.submit(
                 search.nearest_entities, qf, n=config.entities, candidates=2 * config.entities, tier=tier
             ),
+            expansions=pool.submit(_expansions, search, query.concept_ids, depth, tier),
         )
         tiers = [tier] if tier else list(DOCUMENT_TIERS)
         ids = [entity_id(t, c, "", "") for c in query.concept_ids for t in tiers]
@@ -128,7 +131,7 @@ class URetriever:
         entities = _distinct(seeds + neighbours)
         clock.lap("bottom-up")
 
-        hits = self._rank(query, qf, route, entities, searches, clock)
+        hits, rankings = self._rank(query, qf, route, entities, searches, clock)
         heaviest = sorted(entities, key=lambda e: (-e.weight, e.entity_id))[:TRACE_ENTITIES]
         trace = Trace(
             mode=self.mode,
@@ -142,7 +145,7 @@ class URetriever:
         )
         # Bottom-up refinement climbs the path from the chosen leaf, nearest ancestor first.
         summaries = [] if route.fallback else [s.summary for s in reversed(route.path[:-1])]
-        return Retrieval(hits=hits, trace=trace, concepts=concepts, summaries=summaries)
+        return Retrieval(hits=hits, trace=trace, concepts=concepts, summaries=summaries, rankings=rankings)
 
     def walk(self, vector: np.ndarray) -> Route:
         """Beam search down the tag tree to leaf tags, keeping the `beam` most similar tags per step."""
@@ -180,16 +183,17 @@ class URetriever:
 
     def _rank(
         self, query: Query, q: QueryVector, route: Route, entities: list[EntityHit], searches: _Searches, clock: _Clock
-    ) -> list[ChunkHit]:
+    ) -> tuple[list[ChunkHit], dict[str, list[str]]]:
         config, ranking, search = self.settings, self.ranking, self.store.search
         vector, fulltext = searches.vector.result(), searches.fulltext.result()
+        synonyms, kin = searches.expansions.result()
         clock.lap("search")
         # Chunks of the entities the question or the route named directly, if few chunks mention them.
         rare = [e.entity_id for e in entities if e.source_id is None and e.chunks <= config.rare_entity_chunks]
         candidates = search.candidate_chunks(
             graph_ids=route.graph_ids,
             entity_ids=rare,
-            chunk_ids=list(dict.fromkeys([*vector, *fulltext])),
+            chunk_ids=list(dict.fromkeys([*vector, *fulltext, *synonyms, *kin])),
             tier=query.tier,
         )
         total = max(candidates.total, 1)
@@ -198,7 +202,17 @@ class URetriever:
         weight = {e.entity_id: e.weight * math.log(1.0 + total / (1.0 + e.chunks)) for e in entities if e.weight > 0}
         graph_scores = {c: sum(weight.get(e, 0.0) for e in ids) for c, ids in candidates.entities.items()}
         graph_ranking = sorted((c for c, s in graph_scores.items() if s > 0), key=lambda c: (-graph_scores[c], c))
-        fused = reciprocal_rank_fusion({"vector": list(vector), "fulltext": list(fulltext), "graph": graph_ranking})
+        leaf_order = {graph_id: i for i, graph_id in enumerate(route.graph_ids)}
+        routed = [c for c, g in candidates.graph_ids.items() if g in leaf_order]
+        rankings = {
+            "vector": list(vector),
+            "fulltext": list(fulltext),
+            "synonyms": list(synonyms),
+            "kin": list(kin),
+            "graph": graph_ranking,
+            "route": sorted(routed, key=lambda c: (leaf_order[candidates.graph_ids[c]], -graph_scores.get(c, 0.0), c)),
+        }
+        fused = reciprocal_rank_fusion(rankings, weights=config.fusion_weights())
         clock.lap("rank")
         pool = sorted(fused, key=lambda c: (-fused[c], c))[: max(query.k, ranking.rerank_depth)]
         hits = search.chunk_hits(
@@ -219,7 +233,16 @@ class URetriever:
             vectors = np.asarray([h.embedding for h in hits], dtype=np.float32)
             hits = [hits[i] for i in mmr(relevance, vectors, len(hits), penalty=ranking.mmr_penalty)]
         clock.lap("re-rank")
-        return hits[: query.k]
+        return hits[: query.k], rankings
+
+
+def _expansions(
+    search: SearchStore, concept_ids: list[str], k: int, tier: str | None
+) -> tuple[dict[str, float], dict[str, float]]:
+    """The chunks matching the question's concepts by any of their names, and those matching their
+    kin's names, `k` of each, best first."""
+    names, kin = search.concept_terms(concept_ids)
+    return phrase_ranking(search, names, k=k, tier=tier), phrase_ranking(search, kin, k=k, tier=tier)
 
 
 def _expand(
@@ -291,6 +314,7 @@ class _Searches:
     vector: Future[dict[str, float]]
     fulltext: Future[dict[str, float]]
     entities: Future[list[EntityHit]]
+    expansions: Future[tuple[dict[str, float], dict[str, float]]]
 
 
 @cache

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from bench.beir import read_collection, read_qrels, recall_at, write_corpus
+from bench.fusion import Judged, fit, scores
 from bench.retrieval import mrr_at, ndcg
 from bench.stats import (
     PERMUTATIONS,
@@ -151,3 +152,30 @@ def test_beir_queries_qrels_and_corpus_are_read_and_limited(tmp_path: Path) -> N
     # The judged documents of the chosen query, and the first N others.
     assert write_corpus(corpus, out, keep={"d2", "d3"}, others=1) == 3
     assert [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()] == ["d0", "d2", "d3"]
+
+
+def test_the_fusion_fit_weighs_the_ranking_that_finds_relevant_documents_and_scores_follow() -> None:
+    # "vector" ranks the relevant document first, "fulltext" ranks it last; the other rankings are noise.
+    judged = []
+    for q in range(40):
+        docs = [f"q{q}d{i}" for i in range(12)]
+        relevant = docs[q % 12]
+        others = [d for d in docs if d != relevant]
+        noise = others[q % 5 :] + others[: q % 5]
+        rankings = {
+            "vector": [relevant, *others],
+            "fulltext": [*others, relevant],
+            "synonyms": noise[:6],
+            "kin": [],
+            "graph": noise[::-1],
+            "route": [],
+        }
+        judged.append(Judged({s: [f"{d}#0" for d in r] for s, r in rankings.items()}, {relevant: 2}))
+    chunk_docs = {f"q{q}d{i}#0": f"q{q}d{i}" for q in range(40) for i in range(12)}
+    weights, strength = fit(judged, ["vector", "fulltext", "synonyms", "kin", "graph", "route"], chunk_docs)
+    assert max(weights, key=weights.__getitem__) == "vector"
+    assert weights["fulltext"] == 0.0 and sum(weights.values()) == pytest.approx(6.0)
+    assert strength > 0
+    assert scores(judged, {"vector": 1.0}, chunk_docs)["ndcg10"] == [1.0] * 40
+    assert sum(scores(judged, {"fulltext": 1.0}, chunk_docs)["ndcg10"]) < 40 * 0.5
+    assert sum(scores(judged, weights, chunk_docs)["ndcg10"]) == pytest.approx(40.0)

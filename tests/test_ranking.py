@@ -67,3 +67,14 @@ def test_a_local_cross_encoder_scores_passages(tmp_path: Path) -> None:
     assert reranker.scores("q", []) == []
     with pytest.raises(ConfigurationError, match="MEDGRAPH_RERANK_MODEL"):
         CrossEncoderReranker(tmp_path / "missing")
+
+
+def test_weighted_fusion_scales_to_one_and_a_zero_weight_leaves_a_ranking_out() -> None:
+    rankings = {"vector": ["a", "b"], "fulltext": ["b", "a"], "graph": ["c"]}
+    fused = reciprocal_rank_fusion(rankings, weights={"vector": 3.0, "fulltext": 1.0, "graph": 0.0})
+    assert "c" not in fused
+    assert fused["a"] == pytest.approx((3 / 61 + 1 / 62) / (4 / 61))
+    assert fused["a"] > fused["b"]
+    assert reciprocal_rank_fusion({"vector": ["x"], "fulltext": ["x"]}, weights={"vector": 2.0})["x"] == pytest.approx(
+        1.0
+    )

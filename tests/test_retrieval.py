@@ -5,7 +5,7 @@ import pytest
 from medgraphrag.core.errors import InvalidRequest
 from medgraphrag.graph.search import ChunkHit
 from medgraphrag.retrieval.retriever import Query
-from medgraphrag.retrieval.search import ChunkSearch, lucene_query
+from medgraphrag.retrieval.search import MAX_PHRASES, ChunkSearch, lucene_query, phrase_query
 from medgraphrag.service import MedGraph
 
 
@@ -19,6 +19,14 @@ def test_lucene_query_keeps_only_content_words() -> None:
         "dose OR metformin OR insulin OR 2"
     )
     assert lucene_query("what is it?") is None
+
+
+def test_phrase_query_quotes_each_name_and_keeps_nothing_of_lucene_syntax() -> None:
+    assert phrase_query(['Heart "attack"', "myocardial infarction (MI)", "heart attack", "the", "C++"]) == (
+        '"heart attack" OR "myocardial infarction mi" OR "c"'
+    )
+    assert phrase_query(["", "of", "&&"]) is None
+    assert phrase_query([f"name {i}" for i in range(200)]).count(" OR ") == MAX_PHRASES - 1
 
 
 def test_vector_search_finds_meaning_without_shared_words(service: MedGraph, corpus: Path) -> None:

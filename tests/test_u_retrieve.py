@@ -188,3 +188,34 @@ def test_the_llm_answer_is_refined_along_the_path_and_its_citations_validated(
     assert "C0032285" in answer.trace.question_concepts
     refinements = [r for r in server.requests if "improve an answer" in r["messages"][0]["content"]]
     assert len(refinements) == min(len(answer.trace.path) - 1, settings.retrieval.levels - 1) >= 1
+
+
+def test_the_question_s_concepts_are_searched_by_every_name_and_their_kin_by_theirs(
+    graph: MedGraph, driver: Driver
+) -> None:
+    names, kin = graph.store.search.concept_terms(["C0027051"])
+    assert names == ["Myocardial infarction", "heart attack"]
+    assert kin == ["Acute myocardial infarction"]  # its child
+    assert graph.store.search.concept_terms(["C0155626"])[1] == ["Myocardial infarction"]  # its parent
+    # "lung infection" names pneumonia: its chunks never say "lung" or "infection", only "pneumonia".
+    retrieval = graph.retrieval("What causes a lung infection?", k=5, mode="u-retrieve")
+    assert set(retrieval.rankings) == {"vector", "fulltext", "synonyms", "kin", "graph", "route"}
+    found = _texts(driver, retrieval.rankings["synonyms"])
+    assert found and all("pneumonia" in t.lower() for t in found)
+    assert not any("pneumonia" in t.lower() for t in _texts(driver, retrieval.rankings["fulltext"]))
+
+
+def test_the_fusion_weights_come_from_the_settings_and_zero_leaves_a_ranking_out(
+    neo4j_settings: Settings, graph: MedGraph, embedder
+) -> None:
+    only = {f"weight_{s}": 0.0 for s in ("vector", "fulltext", "kin", "graph", "route")}
+    with MedGraph(neo4j_settings.replace(retrieval=only, ranking={"mmr_penalty": 0.0}), embedder=embedder) as service:
+        retrieval = service.retrieval("What causes a lung infection?", k=3, mode="u-retrieve")
+    assert [h.chunk_id for h in retrieval.hits] == retrieval.rankings["synonyms"][:3]
+
+
+def _texts(driver: Driver, chunk_ids: list[str]) -> list[str]:
+    records, _, _ = driver.execute_query(
+        "MATCH (c:Chunk) WHERE c.chunk_id IN $ids RETURN c.text AS text", ids=chunk_ids
+    )
+    return [r["text"] for r in records]

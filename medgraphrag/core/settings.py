@@ -246,6 +246,10 @@ class TagSettings(_Group):
     max_layers: int = Field(12, ge=1, le=64, description="layers at most, leaves included")
 
 
+# The rankings U-retrieve fuses (retrieval/u_retrieve.py), in the order they are reported.
+FUSION_SIGNALS = ("vector", "fulltext", "synonyms", "kin", "graph", "route")
+
+
 class RetrievalSettings(_Group):
     """U-retrieve (paper 2.3): the top-down walk, the bottom-up entities and the evidence pool."""
 
@@ -267,6 +271,21 @@ class RetrievalSettings(_Group):
         description="entities mentioned in at most this many chunks bring their chunks into the pool",
     )
     concept_evidence: int = Field(3, ge=0, le=50, description="concept definitions given as evidence")
+    # The fusion's weights per ranking (0 leaves a ranking out): fitted by bench/fusion.py.
+    weight_vector: float = Field(1.0, ge=0, le=100, description="fusion weight: chunk vectors nearest the question")
+    weight_fulltext: float = Field(1.0, ge=0, le=100, description="fusion weight: the question's words (full text)")
+    weight_synonyms: float = Field(
+        1.0, ge=0, le=100, description="fusion weight: the question's concepts by all their names (full text)"
+    )
+    weight_kin: float = Field(
+        1.0, ge=0, le=100, description="fusion weight: the names of the concepts' children and parents (full text)"
+    )
+    weight_graph: float = Field(1.0, ge=0, le=100, description="fusion weight: entities found bottom-up")
+    weight_route: float = Field(1.0, ge=0, le=100, description="fusion weight: meta-graphs reached top-down")
+
+    def fusion_weights(self) -> dict[str, float]:
+        """The weight of each ranking U-retrieve fuses, by the ranking's name."""
+        return {signal: float(getattr(self, f"weight_{signal}")) for signal in FUSION_SIGNALS}
 
 
 class RankingSettings(_Group):
