@@ -5,8 +5,7 @@ cross a paragraph. Semantic second, one of:
 - offline: each unit is embedded once; the similarity of the windows on either side of each unit
   boundary says where the topic changes. A span of units stays one chunk unless it is over the
   token budget or holds a topic break; it is then cut at its weakest boundary, paragraph breaks and
-  balanced halves preferred, recursively. A chunk's vector is the token-weighted mean of its units'
-  vectors, so no text is embedded twice.
+  balanced halves preferred, recursively. A document too short to be cut needs no unit vectors.
 - with an LLM: paragraph by paragraph, the model decides whether the next paragraph continues the
   current chunk's topic, seeing a sliding window of five paragraphs; the budget is a hard cap.
 Every chunk is `text[start:end]` of its document, so a citation slices back out of the source.
@@ -89,8 +88,8 @@ def semantic_chunks(
     max_tokens: int,
     topic_threshold: float,
     min_tokens: int,
-) -> list[tuple[TextChunk, np.ndarray]]:
-    """Chunks of `pieces` (with their unit `vectors`), each with its pooled, normalized vector."""
+) -> list[TextChunk]:
+    """Chunks of `pieces`, cut where their unit `vectors` say the topic changes or the budget ends."""
     if not pieces:
         return []
     similarities = boundary_similarities(vectors)
@@ -122,14 +121,17 @@ def semantic_chunks(
         split(cut + 1, hi)
 
     split(0, len(pieces))
-    chunks = []
-    for ord_, (lo, hi) in enumerate(spans):
-        start, end = pieces[lo].start, pieces[hi - 1].end
-        weights = np.array([u.tokens for u in pieces[lo:hi]], dtype=np.float64)
-        pooled = (weights[:, None] * vectors[lo:hi]).sum(axis=0)
-        norm = np.linalg.norm(pooled)
-        chunks.append((TextChunk(ord_, start, end, text[start:end]), pooled / norm if norm else pooled))
-    return chunks
+    return [
+        TextChunk(ord_, pieces[lo].start, pieces[hi - 1].end, text[pieces[lo].start : pieces[hi - 1].end])
+        for ord_, (lo, hi) in enumerate(spans)
+    ]
+
+
+def splittable(pieces: Sequence[Unit], *, max_tokens: int, min_tokens: int) -> bool:
+    """Whether `semantic_chunks` could cut `pieces` at all: they are over the budget, or long
+    enough for two balanced parts; if not, they are one chunk whatever their vectors say."""
+    total = sum(u.tokens for u in pieces)
+    return len(pieces) > 1 and (total > max_tokens or total >= 2 * min_tokens)
 
 
 def topic_chunks(

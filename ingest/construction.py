@@ -1,7 +1,7 @@
 """The construction stages of the graph (paper 2.1 and 2.2), one protocol each, with an offline and
 an LLM implementation (ingest/offline.py, ingest/llm_construction.py):
 
-- `Chunker`: a batch of parsed documents into chunks with their vectors;
+- `Chunker`: a batch of parsed documents into chunks with their contexts and vectors;
 - `MentionExtractor`: a chunked document's entity mentions, each with its concept and status;
 - `RelationExtractor`: the relations the chunks' meta-graphs state among their entities;
 - `TagSummarizer`: the categories of a leaf tag from its meta-graph's entities, and of a merged
@@ -57,15 +57,15 @@ class ParsedDocument:
 
 @dataclass
 class ChunkedDocument:
-    """A document cut into chunks, each with its unit vector; each chunk's context (ingest/context.py)
-    once given, its mentions once extracted."""
+    """A document cut into chunks, each with its context (ingest/context.py) and its unit vector
+    (embedded with that context); its mentions once extracted."""
 
     document: SourceDocument
     sentences: list[Sentence]
     chunks: list[TextChunk]
     vectors: np.ndarray
+    contexts: list[str]
     mentions: list[Mention] = field(default_factory=list)
-    contexts: list[str] = field(default_factory=list)
 
 
 @dataclass

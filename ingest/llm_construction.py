@@ -23,6 +23,7 @@ from medgraphrag.graph.tags import LeafEntity
 from medgraphrag.graph.vocabulary import VocabularyStore
 from medgraphrag.ingest.chunking import TextChunk, topic_chunks, units
 from medgraphrag.ingest.construction import ChunkedDocument, ChunkMentions, DocumentFailure, ParsedDocument
+from medgraphrag.ingest.context import embed_in_context
 from medgraphrag.ingest.linking import ConceptLinker
 from medgraphrag.ingest.offline import ExtractiveSummarizer
 from medgraphrag.models.embeddings import Embedder
@@ -129,19 +130,19 @@ class TopicChunker:
                 outcomes.append(topic_chunks(parsed.document.text, pieces, self.same_topic, max_tokens=max_tokens))
             except MedGraphError as exc:
                 outcomes.append(DocumentFailure(parsed.document, "chunk", str(exc)))
-        vectors = self.embedder.embed(
-            [c.text for chunks in outcomes if not isinstance(chunks, DocumentFailure) for c in chunks]
+        embedded = iter(
+            embed_in_context(
+                self.embedder,
+                [(p.document, chunks) for p, chunks in zip(batch, outcomes) if not isinstance(chunks, DocumentFailure)],
+            )
         )
         chunked: list[ChunkedDocument | DocumentFailure] = []
-        offset = 0
         for parsed, chunks in zip(batch, outcomes):
             if isinstance(chunks, DocumentFailure):
                 chunked.append(chunks)
                 continue
-            chunked.append(
-                ChunkedDocument(parsed.document, parsed.sentences, chunks, vectors[offset : offset + len(chunks)])
-            )
-            offset += len(chunks)
+            contexts, vectors = next(embedded)
+            chunked.append(ChunkedDocument(parsed.document, parsed.sentences, chunks, vectors, contexts=contexts))
         return chunked
 
     def same_topic(self, current: Sequence[str], following: str) -> bool:

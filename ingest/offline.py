@@ -12,14 +12,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-import numpy as np
-
 from medgraphrag.core.settings import IngestSettings
 from medgraphrag.graph.documents import EntityRecord, RelationRecord
 from medgraphrag.graph.tags import LeafEntity
 from medgraphrag.graph.vocabulary import VocabularyStore
-from medgraphrag.ingest.chunking import semantic_chunks, units
+from medgraphrag.ingest.chunking import TextChunk, semantic_chunks, splittable, units
 from medgraphrag.ingest.construction import ChunkedDocument, ChunkMentions, DocumentFailure, ParsedDocument
+from medgraphrag.ingest.context import embed_in_context
 from medgraphrag.models.embeddings import Embedder
 from medgraphrag.nlp.assertion import NEGATED
 from medgraphrag.nlp.ruler import Mention, VocabularyRuler, extract_mentions
@@ -36,26 +35,40 @@ class SemanticChunker:
         self.settings = settings
 
     def chunk(self, batch: Sequence[ParsedDocument]) -> list[ChunkedDocument | DocumentFailure]:
-        """Each document's chunks, with vectors pooled from its units' (all embedded in one call)."""
+        """Each document's chunks with their contexts and their vectors embedded with them; the units
+        of the documents that could be cut are embedded (all in one call) to find the topic breaks."""
         max_tokens = self.settings.chunk_tokens
+        min_tokens = max_tokens // 3
         pieces = [units(p.sentences, max_tokens=min(self.settings.unit_tokens, max_tokens)) for p in batch]
-        vectors = self.embedder.embed([p.document.text[u.start : u.end] for p, own in zip(batch, pieces) for u in own])
-        chunked: list[ChunkedDocument | DocumentFailure] = []
+        cut = [splittable(own, max_tokens=max_tokens, min_tokens=min_tokens) for own in pieces]
+        vectors = self.embedder.embed(
+            [p.document.text[u.start : u.end] for p, own, c in zip(batch, pieces, cut) if c for u in own]
+        )
+        chunks: list[list[TextChunk]] = []
         offset = 0
-        for parsed, document_units in zip(batch, pieces):
-            own = vectors[offset : offset + len(document_units)]
-            offset += len(document_units)
-            pairs = semantic_chunks(
-                parsed.document.text,
-                document_units,
-                own,
-                max_tokens=max_tokens,
-                topic_threshold=self.settings.topic_threshold,
-                min_tokens=max_tokens // 3,
+        for parsed, own, c in zip(batch, pieces, cut):
+            text = parsed.document.text
+            if not c:
+                chunks.append(
+                    [TextChunk(0, own[0].start, own[-1].end, text[own[0].start : own[-1].end])] if own else []
+                )
+                continue
+            chunks.append(
+                semantic_chunks(
+                    text,
+                    own,
+                    vectors[offset : offset + len(own)],
+                    max_tokens=max_tokens,
+                    topic_threshold=self.settings.topic_threshold,
+                    min_tokens=min_tokens,
+                )
             )
-            chunk_vectors = np.array([v for _, v in pairs]).reshape(len(pairs), self.embedder.dimension)
-            chunked.append(ChunkedDocument(parsed.document, parsed.sentences, [c for c, _ in pairs], chunk_vectors))
-        return chunked
+            offset += len(own)
+        embedded = embed_in_context(self.embedder, [(p.document, own) for p, own in zip(batch, chunks)])
+        return [
+            ChunkedDocument(p.document, p.sentences, own, own_vectors, contexts=contexts)
+            for p, own, (contexts, own_vectors) in zip(batch, chunks, embedded)
+        ]
 
 
 class RulerExtractor:

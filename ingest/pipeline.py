@@ -51,7 +51,6 @@ from medgraphrag.ingest.construction import (
     OnError,
     ParsedDocument,
 )
-from medgraphrag.ingest.context import chunk_contexts, contextual
 from medgraphrag.ingest.loaders import SourceDocument, discover, load_all
 from medgraphrag.ingest.tags import attach_tags
 from medgraphrag.models.embeddings import Embedder
@@ -347,7 +346,6 @@ class IngestPipeline:
                 self._failed(outcome, report)
             else:
                 built.append(outcome)
-        self._contextualize(built)
         report.timed("chunk+embed", time.perf_counter() - clock)
         clock = time.perf_counter()
         extracted = []
@@ -360,19 +358,6 @@ class IngestPipeline:
             extracted.append(item)
         report.timed("extract", time.perf_counter() - clock)
         return self._records(extracted, report, embedded)
-
-    def _contextualize(self, built: Sequence[ChunkedDocument]) -> None:
-        """Give each chunk its context and its vector as embedded with that context (one call for
-        the batch); the chunker's vectors, pooled from the text alone, are replaced."""
-        texts: list[str] = []
-        for item in built:
-            item.contexts = chunk_contexts(item.document, item.chunks)
-            texts.extend(contextual(context, c.text) for context, c in zip(item.contexts, item.chunks))
-        vectors = self.embedder.embed(texts)
-        offset = 0
-        for item in built:
-            item.vectors = vectors[offset : offset + len(item.chunks)]
-            offset += len(item.chunks)
 
     def _failed(self, outcome: DocumentFailure, report: IngestReport) -> None:
         """Report a document a stage could not build (or end the run, by `OnError.RAISE`)."""

@@ -2,7 +2,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from medgraphrag.ingest.chunking import boundary_similarities, semantic_chunks, topic_chunks, units
+from medgraphrag.ingest.chunking import boundary_similarities, semantic_chunks, splittable, topic_chunks, units
 from medgraphrag.nlp.sentences import paragraphs, parse
 
 NOTE = (
@@ -54,18 +54,16 @@ def test_a_topic_break_cuts_even_under_the_budget() -> None:
     assert len(pieces) == 8
     vectors = _vectors([0, 0, 0, 0, 1, 1, 1, 1])
     chunks = semantic_chunks(TEXT, pieces, vectors, max_tokens=1000, topic_threshold=0.25, min_tokens=4)
-    assert [c.text.count("Sentence") for c, _ in chunks] == [4, 4]
-    assert chunks[1][0].text.startswith("Sentence number 4")
-    for chunk, vector in chunks:
+    assert [c.text.count("Sentence") for c in chunks] == [4, 4]
+    assert chunks[1].text.startswith("Sentence number 4")
+    for chunk in chunks:
         assert TEXT[chunk.start : chunk.end] == chunk.text
-        assert abs(float(np.linalg.norm(vector)) - 1.0) < 1e-6
-    assert np.allclose(chunks[0][1], _vectors([0])[0])
 
 
 def test_one_topic_under_the_budget_stays_one_chunk() -> None:
     pieces = _pieces(TEXT)
     chunks = semantic_chunks(TEXT, pieces, _vectors([0] * 8), max_tokens=1000, topic_threshold=0.25, min_tokens=4)
-    assert len(chunks) == 1 and chunks[0][0].text == TEXT
+    assert len(chunks) == 1 and chunks[0].text == TEXT
 
 
 def test_over_budget_is_cut_at_the_weakest_boundary_into_contiguous_chunks() -> None:
@@ -76,9 +74,22 @@ def test_over_budget_is_cut_at_the_weakest_boundary_into_contiguous_chunks() -> 
     vectors[3:] += np.array([0, 0, 2], dtype=np.float32)
     assert int(np.argmin(boundary_similarities(vectors))) == 2
     chunks = semantic_chunks(TEXT, pieces, vectors, max_tokens=5 * per_unit, topic_threshold=-1.0, min_tokens=1)
-    assert [c.text.count("Sentence") for c, _ in chunks] == [3, 5]
-    assert all(a.end < b.start for (a, _), (b, _) in pairwise(chunks))
-    assert [c.ord for c, _ in chunks] == [0, 1]
+    assert [c.text.count("Sentence") for c in chunks] == [3, 5]
+    assert all(a.end < b.start for a, b in pairwise(chunks))
+    assert [c.ord for c in chunks] == [0, 1]
+
+
+def test_pieces_too_short_for_two_balanced_parts_and_under_budget_cannot_be_split() -> None:
+    pieces = _pieces(TEXT)
+    total = sum(u.tokens for u in pieces)
+    assert not splittable(pieces, max_tokens=total, min_tokens=total // 2 + 1)
+    assert not splittable(pieces[:1], max_tokens=1, min_tokens=1)
+    assert splittable(pieces, max_tokens=total - 1, min_tokens=total)
+    assert splittable(pieces, max_tokens=total, min_tokens=total // 2)
+    # Whatever the vectors say, what cannot be split is one chunk.
+    vectors = np.array([[1, 0], [0, 1]] * 4, dtype=np.float32)
+    chunks = semantic_chunks(TEXT, pieces, vectors, max_tokens=total, topic_threshold=0.99, min_tokens=total // 2 + 1)
+    assert [c.text for c in chunks] == [TEXT[pieces[0].start : pieces[-1].end]]
 
 
 def test_topic_chunks_ask_with_a_window_of_five_paragraphs_and_keep_the_budget() -> None:
