@@ -271,17 +271,18 @@ class RetrievalSettings(_Group):
         description="entities mentioned in at most this many chunks bring their chunks into the pool",
     )
     concept_evidence: int = Field(3, ge=0, le=50, description="concept definitions given as evidence")
-    # The fusion's weights per ranking (0 leaves a ranking out): fitted by bench/fusion.py.
-    weight_vector: float = Field(1.0, ge=0, le=100, description="fusion weight: chunk vectors nearest the question")
-    weight_fulltext: float = Field(1.0, ge=0, le=100, description="fusion weight: the question's words (full text)")
+    # The fusion's weights per ranking (0 leaves a ranking out): fitted by bench/fusion.py on 600
+    # NFCorpus train queries (all-MiniLM-L6-v2, contexts in the units; README, U-retrieve).
+    weight_vector: float = Field(2.9, ge=0, le=100, description="fusion weight: chunk vectors nearest the question")
+    weight_fulltext: float = Field(1.35, ge=0, le=100, description="fusion weight: the question's words (full text)")
     weight_synonyms: float = Field(
-        1.0, ge=0, le=100, description="fusion weight: the question's concepts by all their names (full text)"
+        0.41, ge=0, le=100, description="fusion weight: the question's concepts by all their names (full text)"
     )
     weight_kin: float = Field(
-        1.0, ge=0, le=100, description="fusion weight: the names of the concepts' children and parents (full text)"
+        0.55, ge=0, le=100, description="fusion weight: the names of the concepts' children and parents (full text)"
     )
-    weight_graph: float = Field(1.0, ge=0, le=100, description="fusion weight: entities found bottom-up")
-    weight_route: float = Field(1.0, ge=0, le=100, description="fusion weight: meta-graphs reached top-down")
+    weight_graph: float = Field(0.8, ge=0, le=100, description="fusion weight: entities found bottom-up")
+    weight_route: float = Field(0.0, ge=0, le=100, description="fusion weight: meta-graphs reached top-down")
 
     def fusion_weights(self) -> dict[str, float]:
         """The weight of each ranking U-retrieve fuses, by the ranking's name."""
