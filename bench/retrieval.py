@@ -168,9 +168,11 @@ def scratch_service(*, paths: Mapping[str, Any] | None = None, home: Path | None
 
 
 def ingest_reference(service: MedGraph, paths: Sequence[Path], vocab: Path) -> IngestReport:
-    """Load the open vocabulary of `vocab`, then ingest `paths` as the reference tier with the
+    """Load the open vocabulary of `vocab` (unless a kept graph has one: loading it again would
+    make every document's build stale), then ingest `paths` as the reference tier with the
     pipeline's progress bars (one per stage, by the stage's name)."""
-    service.load_vocabulary("open", vocab)
+    if not service.vocabularies():
+        service.load_vocabulary("open", vocab)
     with progress() as bars:
         return service.ingest(paths, tier="reference", on_progress=progress_bars(bars, {}))
 
