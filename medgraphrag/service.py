@@ -373,7 +373,9 @@ class MedGraph:
             if model is not None:
                 terms = question_terms(model, question)
                 concepts = list(dict.fromkeys(concepts + question_concepts(". ".join(terms), ruler)))
-        query = Query(question=question, vector=self.embedder.embed_one(question), k=k, tier=tier, concept_ids=concepts)
+        query = Query(
+            question=question, vector=self.embedder.embed_query(question), k=k, tier=tier, concept_ids=concepts
+        )
         return query, retriever.retrieve(query)
 
     def _retriever(self, mode: Mode) -> Retriever:

