@@ -32,6 +32,7 @@ from bench.report import print_report
 from bench.retrieval import Search
 from bench.stats import COMPARISON_COLUMNS, compare_to_best, comparison_cells
 from medgraphrag.core.settings import load_settings
+from medgraphrag.ingest.context import contextual
 from medgraphrag.models.embeddings import Embedder
 
 MODELS = ("all-MiniLM-L6-v2", "bge-small-en-v1.5-q", "bge-small-en-v1.5")
@@ -39,14 +40,14 @@ PROGRESS_EVERY = 256  # passages between progress lines on stderr
 
 
 def read_passages(corpus: Path, keep: set[str] | None, others: int | None) -> tuple[list[str], list[str]]:
-    """The ids and texts of the documents of `corpus` (BEIR JSONL) as bench.beir ingests them: the
-    title and the text, one paragraph apart (the same tokens as one space apart), with `keep` and
-    `others` choosing them as `write_corpus` does."""
+    """The ids and texts of the documents of `corpus` (BEIR JSONL) as a one-chunk document of
+    bench.beir is embedded: its title as context, then its text; `keep` and `others` choose them as
+    `write_corpus` does."""
     with tempfile.TemporaryDirectory(prefix="bench-embeddings-") as folder:
         converted = Path(folder) / "corpus.jsonl"
         write_corpus(corpus, converted, keep, others)
         records = [json.loads(line) for line in converted.read_text(encoding="utf-8").splitlines() if line]
-    return [str(r["id"]) for r in records], [str(r["text"]) for r in records]
+    return [str(r["id"]) for r in records], [contextual(str(r["title"]), str(r["text"])) for r in records]
 
 
 def embed_passages(embedder: Embedder, texts: Sequence[str]) -> tuple[np.ndarray, float, float]:

@@ -31,7 +31,7 @@ def test_documents_are_ranked_by_cosine_to_the_question(tmp_path: Path, embedder
     )
     qrels.write_text("query-id\tcorpus-id\tscore\nq1\tgout\t2\n", encoding="utf-8")
     ids, texts = read_passages(corpus, None, None)
-    assert ids == ["gout", "asthma", "paris"] and texts[0] == "Gout\n\nGout is treated with colchicine and allopurinol."
+    assert ids == ["gout", "asthma", "paris"] and texts[0] == "Gout\nGout is treated with colchicine and allopurinol."
     assert read_passages(corpus, {"asthma"}, 1)[0] == ["gout", "asthma"]  # the kept ones and the first other
     search = dense_search(embedder, ids, embedder.embed(texts))
     ranked = search("how is gout treated", 2)
