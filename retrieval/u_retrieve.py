@@ -224,12 +224,17 @@ class URetriever:
             graph_scores=graph_scores,
             with_embeddings=ranking.mmr_penalty > 0,
         )
+        # Relevance on a cosine-like scale (the best 1.0), so the MMR penalty weighs as in KG-Rank,
+        # and the same for a hit whether 5 or 500 are asked for.
+        top = max((h.score for h in hits), default=0.0) or 1.0
+        relevance = [h.score / top for h in hits]
         if self.reranker is not None:
             scores = self.reranker.scores(query.question, [h.text for h in hits])
-            hits = [h for _, h in sorted(zip(scores, hits), key=lambda pair: -pair[0])]
+            low, high = min(scores, default=0.0), max(scores, default=0.0)
+            order = sorted(range(len(hits)), key=lambda i: -scores[i])
+            hits = [hits[i] for i in order]
+            relevance = [(scores[i] - low) / (high - low) if high > low else 1.0 for i in order]
         if ranking.mmr_penalty > 0 and len(hits) > 1:
-            # Relevance by rank, on a cosine-like scale, so the penalty weighs as in KG-Rank.
-            relevance = [1.0 - i / len(hits) for i in range(len(hits))]
             vectors = np.asarray([h.embedding for h in hits], dtype=np.float32)
             hits = [hits[i] for i in mmr(relevance, vectors, len(hits), penalty=ranking.mmr_penalty)]
         clock.lap("re-rank")
