@@ -20,10 +20,8 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +38,7 @@ from bench.retrieval import (
     run_queries,
     scratch_service,
     source_documents,
+    working_folder,
 )
 from bench.stats import COMPARISON_COLUMNS, compare_to_best, comparison_cells, latency_ms
 from medgraphrag.graph.vocab.open_sources import DEFAULT_VOCAB_DIR
@@ -141,17 +140,6 @@ def evaluate(
         figures[name] = row
         ndcg10[name] = scores["ndcg10"]
     return figures, ndcg10
-
-
-@contextmanager
-def working_folder(path: Path | None) -> Iterator[Path]:
-    """`path` (made if missing), or a temporary folder removed afterwards."""
-    if path is None:
-        with tempfile.TemporaryDirectory(prefix="bench-beir-") as folder:
-            yield Path(folder)
-    else:
-        path.mkdir(parents=True, exist_ok=True)
-        yield path
 
 
 def main() -> None:

@@ -34,9 +34,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.beir import DEPTH, NFCORPUS, BeirCollection, read_collection, recall_at, working_folder, write_corpus
+from bench.beir import DEPTH, NFCORPUS, BeirCollection, read_collection, recall_at, write_corpus
 from bench.report import print_report
-from bench.retrieval import ingest_reference, ndcg, scratch_service
+from bench.retrieval import ingest_reference, ndcg, scratch_service, working_folder
 from bench.stats import COMPARISON_COLUMNS, compare, comparison_cells
 from medgraphrag.core.settings import FUSION_SIGNALS
 from medgraphrag.graph.vocab.open_sources import DEFAULT_VOCAB_DIR

@@ -158,6 +158,17 @@ def run_queries(search: Search, queries: Sequence[str], k: int) -> tuple[list[li
 
 
 @contextmanager
+def working_folder(path: Path | None) -> Iterator[Path]:
+    """`path` (made if missing), or a temporary folder removed afterwards."""
+    if path is None:
+        with tempfile.TemporaryDirectory(prefix="bench-") as folder:
+            yield Path(folder)
+    else:
+        path.mkdir(parents=True, exist_ok=True)
+        yield path
+
+
+@contextmanager
 def scratch_service(*, paths: Mapping[str, Any] | None = None, home: Path | None = None) -> Iterator[MedGraph]:
     """A MedGraph service on a neo4j-local sized for the benchmarks, thrown away unless `home` keeps
     its graph for the next run; `paths` overrides the path settings (`data_dir`: where its local
@@ -222,10 +233,16 @@ def main() -> None:
     parser.add_argument("--medquad-limit", type=int, default=None, help="only the first N MedQuAD XML files")
     parser.add_argument("--vocab", type=Path, default=DEFAULT_VOCAB_DIR, help="open vocabulary data folder")
     parser.add_argument("--use-configured", action="store_true", help="search what NEO4J_URI already holds")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="where the converted corpus, local state and the graph are kept for the next run (default: temporary)",
+    )
     args = parser.parse_args()
     questions, qrels = read_questions(args.questions), read_qrels(args.qrels)
-    with tempfile.TemporaryDirectory() as scratch:
-        corpus = medquad_corpus(args.medquad, args.judged, args.medquad_limit, Path(scratch))
+    with working_folder(args.workdir) as workdir:
+        corpus = medquad_corpus(args.medquad, args.judged, args.medquad_limit, workdir)
         documents = source_documents(corpus)
         pubmedqa_path = [Path(args.pubmedqa)] if args.pubmedqa else []
         pubmedqa = {d.unit: dict(d.metadata).get("question", "") for d in source_documents(pubmedqa_path)}
@@ -241,7 +258,9 @@ def main() -> None:
             with MedGraph(load_settings()) as service:
                 figures, comparisons = run(service)
         else:
-            with scratch_service() as service:
+            # With --workdir the graph is kept: a later run re-ingests only what changed.
+            home = None if args.workdir is None else workdir / "neo4j"
+            with scratch_service(paths={"data_dir": workdir / "medgraph"}, home=home) as service:
                 figures, comparisons = run(service)
     paired: dict[str, dict[str, object]] = {name: {} for name in figures}
     for variant, by_mode in comparisons.items():
