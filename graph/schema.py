@@ -7,6 +7,9 @@ from pydantic import BaseModel
 from medgraphrag.core.errors import SchemaConflict
 from medgraphrag.graph.connection import Connection
 
+# Graphs written before the embedding model was recorded were all embedded with it (the default then).
+LEGACY_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+
 
 class SchemaIndex(BaseModel):
     """An index (constraints included, through their backing indexes) with its type and state."""
@@ -29,9 +32,10 @@ def stored_dimension(connection: Connection) -> int | None:
     return dimensions.pop() if dimensions else None
 
 
-def apply_schema(connection: Connection, dimension: int, *, timeout_s: int = 300) -> None:
+def apply_schema(connection: Connection, dimension: int, *, model: str | None = None, timeout_s: int = 300) -> None:
     """Create every constraint and index that does not exist yet, then wait until all are online;
-    `SchemaConflict` when the stored vector indexes hold another dimension than `dimension`."""
+    `SchemaConflict` when the stored vector indexes hold another dimension than `dimension`, or
+    (with `model`, the embedding model's name) the stored vectors come from another model."""
     stored = stored_dimension(connection)
     if stored is not None and stored != dimension:
         raise SchemaConflict(
@@ -40,6 +44,22 @@ def apply_schema(connection: Connection, dimension: int, *, timeout_s: int = 300
         )
     connection.statements("schema", dimension=dimension)
     connection.auto_commit("await_indexes", timeout_s=timeout_s)
+    if model is not None:
+        claim_embedding_model(connection, model)
+
+
+def claim_embedding_model(connection: Connection, model: str) -> None:
+    """Record `model` as the embedding model of the graph's vectors while none are stored;
+    `SchemaConflict` when they come from another model (two models of one dimension give vectors
+    that cannot be compared, and the vector indexes would not notice)."""
+    record = connection.write_one("claim_embedding_model", model=model, legacy=LEGACY_EMBEDDING_MODEL)
+    stored = str(record["model"]) if record else model
+    if stored != model:
+        raise SchemaConflict(
+            f"the graph's vectors come from the embedding model {stored} but MEDGRAPH_EMBEDDING_MODEL is {model}: "
+            f"set MEDGRAPH_EMBEDDING_MODEL={stored}, or build the graph again in an empty database (another "
+            "NEO4J_DATABASE or MEDGRAPH_DATA_DIR): a re-ingest embeds every chunk, entity and tag anew"
+        )
 
 
 def indexes(connection: Connection) -> list[SchemaIndex]:

@@ -50,10 +50,12 @@ class GraphStore:
         """The Neo4j database in use."""
         return self.connection.database
 
-    def apply_schema(self, dimension: int | None) -> None:
+    def apply_schema(self, dimension: int | None, *, model: str | None = None) -> None:
         """Create the constraints and indexes that do not exist yet, the vector indexes with
-        `dimension` (None: the dimension of those already stored), and wait until all are online.
-        `SchemaConflict` when the stored dimension differs, or none is known on an empty graph."""
+        `dimension` (None: the dimension of those already stored), and wait until all are online;
+        with `model`, record it as the embedding model of the graph's vectors. `SchemaConflict`
+        when the stored dimension differs, none is known on an empty graph, or the stored vectors
+        come from another model."""
         if dimension is None:
             dimension = stored_dimension(self.connection)
             if dimension is None:
@@ -61,7 +63,7 @@ class GraphStore:
                     "the graph has no vector indexes yet and the embedding model's dimension is "
                     "unknown: set MEDGRAPH_EMBEDDING_DIMENSION"
                 )
-        apply_schema(self.connection, dimension)
+        apply_schema(self.connection, dimension, model=model)
 
     def indexes(self) -> list[SchemaIndex]:
         """Every index and constraint with its state (ONLINE when usable)."""

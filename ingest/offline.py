@@ -59,7 +59,7 @@ class SemanticChunker:
                     own,
                     vectors[offset : offset + len(own)],
                     max_tokens=max_tokens,
-                    topic_threshold=self.settings.topic_threshold,
+                    topic_threshold=self.settings.topic_for(self.embedder.name),
                     min_tokens=min_tokens,
                 )
             )

@@ -117,7 +117,7 @@ def fingerprint(settings: IngestSettings, embedder: Embedder, construction: Cons
     vocabulary it linked against and the construction LLM, if any."""
     key = (
         f"v{PIPELINE_VERSION}|chunk_tokens={settings.chunk_tokens}|unit_tokens={settings.unit_tokens}"
-        f"|topic={settings.topic_threshold}|model={embedder.name}|dim={embedder.dimension}"
+        f"|topic={settings.topic_for(embedder.name)}|model={embedder.name}|dim={embedder.dimension}"
         f"|vocabulary={construction.vocabulary}|llm={construction.name or 'offline'}"
     )
     return digest(key, length=16)
@@ -304,8 +304,8 @@ class IngestPipeline:
                     documents.purge(hidden.doc_id, hidden.state, run=hidden.run)
             links = self.store.tier_links
             report.reference_links += links.by_hierarchy()
-            report.reference_links += links.by_embedding(threshold=self.settings.reference_threshold)
-            report.same_as_links += links.same_as(threshold=self.settings.same_as_threshold)
+            report.reference_links += links.by_embedding(threshold=self.settings.reference_for(self.embedder.name))
+            report.same_as_links += links.same_as(threshold=self.settings.same_as_for(self.embedder.name))
             self.notify(ProgressEvent("link", 1, 1))
             report.timed("link", time.perf_counter() - clock)
             clock = time.perf_counter()
@@ -323,6 +323,7 @@ class IngestPipeline:
                         self.tags,
                         self.construction.summarizer,
                         dimension=self.embedder.dimension,
+                        model=self.embedder.name,
                         on_progress=self.notify,
                     )
             report.tag_summaries_extractive = self.construction.summarizer.fallbacks

@@ -141,8 +141,11 @@ def merge_layer(
     return merged + [t for t, u in zip(tags, used) if not u]
 
 
-def build_tree(leaves: Sequence[Tag], settings: TagSettings, *, merge: Merge, generation: int) -> list[list[Tag]]:
-    """Layers of tags from `leaves` upwards; each layer lists the tags new in it (merged ones)."""
+def build_tree(
+    leaves: Sequence[Tag], settings: TagSettings, *, merge: Merge, generation: int, model: str
+) -> list[list[Tag]]:
+    """Layers of tags from `leaves` upwards (their vectors from the embedding model `model`); each
+    layer lists the tags new in it (merged ones)."""
     layers: list[list[Tag]] = [list(leaves)]
     current = list(leaves)
     for layer in range(1, settings.max_layers):
@@ -150,7 +153,7 @@ def build_tree(leaves: Sequence[Tag], settings: TagSettings, *, merge: Merge, ge
             current,
             layer,
             top_fraction=settings.top_fraction,
-            delta=settings.merge_threshold,
+            delta=settings.merge_for(model),
             merge=merge,
             generation=generation,
         )
@@ -168,6 +171,7 @@ def rebuild_tags(
     summarizer: TagSummarizer,
     *,
     dimension: int,
+    model: str,
     on_progress: ProgressCallback | None = None,
 ) -> TagTree:
     """Build a tree from every meta-graph now as a new generation and publish it in one write;
@@ -178,7 +182,7 @@ def rebuild_tags(
     try:
         leaves = _leaves(store, summarizer, untagged_only=False, generation=generation, dimension=dimension)
         notify(ProgressEvent("tags", 0, settings.max_layers))
-        layers = build_tree(leaves, settings, merge=summarizer.merged, generation=generation)
+        layers = build_tree(leaves, settings, merge=summarizer.merged, generation=generation, model=model)
         for number, layer in enumerate(layers):
             store.create([t.record() for t in layer], generation=generation)
             notify(ProgressEvent("tags", number + 1, len(layers)))
@@ -198,13 +202,14 @@ def attach_tags(
     summarizer: TagSummarizer,
     *,
     dimension: int,
+    model: str,
     on_progress: ProgressCallback | None = None,
 ) -> int:
     """Tag the meta-graphs the published tree does not tag yet: each new leaf joins the parent of its
     nearest existing leaf; with no tree at all, the whole tree is built. Returns how many
     meta-graphs were tagged. Merged summaries are left as they are until the next rebuild."""
     if not store.count():
-        tree = rebuild_tags(store, settings, summarizer, dimension=dimension, on_progress=on_progress)
+        tree = rebuild_tags(store, settings, summarizer, dimension=dimension, model=model, on_progress=on_progress)
         return tree.layers[0] if tree.layers else 0
     return _attach(store, summarizer, generation=store.published(), dimension=dimension, on_progress=on_progress)
 

@@ -33,7 +33,7 @@ from medgraphrag.ingest.construction import OnError
 from medgraphrag.ingest.linking import ConceptLinker, ConceptMatch
 from medgraphrag.ingest.pipeline import IngestPipeline, IngestReport
 from medgraphrag.ingest.tags import TagTree, rebuild_tags
-from medgraphrag.models.embeddings import Embedder, model_dimension
+from medgraphrag.models.embeddings import Embedder, model_dimension, model_name
 from medgraphrag.models.llm import ChatModel, answer_model, construction_model
 from medgraphrag.nlp.lexicon import build_lexicon
 from medgraphrag.nlp.ruler import VocabularyRuler, question_concepts
@@ -87,7 +87,7 @@ class MedGraph:
             if self._store is None:
                 store = GraphStore.connect(self.settings.neo4j)
                 try:
-                    store.apply_schema(self._dimension(store))
+                    store.apply_schema(self._dimension(store), model=self._model_name())
                 except BaseException:
                     store.close()
                     raise
@@ -178,6 +178,7 @@ class MedGraph:
                 self.settings.tags,
                 stages.summarizer(model),
                 dimension=self.embedder.dimension,
+                model=self.embedder.name,
                 on_progress=on_progress,
             )
         finally:
@@ -389,7 +390,9 @@ class MedGraph:
                 else None
             )
             retrievers = {
-                "u-retrieve": URetriever(store, settings.retrieval, settings.ranking, reranker),
+                "u-retrieve": URetriever(
+                    store, settings.retrieval, settings.ranking, reranker, model=self._model_name()
+                ),
                 "hybrid": ChunkSearch(store.search, "hybrid"),
                 "vector": ChunkSearch(store.search, "vector"),
                 "fulltext": ChunkSearch(store.search, "fulltext"),
@@ -407,6 +410,10 @@ class MedGraph:
             cached = (signature, VocabularyRuler(build_lexicon(vocabulary.concept_names())))
             self._ruler = cached
         return cached
+
+    def _model_name(self) -> str:
+        """The name of the embedding model: the given embedder's, else the settings'."""
+        return self._embedder.name if self._embedder is not None else model_name(self.settings.embedding.model)
 
     def _dimension(self, store: GraphStore) -> int:
         """The vector indexes' dimension: the model's files, else the stored indexes', else the

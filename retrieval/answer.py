@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from medgraphrag.core.settings import similarity_thresholds
 from medgraphrag.models.embeddings import Embedder
 from medgraphrag.nlp.sentences import parse
 from medgraphrag.retrieval.evidence import Answer, Citation, Claim, Trace
@@ -21,14 +22,15 @@ def extractive_answer(
     trace: Trace,
     *,
     max_claims: int = 3,
-    min_similarity: float = 0.25,
+    min_similarity: float | None = None,
     relative_floor: float = 0.8,
 ) -> Answer:
     """Up to `max_claims` evidence sentences most similar to the question, each citing its evidence
     (a chunk span, or a concept's definition).
 
-    A sentence qualifies if its cosine similarity to the question is at least `min_similarity` and
-    at least `relative_floor` times that of the best sentence.
+    A sentence qualifies if its cosine similarity to the question is at least `min_similarity` (by
+    default the embedding model's threshold) and at least `relative_floor` times that of the best
+    sentence.
     """
     candidates: list[tuple[Citation, int, int]] = []
     for citation, sentences in zip(citations, parse([c.quote for c in citations])):
@@ -41,7 +43,8 @@ def extractive_answer(
         vectors = embedder.embed([c.quote[s:e] for c, s, e in candidates])
         similarity = vectors @ np.asarray(question_vector, dtype=np.float32)
         # Claims far below the best match add words, not support.
-        floor = max(min_similarity, relative_floor * float(similarity.max()))
+        least = similarity_thresholds(embedder.name).extractive if min_similarity is None else min_similarity
+        floor = max(least, relative_floor * float(similarity.max()))
         order = [i for i in np.argsort(-similarity, kind="stable") if similarity[i] >= floor][:max_claims]
         for c, s, e in (candidates[i] for i in order):
             located = c.kind == "chunk" and c.start is not None

@@ -77,8 +77,11 @@ class URetriever:
         settings: RetrievalSettings,
         ranking: RankingSettings,
         reranker: CrossEncoderReranker | None = None,
+        *,
+        model: str,
     ) -> None:
         self.store = store
+        self.fallback_threshold = settings.fallback_for(model)
         self.settings = settings
         self.ranking = ranking
         self.reranker = reranker
@@ -178,7 +181,7 @@ class URetriever:
             steps=steps,
             path=path,
             graph_ids=[s.graph_id for s in leaves if s.graph_id],
-            fallback=best is None or best.similarity < self.settings.fallback_threshold,
+            fallback=best is None or best.similarity < self.fallback_threshold,
         )
 
     def _rank(

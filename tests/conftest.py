@@ -25,6 +25,10 @@ from medgraphrag.service import MedGraph
 from tests.openai_server import openai_server  # noqa: F401  (a fixture: a local OpenAI-protocol server)
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# The suite's graphs are embedded with all-MiniLM-L6-v2 (the `embedder` fixture), and a `medgraph`
+# process it starts must embed questions with the same model; the default model (bge-small-en-v1.5-q)
+# has its own tests (test_embeddings_bge.py).
+os.environ["MEDGRAPH_EMBEDDING_MODEL"] = "all-MiniLM-L6-v2"
 TEST_PASSWORD = "medgraph-test-pw"
 REPO = project_root()
 

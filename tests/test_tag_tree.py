@@ -55,7 +55,7 @@ def test_mutual_nearest_pairs_merge_and_the_tree_stops_when_nothing_merges() -> 
         _leaf("c", [0, 0, 1], [("Fracture", "Disorders", False)]),
     ]
     settings = make_settings(tags={"top_fraction": 1.0, "merge_threshold": 0.5}).tags
-    layers = build_tree(leaves, settings, merge=MERGE, generation=0)
+    layers = build_tree(leaves, settings, merge=MERGE, generation=0, model="all-MiniLM-L6-v2")
     assert len(layers) == 2  # the two merged groups are orthogonal: below delta, so the tree stops
     merged = {frozenset(t.children): t for t in layers[1]}
     a = merged[frozenset({leaves[0].tag_id, leaves[1].tag_id})]
@@ -221,7 +221,13 @@ def test_llm_writes_leaf_and_merged_tag_summaries(
     # A rebuild that fails is abandoned before the old tree is removed, and releases its lease.
     with MedGraph(settings, embedder=embedder) as service:
         with pytest.raises(LLMError, match="TagSummary"):
-            rebuild_tags(service.store.tags, service.settings.tags, _FailingSummarizer(), dimension=384)
+            rebuild_tags(
+                service.store.tags,
+                service.settings.tags,
+                _FailingSummarizer(),
+                dimension=384,
+                model=service.embedder.name,
+            )
         assert _stored_tags(driver) == tags
         assert service.store.tags.published() == tree.generation
 

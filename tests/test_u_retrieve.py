@@ -72,7 +72,7 @@ def test_the_tree_is_built_at_ingest_and_walked_down_to_the_relevant_meta_graph(
 
     vector = graph.embedder.embed(["amoxicillin for community-acquired pneumonia"])[0]
     settings = graph.settings.replace(retrieval={"beam": 1, "fallback_threshold": 0.0})
-    route = URetriever(graph.store, settings.retrieval, settings.ranking).walk(vector)
+    route = URetriever(graph.store, settings.retrieval, settings.ranking, model=graph.embedder.name).walk(vector)
     assert not route.fallback and len(route.graph_ids) == 1
     records, _, _ = driver.execute_query(
         "MATCH (:MetaGraph {graph_id: $g})-[:FROM_CHUNK]->(c:Chunk) RETURN c.text AS text", g=route.graph_ids[0]

