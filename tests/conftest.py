@@ -40,9 +40,11 @@ def make_settings(**groups: dict[str, object]) -> Settings:
 
 
 def neo4j_env(settings: Settings) -> dict[str, str]:
-    """The environment variables that point a `medgraph` process at the Neo4j of `settings`."""
+    """The environment variables that point a `medgraph` process at the Neo4j of `settings`, with
+    the embedding model of the suite's graphs."""
     neo4j = settings.neo4j
     return {
+        "MEDGRAPH_EMBEDDING_MODEL": os.environ["MEDGRAPH_EMBEDDING_MODEL"],
         "NEO4J_URI": neo4j.uri,
         "NEO4J_USERNAME": neo4j.username,
         "NEO4J_PASSWORD": neo4j.password.get_secret_value(),

@@ -161,6 +161,7 @@ def test_a_failed_rebuild_leaves_the_published_tree_and_no_trace(service: MedGra
             service.settings.tags,
             _FailingSummarizer(after=10),
             dimension=service.embedder.dimension,
+            model=service.embedder.name,
         )
     after = _state(driver, service.database)
     assert after == before
