@@ -39,7 +39,7 @@ import numpy as np
 
 from bench.beir import NFCORPUS, read_collection
 from bench.report import print_report
-from medgraphrag.core.settings import load_settings
+from medgraphrag.core.settings import load_settings, similarity_thresholds
 from medgraphrag.graph.vocab.open_sources import DEFAULT_VOCAB_DIR
 from medgraphrag.ingest.chunking import boundary_similarities
 from medgraphrag.ingest.context import contextual
@@ -49,21 +49,25 @@ from medgraphrag.nlp.sentences import parse
 
 @dataclass(frozen=True)
 class Threshold:
-    """A similarity threshold of medgraphrag: its setting, the kind of pair it judges, and its value
-    for the model it was chosen with."""
+    """A similarity threshold of medgraphrag: its setting, the kind of pair it judges, and its field
+    of `SimilarityThresholds`."""
 
     setting: str
     kind: str
-    value: float
+    field: str
+
+    def value(self, model: str) -> float:
+        """The threshold's value for the embedding model `model`."""
+        return float(getattr(similarity_thresholds(model), self.field))
 
 
 THRESHOLDS = (
-    Threshold("MEDGRAPH_CHUNK_TOPIC_THRESHOLD", "topic", 0.25),
-    Threshold("MEDGRAPH_REFERENCE_LINK_THRESHOLD", "names", 0.9),
-    Threshold("MEDGRAPH_SAME_AS_THRESHOLD", "names", 0.92),
-    Threshold("MEDGRAPH_TAG_MERGE_THRESHOLD", "documents", 0.5),
-    Threshold("MEDGRAPH_U_FALLBACK_THRESHOLD", "questions", 0.5),
-    Threshold("extractive answer min_similarity", "sentences", 0.25),
+    Threshold("MEDGRAPH_CHUNK_TOPIC_THRESHOLD", "topic", "topic"),
+    Threshold("MEDGRAPH_REFERENCE_LINK_THRESHOLD", "names", "reference"),
+    Threshold("MEDGRAPH_SAME_AS_THRESHOLD", "names", "same_as"),
+    Threshold("MEDGRAPH_TAG_MERGE_THRESHOLD", "documents", "tag_merge"),
+    Threshold("MEDGRAPH_U_FALLBACK_THRESHOLD", "questions", "fallback"),
+    Threshold("extractive answer min_similarity", "sentences", "extractive"),
 )
 
 
@@ -197,9 +201,10 @@ def main() -> None:
     rows, figures = [], {}
     for threshold in THRESHOLDS:
         source, target = measured[args.source][threshold.kind], measured[args.target][threshold.kind]
-        share, value = carry(threshold.value, source, target)
-        figures[threshold.setting] = {"from": threshold.value, "share_below": round(share, 4), "to": round(value, 3)}
-        rows.append([threshold.setting, threshold.kind, len(source), threshold.value, share, round(value, 3)])
+        given = threshold.value(args.source)
+        share, value = carry(given, source, target)
+        figures[threshold.setting] = {"from": given, "share_below": round(share, 4), "to": round(value, 3)}
+        rows.append([threshold.setting, threshold.kind, len(source), given, share, round(value, 3)])
     print_report(
         f"Thresholds of {args.source} carried to {args.target} ({len(texts.documents):,} documents, "
         f"{len(texts.names):,} names, {len(texts.questions):,} questions; {time.perf_counter() - started:.0f} s)",

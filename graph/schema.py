@@ -5,10 +5,11 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from medgraphrag.core.errors import SchemaConflict
+from medgraphrag.core.settings import BUNDLED_EMBEDDING_MODEL
 from medgraphrag.graph.connection import Connection
 
-# Graphs written before the embedding model was recorded were all embedded with it (the default then).
-LEGACY_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+# Graphs written before the embedding model was recorded were all embedded with the default then.
+LEGACY_EMBEDDING_MODEL = BUNDLED_EMBEDDING_MODEL
 
 
 class SchemaIndex(BaseModel):

@@ -20,7 +20,7 @@ def test_a_threshold_passes_the_same_share_under_either_model() -> None:
 
 
 def test_the_thresholds_carried_are_minilms() -> None:
-    values = {t.setting: t.value for t in THRESHOLDS}
+    values = {t.setting: t.value("all-MiniLM-L6-v2") for t in THRESHOLDS}
     assert values["MEDGRAPH_CHUNK_TOPIC_THRESHOLD"] == MINILM_THRESHOLDS.topic
     assert values["MEDGRAPH_SAME_AS_THRESHOLD"] == MINILM_THRESHOLDS.same_as
     assert values["MEDGRAPH_TAG_MERGE_THRESHOLD"] == MINILM_THRESHOLDS.tag_merge

