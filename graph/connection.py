@@ -16,11 +16,13 @@ from typing import Any, TypeVar
 from neo4j import READ_ACCESS, Driver, GraphDatabase, ManagedTransaction, Record
 from neo4j.exceptions import (
     AuthError,
+    ClientError,
     ConnectionAcquisitionTimeoutError,
     Neo4jError,
     ServiceUnavailable,
     SessionExpired,
 )
+from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
 from medgraphrag import cypher
 from medgraphrag.core.errors import GraphUnavailable
@@ -83,6 +85,13 @@ class Transaction:
         return self._tx.run(cypher.load(name), parameters).single()
 
 
+def deleted_meanwhile(exc: BaseException) -> bool:
+    """Whether `exc` says a node the query had matched was deleted by a transaction that committed
+    before the query could write to it (read-committed isolation); run again, the query no longer
+    matches it."""
+    return isinstance(exc, ClientError) and exc.code == "Neo.ClientError.Statement.EntityNotFound"
+
+
 class Connection:
     """A driver and the database it works in; every query is a `cypher/<name>.cypher` file."""
 
@@ -112,9 +121,14 @@ class Connection:
             yield from session.run(cypher.load(name), parameters)
 
     def write(self, name: str, /, **parameters: Any) -> list[Record]:
-        """The records of a write query run in its own transaction (retried on transient errors)."""
+        """The records of a write query run in its own transaction (retried on transient errors,
+        and when a node it matched was deleted by another transaction before it could lock it)."""
         with self._unavailable():
-            records, _, _ = self.driver.execute_query(cypher.load(name), parameters, database_=self.database)
+            for attempt in Retrying(
+                retry=retry_if_exception(deleted_meanwhile), stop=stop_after_attempt(3), reraise=True
+            ):
+                with attempt:
+                    records, _, _ = self.driver.execute_query(cypher.load(name), parameters, database_=self.database)
         return records
 
     def write_one(self, name: str, /, **parameters: Any) -> Record | None:
