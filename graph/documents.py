@@ -332,11 +332,14 @@ def _locked(tx: Transaction, *, pending: bool) -> Transaction:
     return tx
 
 
-def _remove_content(tx: Transaction, doc_ids: list[str]) -> list[str]:
-    """Delete the documents' chunks, meta-graphs, mentions, relations and leaf tags; return the
-    ids of the entities those chunks mentioned."""
+def _remove_content(tx: Transaction, doc_ids: list[str], new_chunk_ids: list[str]) -> list[str]:
+    """Delete the documents' chunks, meta-graphs, mentions, relations and leaf tags, and any chunk
+    left with an id about to be written; return the ids of the entities those chunks mentioned."""
     record = tx.single("document_chunks", doc_ids=doc_ids)
-    return _remove_chunks(tx, list(record["chunk_ids"]) if record else [])
+    stored = list(record["chunk_ids"]) if record else []
+    # A deleted document's chunks outlive it until the delete's batches reach them (graph delete):
+    # ingesting the same document meanwhile would create them again.
+    return _remove_chunks(tx, list(dict.fromkeys(stored + new_chunk_ids)))
 
 
 def _remove_chunks(tx: Transaction, chunk_ids: list[str]) -> list[str]:
@@ -420,11 +423,11 @@ def _write_batch(
 ) -> BatchWrite:
     _locked(tx, pending=True)
     result = BatchWrite()
-    previously_mentioned = _remove_content(tx, [d.doc_id for d in documents])
-    tx.run("merge_documents", documents=[_document_row(d) for d in documents])
     rows = _Rows()
     for d in documents:
         rows.add(d)
+    previously_mentioned = _remove_content(tx, [d.doc_id for d in documents], [c["chunk_id"] for c in rows.chunks])
+    tx.run("merge_documents", documents=[_document_row(d) for d in documents])
     tx.run("create_chunks", chunks=rows.chunks)
     tx.run("link_chunks", pairs=rows.pairs)
     _merge_entities(tx, entities, definitions)
