@@ -426,7 +426,7 @@ def _write_batch(
     rows = _Rows()
     for d in documents:
         rows.add(d)
-    previously_mentioned = _remove_content(tx, [d.doc_id for d in documents], [c["chunk_id"] for c in rows.chunks])
+    previously_mentioned = _remove_content(tx, [d.doc_id for d in documents], [str(c["chunk_id"]) for c in rows.chunks])
     tx.run("merge_documents", documents=[_document_row(d) for d in documents])
     tx.run("create_chunks", chunks=rows.chunks)
     tx.run("link_chunks", pairs=rows.pairs)
