@@ -1,8 +1,9 @@
+import time
 from pathlib import Path
 
 import pytest
 
-from bench.retrieval import hit_at, mrr_at, ndcg_at, read_qrels, read_questions
+from bench.retrieval import hit_at, mrr_at, ndcg_at, read_qrels, read_questions, run_queries
 
 
 def test_metrics_follow_the_graded_judgements() -> None:
@@ -34,3 +35,19 @@ def test_liveqa_questions_and_qrels_are_read(tmp_path: Path) -> None:
     qrels = tmp_path / "qrels.txt"
     qrels.write_text("7 4-Excellent GHR_0000001_Sec1.txt\n7 1-Incorrect ADAM_0000002_Sec2.txt\n", encoding="utf-8")
     assert read_qrels(qrels) == {7: {"GHR_0000001_Sec1": 4, "ADAM_0000002_Sec2": 1}}
+
+
+def test_latency_is_taken_in_steady_state_with_the_cold_pass_beside_it() -> None:
+    calls: list[str] = []
+
+    def search(query: str, k: int) -> list[str]:
+        calls.append(query)
+        if len(calls) <= 2:  # the first pass is slow, as a database reading its pages from disk
+            time.sleep(0.05)
+        return [f"{query}-{i}" for i in range(k)]
+
+    timed = run_queries(search, ["a", "b"], 3)
+    assert calls == ["a", "b", "a", "b"]
+    assert timed.rankings == [["a-0", "a-1", "a-2"], ["b-0", "b-1", "b-2"]]
+    figures = timed.latencies()
+    assert figures["p95_first_ms"] >= 50 > figures["p95_ms"] >= figures["p50_ms"]

@@ -48,6 +48,10 @@ def _session(onnx_path: Path, threads: int | None) -> Any:
     options.intra_op_num_threads = threads or 0  # 0: one per core
     options.inter_op_num_threads = 1
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # Idle worker threads otherwise spin for a while after each run, burning the cores that the
+    # database and the other requests need (a third of a 2-core machine's CPU while serving).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.add_session_config_entry("session.inter_op.allow_spinning", "0")
     return onnxruntime.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
 
 
