@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict
 
 from medgraphrag.core.ids import DocumentTier, chunk_id, graph_id
 from medgraphrag.graph.connection import Connection, Transaction
+from medgraphrag.nlp.assertion import Assertion
 
 PURGE_BATCH = 2000
 
@@ -67,7 +68,7 @@ class MentionRecord:
     start: int
     end: int
     surface: str
-    status: str
+    assertion: Assertion
     method: str
 
 
@@ -191,10 +192,28 @@ class DocumentEntity(BaseModel):
     mentions: int
     negated: int
     uncertain: int
+    historical: int = 0
+    family: int = 0
+    conditional: int = 0
     concept_id: str | None = None
     concept_name: str | None = None
     link_method: str | None = None
     references: list[EntityReference] = []
+
+
+class DocumentMention(BaseModel):
+    """A mention as stored: its document, span in the document's text, words, one-word status,
+    entity type (semantic group) and the concept it stands for, with the concept's other ids."""
+
+    doc_id: str
+    external_id: str | None = None
+    start: int
+    end: int
+    surface: str
+    status: str
+    type: str
+    concept_id: str | None = None
+    xrefs: list[str] = []
 
 
 class DocumentDetail(BaseModel):
@@ -314,6 +333,12 @@ class DocumentStore:
         records = self._db.read("list_documents", tier=tier, skip=skip, limit=limit)
         return [DocumentSummary.model_validate(r.data()) for r in records]
 
+    def mentions(self, doc_ids: Sequence[str]) -> list[DocumentMention]:
+        """Every mention of the documents, by document and then position."""
+        return [
+            DocumentMention.model_validate(r.data()) for r in self._db.read("document_mentions", doc_ids=list(doc_ids))
+        ]
+
     def detail(self, doc_id: str) -> DocumentDetail | None:
         """A document with its entities (mentions, concept, tier links); None if there is none."""
         record = self._db.read_one("document_detail", doc_id=doc_id)
@@ -400,7 +425,12 @@ class _Rows:
                 "start": m.start,
                 "end": m.end,
                 "surface": m.surface,
-                "status": m.status,
+                "status": m.assertion.status,
+                "negated": m.assertion.negated,
+                "uncertain": m.assertion.uncertain,
+                "historical": m.assertion.historical,
+                "family": m.assertion.family,
+                "conditional": m.assertion.conditional,
                 "method": m.method,
             }
             for m in d.mentions

@@ -72,6 +72,19 @@ class BottomUp:
 
 
 @dataclass(frozen=True, slots=True)
+class QualifiedMention:
+    """A mention in a chunk that the text does not state as a present finding of the patient: its
+    words, entity, one-word status (negated, family, conditional, uncertain, historical) and offsets
+    in the document."""
+
+    surface: str
+    name: str
+    status: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
 class ChunkHit:
     """A retrieved chunk with its provenance and scores: `score` orders the hits (fused rank, 1.0
     when first in every ranking used); `similarity` is the cosine of chunk and question embeddings;
@@ -95,6 +108,7 @@ class ChunkHit:
     page_start: int | None = None
     page_end: int | None = None
     context: str = ""
+    qualified: list[QualifiedMention] = field(default_factory=list)
     embedding: list[float] | None = field(default=None, repr=False, compare=False)
 
 
@@ -164,6 +178,7 @@ class SearchStore:
                 page_start=r["page_start"],
                 page_end=r["page_end"],
                 context=r["context"],
+                qualified=[QualifiedMention(**m) for m in r["qualified"]],
                 embedding=r["embedding"],
             )
             for c in chunk_ids

@@ -21,6 +21,7 @@ from medgraphrag.core.errors import Conflict
 from medgraphrag.core.runs import process_gone, run_token
 from medgraphrag.graph.connection import Connection, Transaction, query_vector
 from medgraphrag.graph.search import cosine
+from medgraphrag.nlp.assertion import AFFIRMED, NOT_THE_PATIENTS, STATUSES
 
 BATCH = 2000
 EMBEDDING_BATCH = 5000
@@ -31,14 +32,22 @@ RETIRE_AFTER_S = 2.0
 
 @dataclass(frozen=True, slots=True)
 class LeafEntity:
-    """An entity of a meta-graph, as its leaf tag summarizes it; `negated` when every mention of
-    it there is negated."""
+    """An entity of a meta-graph, as its leaf tag summarizes it, with the statuses of its mentions
+    there (nlp/assertion.py: affirmed, negated, family, conditional, ...)."""
 
     entity_id: str
     name: str
     type: str
     context: str | None
-    negated: bool
+    statuses: tuple[str, ...] = ()
+
+    @property
+    def status(self) -> str:
+        """How the meta-graph states it: as the patient's (`affirmed`) if any mention there does,
+        else the status its mentions share, the first of negated, family, conditional."""
+        if not self.statuses or any(s not in NOT_THE_PATIENTS for s in self.statuses):
+            return AFFIRMED
+        return next(s for s in STATUSES if s in self.statuses)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +164,7 @@ class TagStore:
             MetaGraphContent(
                 r["graph_id"],
                 [
-                    LeafEntity(e["entity_id"], e["name"], e["type"], e["context"], bool(e["negated"]))
+                    LeafEntity(e["entity_id"], e["name"], e["type"], e["context"], tuple(sorted(e["statuses"])))
                     for e in r["entities"]
                 ],
                 r["chunk_embedding"],

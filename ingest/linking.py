@@ -32,6 +32,7 @@ import numpy as np
 from medgraphrag.graph.vocabulary import ConceptCandidate, VocabularyStore
 from medgraphrag.models.embeddings import Embedder
 from medgraphrag.nlp.names import key_phrase, normalize, word_bag
+from medgraphrag.nlp.semantic_groups import DEFAULT_GROUP, GROUPS, semantic_group
 from medgraphrag.nlp.stopwords import STOP_WORDS
 
 METHOD_SCORES = {"exact": 1.0, "word_order": 0.95, "contained": 0.9}
@@ -96,11 +97,20 @@ def span_variants(text: str) -> list[Variant]:
     return list(unique.values())
 
 
-def type_agreement(concept_types: Sequence[str], wanted: str | None) -> int:
-    """+1 if the concept's types include `wanted`, -1 if they exclude it, 0 if unknown."""
-    if not wanted or not concept_types:
+_GROUPS = {group.lower(): group for group in GROUPS}
+
+
+def type_agreement(concept_types: Sequence[str], wanted: str | None, sources: Sequence[str] = ()) -> int:
+    """+1 if the concept's types include `wanted` (a TUI, a type's name, or a semantic group such
+    as Disorders), -1 if they exclude it, 0 if unknown."""
+    if not wanted:
         return 0
     wanted = wanted.strip()
+    if wanted.lower() in _GROUPS:
+        group = semantic_group(concept_types, sources)
+        return 0 if group == DEFAULT_GROUP else 1 if group == _GROUPS[wanted.lower()] else -1
+    if not concept_types:
+        return 0
     if _TUI.match(wanted):
         return 1 if any(t.split(":")[0] == wanted for t in concept_types) else -1
     lowered = wanted.lower()
@@ -226,7 +236,7 @@ class ConceptLinker:
         matched: str,
         semantic_type: str | None,
     ) -> None:
-        agreement = type_agreement(row.semantic_types, semantic_type)
+        agreement = type_agreement(row.semantic_types, semantic_type, row.sources)
         # Matching the preferred name is stronger evidence than matching one synonym among many, and
         # a concept identified by a UMLS CUI is the better-identified of two similar candidates.
         score += (

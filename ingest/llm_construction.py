@@ -29,9 +29,12 @@ from medgraphrag.ingest.offline import ExtractiveSummarizer
 from medgraphrag.models.embeddings import Embedder
 from medgraphrag.models.llm import ChatModel
 from medgraphrag.models.prompts import PROMPTS
-from medgraphrag.nlp.assertion import statuses
+from medgraphrag.nlp.assertion import CONDITIONAL, FAMILY, NEGATED, assertion
 from medgraphrag.nlp.ruler import Mention
 from medgraphrag.nlp.semantic_groups import GROUPS, ITEMS_PER_CATEGORY, TAG_CATEGORIES
+
+# How a tag prompt marks an entity the text does not state as the patient's.
+_STATUS_NOTE = {NEGATED: ", absent", FAMILY: ", a relative's", CONDITIONAL: ", conditional or hypothetical"}
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +182,7 @@ class LLMExtractor:
                 links = self.linker.link(extracted.name, k=1)
                 link = links[0] if links and links[0].score >= self.min_link_score else None
                 relative = (start - sentence.start, end - sentence.start)
-                status = statuses(text[sentence.start : sentence.end], [relative])[0]
+                asserted = assertion(text[sentence.start : sentence.end], *relative)
                 mentions[(start, end)] = Mention(
                     start,
                     end,
@@ -188,7 +191,7 @@ class LLMExtractor:
                     link.cui if link else None,
                     link.name if link else extracted.name,
                     extracted.type,
-                    status,
+                    asserted,
                     sentence.start,
                     sentence.end,
                     "llm+" + link.method if link else "llm",
@@ -278,7 +281,7 @@ class LLMSummarizer:
         # Sorted, so that the same content makes the same prompt (a cache hit) whatever the query order.
         lines = sorted(
             {
-                f"- {e.name} ({e.type}{', absent' if e.negated else ''})" + (f": {e.context}" if e.context else "")
+                f"- {e.name} ({e.type}{_STATUS_NOTE.get(e.status, '')})" + (f": {e.context}" if e.context else "")
                 for e in entities
             },
             key=str.lower,

@@ -20,11 +20,19 @@ from medgraphrag.ingest.chunking import TextChunk, semantic_chunks, splittable, 
 from medgraphrag.ingest.construction import ChunkedDocument, ChunkMentions, DocumentFailure, ParsedDocument
 from medgraphrag.ingest.context import embed_in_context
 from medgraphrag.models.embeddings import Embedder
-from medgraphrag.nlp.assertion import NEGATED
+from medgraphrag.nlp.assertion import CONDITIONAL, FAMILY, NEGATED, NOT_THE_PATIENTS
 from medgraphrag.nlp.ruler import Mention, VocabularyRuler, extract_mentions
-from medgraphrag.nlp.semantic_groups import ABSENT, ITEMS_PER_CATEGORY, OTHER, TAG_CATEGORY_OF_GROUP
+from medgraphrag.nlp.semantic_groups import (
+    ABSENT,
+    FAMILY_HISTORY,
+    HYPOTHETICAL,
+    ITEMS_PER_CATEGORY,
+    OTHER,
+    TAG_CATEGORY_OF_GROUP,
+)
 
 CO_OCCURS = "co-occurs with"
+_NOT_THE_PATIENTS_CATEGORY = {NEGATED: ABSENT, FAMILY: FAMILY_HISTORY, CONDITIONAL: HYPOTHETICAL}
 
 
 class SemanticChunker:
@@ -127,11 +135,12 @@ class ExtractiveSummarizer:
     fallbacks = 0
 
     def leaf(self, entities: Sequence[LeafEntity]) -> dict[str, list[str]]:
-        """The entities' names under their groups' categories (negated ones under 'Absent findings'),
-        alphabetically, categories sorted."""
+        """The entities' names under their groups' categories, alphabetically, categories sorted;
+        what the text does not state as the patient's under 'Absent findings' (negated), 'Family
+        history' and 'Conditional or hypothetical'."""
         categories: dict[str, list[str]] = {}
         for entity in sorted(entities, key=lambda e: e.name.lower()):
-            category = ABSENT if entity.negated else TAG_CATEGORY_OF_GROUP.get(entity.type, OTHER)
+            category = _NOT_THE_PATIENTS_CATEGORY.get(entity.status) or TAG_CATEGORY_OF_GROUP.get(entity.type, OTHER)
             items = categories.setdefault(category, [])
             if entity.name not in items:
                 items.append(entity.name)
@@ -149,11 +158,12 @@ class ExtractiveSummarizer:
 
 def cooccurring_pairs(mentions: Sequence[Mention], *, max_distance: int = 4) -> list[tuple[Mention, Mention]]:
     """Pairs of mentions of different concepts in one sentence, at most `max_distance` mentions
-    apart, negated mentions left out (a finding the text denies relates to nothing)."""
+    apart; the mentions that are not the patient's left out (a finding the text denies, a
+    relative's, or one that may come relates to nothing the patient has)."""
     pairs: list[tuple[Mention, Mention]] = []
     by_sentence: dict[int, list[Mention]] = {}
     for mention in mentions:
-        if mention.status != NEGATED:
+        if mention.status not in NOT_THE_PATIENTS:
             by_sentence.setdefault(mention.sentence_start, []).append(mention)
     for group in by_sentence.values():
         for i, first in enumerate(group):

@@ -55,13 +55,12 @@ from medgraphrag.ingest.loaders import SourceDocument, discover, load_all
 from medgraphrag.ingest.tags import attach_tags
 from medgraphrag.models.embeddings import Embedder
 from medgraphrag.models.llm import LLMUsage
-from medgraphrag.nlp.assertion import NEGATED, UNCERTAIN
 from medgraphrag.nlp.names import normalize
 from medgraphrag.nlp.ruler import Mention
 from medgraphrag.nlp.sentences import Span, parse, pieces
 
 # Bump when chunking, extraction or stored properties change meaning, so stored documents are rebuilt.
-PIPELINE_VERSION = 3
+PIPELINE_VERSION = 4  # 4: ConText assertion flags on MENTIONS
 # How long post-write work waits for a concurrent run's tag tree before it is left for the next run.
 TAG_WAIT_S = 600.0
 
@@ -90,6 +89,9 @@ class IngestReport:
     mentions: int = 0
     mentions_negated: int = 0
     mentions_uncertain: int = 0
+    mentions_historical: int = 0
+    mentions_family: int = 0
+    mentions_conditional: int = 0
     relations: int = 0
     concept_links: int = 0
     reference_links: int = 0
@@ -394,7 +396,7 @@ class IngestPipeline:
                         m.concept_id or None,
                         item.document.text[m.sentence_start : m.sentence_end][:500],
                     )
-                mention_records.append(MentionRecord(ord_, eid, m.start, m.end, m.surface, m.status, m.method))
+                mention_records.append(MentionRecord(ord_, eid, m.start, m.end, m.surface, m.assertion, m.method))
                 by_chunk.setdefault(ord_, []).append((m, eid))
             per_document.append((ChunkMentions(item, by_chunk), mention_records))
         report.timed("entities", time.perf_counter() - clock)
@@ -411,8 +413,11 @@ class IngestPipeline:
                 continue
             records.append(self._record(mentions.item, mention_records, document_relations))
             for m in mentions.item.mentions:
-                report.mentions_negated += m.status == NEGATED
-                report.mentions_uncertain += m.status == UNCERTAIN
+                report.mentions_negated += m.assertion.negated
+                report.mentions_uncertain += m.assertion.uncertain
+                report.mentions_historical += m.assertion.historical
+                report.mentions_family += m.assertion.family
+                report.mentions_conditional += m.assertion.conditional
             for chunk_mentions in mentions.by_chunk.values():
                 for m, eid in chunk_mentions:
                     if m.concept_id:

@@ -15,7 +15,7 @@ from medgraphrag.core.errors import InvalidRequest, NotFound
 from medgraphrag.core.ids import DOCUMENT_TIERS, DocumentTier
 from medgraphrag.core.progress import ProgressCallback, ProgressEvent, ignore_progress
 from medgraphrag.core.settings import Settings, load_settings
-from medgraphrag.graph.documents import Deletion, DocumentDetail, DocumentSummary
+from medgraphrag.graph.documents import Deletion, DocumentDetail, DocumentMention, DocumentSummary
 from medgraphrag.graph.exploration import CypherResult
 from medgraphrag.graph.inventory import GraphStatus
 from medgraphrag.graph.saved_queries import SavedQuery, saved_queries, saved_query
@@ -161,6 +161,11 @@ class MedGraph:
         if detail is None:
             raise NotFound(f"no document {doc_id}")
         return detail
+
+    def document_mentions(self, doc_ids: Sequence[str]) -> list[DocumentMention]:
+        """Every mention of the documents (span, words, status, type, concept and its ids), by
+        document and then position; unknown ids give nothing."""
+        return self.store.documents.mentions(doc_ids)
 
     def delete_documents(self, doc_ids: Sequence[str]) -> Deletion:
         """Delete documents and whatever only they supported; shared entities keep their other

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from medgraphrag.graph.search import ChunkHit, ConceptDefinition, EntityHit
+from medgraphrag.graph.search import ChunkHit, ConceptDefinition, EntityHit, QualifiedMention
 from medgraphrag.graph.tags import TagStep
 from medgraphrag.models.llm import LLMUsage
 
@@ -33,6 +33,11 @@ class Citation(BaseModel):
     page_start: int | None = Field(None, description="first page of the chunk (PDFs)")
     page_end: int | None = None
     concept_id: str | None = None
+    qualified: list[QualifiedMention] = Field(
+        default=[],
+        description="mentions in the chunk not stated as present findings of the patient (negated, a relative's, "
+        "conditional, uncertain, historical), in text order",
+    )
 
 
 class Claim(BaseModel):
@@ -94,7 +99,18 @@ class Answer(BaseModel):
 
 
 # What a chunk citation takes from its hit as it is (the quote, scores and numbering are its own).
-_FROM_HIT = ("title", "source", "tier", "doc_id", "external_id", "chunk_id", "start", "end", "page_start", "page_end")
+_FROM_HIT = (
+    "title",
+    "source",
+    "tier",
+    "doc_id",
+    "external_id",
+    "chunk_id",
+    "start",
+    "end",
+    "page_start",
+    "page_end",
+)
 
 
 def citations_from_hits(hits: Sequence[ChunkHit], concepts: Sequence[ConceptHit] = ()) -> list[Citation]:
@@ -106,6 +122,7 @@ def citations_from_hits(hits: Sequence[ChunkHit], concepts: Sequence[ConceptHit]
             quote=h.text,
             score=round(h.score, 4),
             similarity=round(h.similarity, 4),
+            qualified=sorted(h.qualified, key=lambda m: (m.start, m.end)),
             **{name: getattr(h, name) for name in _FROM_HIT},
         )
         for n, h in enumerate(hits, start=1)

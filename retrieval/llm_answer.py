@@ -34,7 +34,8 @@ def question_terms(model: ChatModel, question: str) -> list[str]:
 
 
 def render_evidence(citations: Sequence[Citation]) -> str:
-    """The evidence as the model sees it: one numbered item per citation, with where it comes from."""
+    """The evidence as the model sees it: one numbered item per citation, with where it comes from
+    and what in it is not a present finding of the patient (negated, a relative's, conditional...)."""
     lines = []
     for c in citations:
         if c.kind == "concept":
@@ -44,6 +45,9 @@ def render_evidence(citations: Sequence[Citation]) -> str:
             origin = f"{c.tier} document {c.title!r}{page}"
         quote = " ".join(c.quote.split())
         lines.append(f"[{c.n}] ({origin}) {quote[:QUOTE_CHARS]}{'…' if len(quote) > QUOTE_CHARS else ''}")
+        if c.qualified:
+            noted = "; ".join(dict.fromkeys(f"{m.surface}: {m.status}" for m in c.qualified))
+            lines.append(f"    not the patient's present findings: {noted}")
     return "\n".join(lines)
 
 

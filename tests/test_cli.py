@@ -42,3 +42,22 @@ def test_bad_tier_is_an_error(cli_env: None, corpus: Path) -> None:
     result = CliRunner().invoke(app, ["ingest", str(corpus), "--tier", "vocabulary"])
     assert result.exit_code == 2  # an invalid argument (InvalidRequest)
     assert "tier must be one of user, reference" in result.output
+
+
+def test_documents_show_gives_each_mention_status(cli_env: None, clinical_vocabulary: None, tmp_path: Path) -> None:
+    note = tmp_path / "family-note.txt"
+    note.write_text(
+        "Family history of myocardial infarction in his father. Return if chest pain develops. "
+        "No fever. Productive cough since Monday.\n",
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    ingested = runner.invoke(app, ["ingest", str(note), "--tier", "user"])
+    assert ingested.exit_code == 0, ingested.output
+    shown = runner.invoke(app, ["documents", "show", str(note)])
+    assert shown.exit_code == 0, shown.output
+    rows = {line.split()[0]: " ".join(line.split()) for line in shown.output.splitlines() if line.strip()}
+    assert "1 (1 family)" in rows["Myocardial"]
+    assert "1 (1 uncertain) (1 conditional)" in rows["Chest"]
+    assert "1 (1 negated)" in rows["Fever"]
+    assert "1 C0010200" in rows["Cough"] and "(" not in rows["Cough"]  # affirmed: no status given

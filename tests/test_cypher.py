@@ -210,7 +210,7 @@ def test_saved_query_headers_parse() -> None:
         "document-entities",
         "document-chunks",
         "graph-statistics",
-        "negated-findings",
+        "findings-by-status",
         "tag-path",
     }
     for query in queries.values():
@@ -282,7 +282,7 @@ def test_an_unknown_saved_query_names_the_saved_ones() -> None:
         saved_query("nope")
 
 
-FOLLOW_UP = "Follow-up visit. No evidence of pneumonia on the repeat film. Cough persists.\n"
+FOLLOW_UP = "Follow-up visit. No evidence of pneumonia on the repeat film. Cough persists. Her mother had pneumonia.\n"
 ANTIBIOTICS = "Amoxicillin treats community-acquired pneumonia in adults.\n"
 
 
@@ -316,7 +316,7 @@ def test_concept_queries_on_an_ingested_graph(explored: MedGraph) -> None:
     by_source = {Path(str(d["source"])).name: d for d in documents}
     assert set(by_source) == {"pneumonia.txt", "follow-up.txt", "antibiotics.txt"}
     assert (by_source["pneumonia.txt"]["mentions"], by_source["pneumonia.txt"]["negated"]) == (1, 0)
-    assert (by_source["follow-up.txt"]["mentions"], by_source["follow-up.txt"]["negated"]) == (1, 1)
+    assert (by_source["follow-up.txt"]["mentions"], by_source["follow-up.txt"]["negated"]) == (2, 1)
     assert by_source["antibiotics.txt"]["tier"] == "reference"
     assert by_source["pneumonia.txt"]["surfaces"] == ["pneumonia"]
     assert _records(explored, "concept-documents", concept_id=PNEUMONIA, limit="1")[0]["doc_id"] in {
@@ -381,11 +381,15 @@ def test_document_queries_on_an_ingested_graph(explored: MedGraph) -> None:
     assert "Pneumonia" in chunks[0]["tag_summary"]
 
     follow_up = _doc_id(explored, "follow-up.txt")
-    negated = _records(explored, "negated-findings", doc_id=follow_up)
+    negated = _records(explored, "findings-by-status", doc_id=follow_up)
     assert [(r["surface"], r["concept_id"]) for r in negated] == [("pneumonia", PNEUMONIA)]
     assert FOLLOW_UP[negated[0]["start"] : negated[0]["end"]] == "pneumonia"
     assert "No evidence of pneumonia" in negated[0]["context"]
-    assert _records(explored, "negated-findings", doc_id=note) == []
+    assert _records(explored, "findings-by-status", doc_id=note) == []
+    [family] = _records(explored, "findings-by-status", doc_id=follow_up, status="family")
+    assert (family["surface"], family["status"]) == ("pneumonia", "family")
+    assert "Her mother had pneumonia" in family["context"]
+    assert _records(explored, "findings-by-status", doc_id=follow_up, status="conditional") == []
 
     path = _records(explored, "tag-path", graph_id=chunks[0]["graph_id"])
     assert len(path) > 1 and path[0]["layer"] == 0 and "Pneumonia" in path[0]["summary"]

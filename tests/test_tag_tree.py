@@ -10,49 +10,55 @@ from medgraphrag.graph.tags import LeafEntity, MetaGraphContent
 from medgraphrag.ingest.llm_construction import TagSummary
 from medgraphrag.ingest.offline import ExtractiveSummarizer
 from medgraphrag.ingest.tags import Tag, build_tree, leaf_tag, merge_layer, rebuild_tags
-from medgraphrag.nlp.semantic_groups import ABSENT, ITEMS_PER_CATEGORY
+from medgraphrag.nlp.assertion import AFFIRMED, CONDITIONAL, FAMILY, HISTORICAL, NEGATED
+from medgraphrag.nlp.semantic_groups import ABSENT, FAMILY_HISTORY, HYPOTHETICAL, ITEMS_PER_CATEGORY
 from medgraphrag.service import MedGraph
 from tests.conftest import make_settings
 
 MERGE = ExtractiveSummarizer().merged
 
 
-def _leaf(graph_id: str, vector: list[float], entities: list[tuple[str, str, bool]]) -> Tag:
+def _leaf(graph_id: str, vector: list[float], entities: list[tuple[str, str, str]]) -> Tag:
     content = MetaGraphContent(
-        graph_id, [LeafEntity(f"{graph_id}-{n}", n, t, None, neg) for n, t, neg in entities], None
+        graph_id, [LeafEntity(f"{graph_id}-{n}", n, t, None, (status,)) for n, t, status in entities], None
     )
     vectors = {e.entity_id: np.asarray(vector, dtype=np.float32) for e in content.entities}
     return leaf_tag(content, vectors, ExtractiveSummarizer(), generation=0, dimension=len(vector))
 
 
-def test_leaf_summary_groups_entities_by_category_and_keeps_negated_apart() -> None:
+def test_leaf_summary_groups_entities_by_category_and_keeps_what_is_not_the_patients_apart() -> None:
     tag = _leaf(
         "g1",
         [3, 4, 0],
         [
-            ("Fever", "Disorders", False),
-            ("Aspirin", "Chemicals & Drugs", False),
-            ("Pneumonia", "Disorders", True),
-            ("Fever", "Disorders", False),
+            ("Fever", "Disorders", AFFIRMED),
+            ("Aspirin", "Chemicals & Drugs", AFFIRMED),
+            ("Pneumonia", "Disorders", NEGATED),
+            ("Fever", "Disorders", AFFIRMED),
+            ("Breast cancer", "Disorders", FAMILY),
+            ("Chest pain", "Disorders", CONDITIONAL),
+            ("Asthma", "Disorders", HISTORICAL),
         ],
     )
     assert tag.categories == {
         ABSENT: ["Pneumonia"],
+        FAMILY_HISTORY: ["Breast cancer"],
+        HYPOTHETICAL: ["Chest pain"],
         "Medication and substances": ["Aspirin"],
-        "Problems and symptoms": ["Fever"],
+        "Problems and symptoms": ["Asthma", "Fever"],
     }
-    assert "Problems and symptoms: Fever" in tag.summary
+    assert "Problems and symptoms: Asthma, Fever" in tag.summary and "Family history: Breast cancer" in tag.summary
     assert np.allclose(tag.vector, [0.6, 0.8, 0.0])
     assert tag.layer == 0 and tag.graph_id == "g1"
 
 
 def test_mutual_nearest_pairs_merge_and_the_tree_stops_when_nothing_merges() -> None:
     leaves = [
-        _leaf("a1", [1, 0.05, 0], [("Asthma", "Disorders", False)]),
-        _leaf("a2", [1, -0.05, 0], [("Asthma", "Disorders", False), ("Salbutamol", "Chemicals & Drugs", False)]),
-        _leaf("b1", [0, 1, 0.05], [("Gout", "Disorders", False)]),
-        _leaf("b2", [0, 1, -0.05], [("Gout", "Disorders", False)]),
-        _leaf("c", [0, 0, 1], [("Fracture", "Disorders", False)]),
+        _leaf("a1", [1, 0.05, 0], [("Asthma", "Disorders", AFFIRMED)]),
+        _leaf("a2", [1, -0.05, 0], [("Asthma", "Disorders", AFFIRMED), ("Salbutamol", "Chemicals & Drugs", AFFIRMED)]),
+        _leaf("b1", [0, 1, 0.05], [("Gout", "Disorders", AFFIRMED)]),
+        _leaf("b2", [0, 1, -0.05], [("Gout", "Disorders", AFFIRMED)]),
+        _leaf("c", [0, 0, 1], [("Fracture", "Disorders", AFFIRMED)]),
     ]
     settings = make_settings(tags={"top_fraction": 1.0, "merge_threshold": 0.5}).tags
     layers = build_tree(leaves, settings, merge=MERGE, generation=0, model="all-MiniLM-L6-v2")
@@ -69,7 +75,7 @@ def test_mutual_nearest_pairs_merge_and_the_tree_stops_when_nothing_merges() -> 
 
 def test_only_the_top_fraction_of_nearest_similarities_merges() -> None:
     leaves = [
-        _leaf(f"g{i}", v, [("X", "Disorders", False)])
+        _leaf(f"g{i}", v, [("X", "Disorders", AFFIRMED)])
         for i, v in enumerate([[1, 0.01, 0], [1, -0.01, 0], [0, 1, 0.3], [0, 1, -0.3]])
     ]
     above = merge_layer(leaves, 1, top_fraction=0.5, delta=0.0, merge=MERGE, generation=0)

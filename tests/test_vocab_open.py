@@ -28,6 +28,7 @@ from medgraphrag.graph.vocab.open_sources import (
     read_open_vocabulary,
 )
 from medgraphrag.graph.vocab.records import ConceptRecord, ConceptRelation, SkipCounter
+from medgraphrag.nlp.semantic_groups import semantic_group
 
 FIXTURES = Path(__file__).parent / "fixtures" / "open_vocab"
 FIXTURE_OBO = FIXTURES / "hp.obo"
@@ -316,6 +317,39 @@ def test_mesh_descriptors_take_entry_terms_and_tree_parents_by_name() -> None:
     assert entries["MESH:D003924"].synonyms == ["type 2 diabetes", "NIDDM"]
     assert entries["MESH:D003924"].parents == ["MESH:D003920"]
     assert entries["MESH:D003920"].parents == [] and entries["MESH:D009203"].synonyms == []
+    # The tree numbers are what MeSH says a descriptor is: C, a disease.
+    types = entries["MESH:D003924"].semantic_types
+    assert types and all(t.startswith("MESHTREE:C") for t in types)
+    assert semantic_group(types, ["mesh"]) == "Disorders"
+
+
+@pytest.mark.parametrize(
+    ("types", "sources", "group"),
+    [
+        (["MESHTREE:C14.280.647"], ["mesh"], "Disorders"),
+        (["MESHTREE:D02.455.326"], ["mesh"], "Chemicals & Drugs"),
+        (["MESHTREE:A07.231"], ["mesh"], "Anatomy"),
+        (["MESHTREE:E04.100"], ["mesh"], "Procedures"),
+        (["MESHTREE:E07.858"], ["mesh"], "Devices"),
+        (["MESHTREE:B04.820"], ["mesh"], "Living Beings"),
+        (["MESHTREE:F03.600"], ["mesh"], "Disorders"),
+        (["HPO:HP:0000118"], ["hpo"], "Disorders"),
+        (["HPO:HP:0000005"], ["hpo"], "Concepts & Ideas"),
+        ([], ["mesh"], "Concepts & Ideas"),
+        ([], ["icd10cm"], "Disorders"),
+        (["T047:Disease or Syndrome"], ["umls"], "Disorders"),
+    ],
+)
+def test_semantic_groups_follow_what_the_sources_say(types: list[str], sources: list[str], group: str) -> None:
+    assert semantic_group(types, sources) == group
+
+
+def test_hpo_terms_carry_their_top_level_branch() -> None:
+    entries = {entry.source_id: entry for entry in read_hpo(FIXTURE_OBO, SkipCounter()).entries}
+    # In the fixture, HP:0001658 sits right under the root and HP:0002000 under it.
+    assert entries["HP:0001658"].semantic_types == ["HPO:HP:0001658"]
+    assert entries["HP:0002000"].semantic_types == ["HPO:HP:0001658"]
+    assert entries["HP:0000001"].semantic_types == []
 
 
 def test_entry_terms_of_the_package_give_consumer_names_one_per_word_bag() -> None:

@@ -23,8 +23,10 @@ case-insensitively), every member id and cross-reference in `xrefs`.
 Source choices: HPO keeps EXACT and RELATED synonyms and skips BROAD and NARROW (they name other
 concepts); ICD-10-CM keeps categories and subcategories with their inclusion terms as synonyms and
 skips chapters and blocks (range codes such as `A00-A09`), so a category's IS_A ends at its category
-parent. MONDO and MeSH files carry no hierarchy. No source here states a UMLS semantic type, so
-`semantic_types` stays empty.
+parent. MONDO and MeSH files carry no hierarchy. No source here states a UMLS semantic type;
+`semantic_types` holds what the sources do say, for nlp/semantic_groups.py to read: MeSH tree
+numbers (`MESHTREE:C14.280`, known for the disease descriptors) and the HPO branch of each HPO term
+(`HPO:HP:0000118`, Phenotypic abnormality).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from medgraphrag.graph.server import project_root
 from medgraphrag.graph.vocab.mesh_entry_terms import MeshTerms, entry_terms_version, read_mesh_entry_terms
 from medgraphrag.graph.vocab.obo import iter_obo_terms, read_obo_header
 from medgraphrag.graph.vocab.records import ConceptRecord, ConceptRelation, SkipCounter, distinct_names
+from medgraphrag.nlp.semantic_groups import HPO_BRANCH, MESH_TREE
 
 DEFAULT_VOCAB_DIR = project_root().parent / "shared" / "data" / "vocab"
 SOURCE_ORDER: tuple[str, ...] = ("hpo", "doid", "mondo", "mesh", "icd10cm")
@@ -56,6 +59,7 @@ DOID_XREFS_FILE = Path("doid") / "allXREFinDO.tsv"
 MONDO_DIR = Path("mondo")
 MONDO_UMLS_FILE = MONDO_DIR / "mondo_exactmatch_umls.sssom.tsv"
 MESH_FILE = Path("mesh") / "descriptors.csv"
+HPO_ROOT = "HP:0000001"
 
 CUI_PATTERN = re.compile(r"C\d{7}")
 MESH_ID_PATTERN = re.compile(r"[A-Z]\d{6,9}")
@@ -109,6 +113,9 @@ class SourceEntry:
     definition: str | None = None
     xrefs: list[str] = field(default_factory=list)
     parents: list[str] = field(default_factory=list)
+    # What the source says the term is (nlp/semantic_groups.py reads them): a MeSH tree number
+    # (`MESHTREE:C14.280.647`) or the HPO branch the term sits in (`HPO:HP:0000118`).
+    semantic_types: list[str] = field(default_factory=list)
 
     @property
     def cuis(self) -> list[str]:
@@ -185,8 +192,31 @@ def read_hpo(obo_path: Path, skipped: SkipCounter) -> SourceData:
                 parents=[parent for parent in term.is_a if parent.startswith("HP:")],
             )
         )
+    _set_hpo_branches(entries)
     version = read_obo_header(obo_path).get("data-version", "")
     return SourceData(entries, version.rsplit("/", 1)[-1] or UNKNOWN_VERSION)
+
+
+def _set_hpo_branches(entries: list[SourceEntry]) -> None:
+    """Give each HPO term the top-level branches it sits under (children of the root `All`, such
+    as Phenotypic abnormality or Mode of inheritance) as semantic types."""
+    parents = {e.source_id: e.parents for e in entries}
+    branches: dict[str, frozenset[str]] = {}
+
+    def branch(term: str, seen: frozenset[str] = frozenset()) -> frozenset[str]:
+        if term in branches:
+            return branches[term]
+        above = [p for p in parents.get(term, []) if p not in seen]
+        found = frozenset(
+            {term}
+            if HPO_ROOT in parents.get(term, [])
+            else {b for p in above if p != HPO_ROOT for b in branch(p, seen | {term})}
+        )
+        branches[term] = found
+        return found
+
+    for entry in entries:
+        entry.semantic_types = [f"{HPO_BRANCH}:{b}" for b in sorted(branch(entry.source_id))]
 
 
 def read_doid(vocab_dir: Path, skipped: SkipCounter) -> SourceData:
@@ -315,7 +345,16 @@ def read_mesh(path: Path, skipped: SkipCounter, terms: Mapping[str, MeshTerms]) 
         parent_numbers = (number.rsplit(".", 1)[0] for number in found.tree_numbers)
         parents = dict.fromkeys(f"MESH:{owner[number]}" for number in parent_numbers if number in owner)
         parents.pop(f"MESH:{descriptor}", None)
-        entries.append(SourceEntry(f"MESH:{descriptor}", "mesh", name, synonyms=found.synonyms, parents=list(parents)))
+        entries.append(
+            SourceEntry(
+                f"MESH:{descriptor}",
+                "mesh",
+                name,
+                synonyms=found.synonyms,
+                parents=list(parents),
+                semantic_types=[f"{MESH_TREE}:{number}" for number in found.tree_numbers],
+            )
+        )
     return SourceData(entries, entry_terms_version())
 
 
@@ -549,5 +588,6 @@ def _concept(concept_id: str, group: list[SourceEntry]) -> ConceptRecord:
         synonyms=names[1:],
         definition=next((entry.definition for entry in group if entry.definition), None),
         xrefs=xrefs,
+        semantic_types=distinct_names(t for entry in group for t in entry.semantic_types),
         sources=distinct_names(entry.source for entry in group),
     )

@@ -37,7 +37,8 @@ def list_documents(
 
 @documents_app.command("show")
 def show(doc_id: Annotated[str, typer.Argument(help="a document id (see documents list) or a file path")]) -> None:
-    """A document's entities with their concepts, negated mentions and links to the other tier."""
+    """A document's entities with their concepts, their mentions by assertion (negated, uncertain,
+    historical, family, conditional) and links to the other tier."""
     if not doc_id.startswith("doc_") and Path(doc_id).is_file():
         doc_id = document_id(Path(doc_id))
     with service() as medgraph:
@@ -52,7 +53,13 @@ def show(doc_id: Annotated[str, typer.Argument(help="a document id (see document
     for entity in detail.entities:
         mentions = str(entity.mentions) + "".join(
             f" ({count} {key})"
-            for key, count in (("negated", entity.negated), ("uncertain", entity.uncertain))
+            for key, count in (
+                ("negated", entity.negated),
+                ("uncertain", entity.uncertain),
+                ("historical", entity.historical),
+                ("family", entity.family),
+                ("conditional", entity.conditional),
+            )
             if count
         )
         concept = f"{entity.concept_id} {entity.concept_name}" if entity.concept_id else "-"

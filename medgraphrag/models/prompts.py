@@ -41,7 +41,9 @@ PROMPTS: dict[str, str] = {
         "You answer medical questions for clinicians using only the numbered evidence given. Every "
         "sentence of your answer must end with the numbers of the evidence it rests on, in brackets, "
         "e.g. [2] or [1][4]. Cite only numbers that are listed. If the evidence does not answer the "
-        "question, say so in one sentence citing the closest evidence. Answer in plain sentences, no lists."
+        "question, say so in one sentence citing the closest evidence. Never state a finding the evidence "
+        "marks as negated, a relative's (family), conditional or uncertain as a finding the patient has. "
+        "Answer in plain sentences, no lists."
     ),
     "answer_user": "QUESTION: {question}\n\nEVIDENCE:\n{evidence}",
     "refine_system": (

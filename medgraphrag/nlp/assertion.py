@@ -1,335 +1,235 @@
-"""NegEx-style assertion status of entity mentions: affirmed, negated or uncertain.
+"""Assertion status of entity mentions, by medspaCy's ConText (Harkema et al., 2009).
 
-After Chapman et al. (2001), "A simple algorithm for identifying negated findings and diseases in
-discharge summaries", extended with uncertainty cues as in ConText (Harkema et al., 2009).
+A mention can be negated ("no evidence of pneumonia", "pneumonia was ruled out"), uncertain
+("possible pneumonia", "rule out MI"), conditional, a hypothetical that may come ("return if chest
+pain develops"; conditional mentions count as uncertain too), historical ("history of pneumonia"),
+or a finding of someone other than the patient ("mother had breast cancer"): five independent
+flags, from which one summary status is read (`Assertion.status`).
 
-Rules:
-- Cues are phrases matched case-insensitively on word boundaries (words inside a phrase may be
-  separated by any whitespace or a hyphen). Where phrases overlap, the leftmost wins and, at the
-  same position, the longest: so a pseudo-trigger ("no change", "gram negative") swallows the
-  shorter trigger inside it, and "was ruled out" is read as one post-negation cue.
-- A pre-cue's scope runs forward from its end, a post-cue's backward from its start. A mention is
-  in scope when it lies wholly on that side of the cue, no scope terminator ("but", "which", ";",
-  ".", ...) lies between them, and fewer than six words separate them (the mention begins within
-  the six words after a pre-cue, or ends within the six words before a post-cue). A mention
-  overlapping a cue is not in that cue's scope.
-- Precedence: negated if any negation cue has the mention in scope, else uncertain if any
-  uncertainty cue has, else affirmed. Negation wins because a negated hedge ("no evidence of
-  possible pneumonia") still asserts absence.
-- Phrases listed both as pre- and post-cues ("absent", "versus") act in both directions.
+medspaCy's ConText matches its cue rules, gives each cue a scope (forward, backward or both, up to
+the end of the sentence or a terminating cue such as "but"), lets a pseudo-cue ("no increase",
+"gram negative") swallow the cue inside it, and marks the mentions in scope. Its packaged English
+rules are used as they are, plus the project's (`EXTRA_RULES`): the cues those rules lack that
+clinical notes and abstracts use (post-negations such as "was ruled out", hedges such as
+"concerning for", family members after the finding, "return if", and the medical phrases that only
+look like cues). The packaged FAMILY rule is replaced: it reads "children with asthma" in an
+abstract as a relative's asthma. A mention is read in its sentence alone.
 """
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_left, bisect_right
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 AFFIRMED, NEGATED, UNCERTAIN = "affirmed", "negated", "uncertain"
+HISTORICAL, FAMILY, CONDITIONAL = "historical", "family", "conditional"
+# The summary status of a mention: the first of its flags in this order, else affirmed.
+STATUSES = (NEGATED, FAMILY, CONDITIONAL, UNCERTAIN, HISTORICAL, AFFIRMED)
+# Statuses of mentions that do not state a present finding of the patient.
+NOT_THE_PATIENTS = frozenset({NEGATED, FAMILY, CONDITIONAL})
 
-PRE_NEGATION: tuple[str, ...] = (
-    "no",
-    "not",
-    "without",
-    "denies",
-    "denied",
-    "denying",
-    "deny",
-    "negative for",
-    "no evidence of",
-    "no evidence for",
-    "no sign of",
-    "no signs of",
-    "no findings of",
-    "no suggestion of",
-    "absence of",
-    "absent",
-    "free of",
-    "ruled out",
-    "rules out",
-    "never had",
-    "never developed",
-    "no history of",
-    "no complaints of",
-    "fails to reveal",
-    "failed to reveal",
-    "resolved",
-    "not demonstrate",
-    "did not exhibit",
-    "no new",
-    "declined",
-    "declines",
-    "no mention of",
-    "neither",
-    "nor",
+_TARGET = "MENTION"
+_SPAN_GROUP = "mentions"
+# ConText's categories, and the flags each sets on the mentions in its scope.
+_FLAGS_OF_CATEGORY: dict[str, tuple[str, ...]] = {
+    "NEGATED_EXISTENCE": ("negated",),
+    "POSSIBLE_EXISTENCE": ("uncertain",),
+    "HYPOTHETICAL": ("conditional", "uncertain"),
+    "HISTORICAL": ("historical",),
+    "FAMILY": ("family",),
+}
+# Kin named alone mark a finding as theirs ("Mother had breast cancer"); words that in the literature
+# usually name the people studied ("children with asthma", "mothers with gestational diabetes")
+# do so only after a possessive ("her children"). medspaCy's packaged FAMILY rule treats both alike.
+_KIN = (
+    "aunt brother cousin dad father grandfather grandmother grandparents mom mother nephew niece sibling sister uncle"
+).split()
+_KIN_AFTER_POSSESSIVE = (
+    _KIN
+    + "aunts brothers child children cousins daughter daughters fathers husband mothers parent parents siblings "
+    "sisters son sons uncles wife".split()
 )
-POST_NEGATION: tuple[str, ...] = (
-    "was ruled out",
-    "is ruled out",
-    "are ruled out",
-    "were ruled out",
-    "has been ruled out",
-    "have been ruled out",
-    "unlikely",
-    "negative",
-    "is negative",
-    "was negative",
-    "are negative",
-    "were negative",
-    "not seen",
-    "not present",
-    "not identified",
-    "absent",
-    "is absent",
-    "was absent",
-    "are absent",
-    "free",
-    "has resolved",
-    "have resolved",
-)
-PRE_UNCERTAINTY: tuple[str, ...] = (
-    "possible",
-    "possibly",
-    "probable",
-    "probably",
-    "suspected",
-    "suspect",
-    "suspicious for",
-    "suspicion of",
-    "likely",
-    "questionable",
-    "question of",
-    "rule out",
-    "to rule out",
-    "r/o",
-    "cannot exclude",
-    "cannot rule out",
-    "can not rule out",
-    "could not rule out",
-    "may",
-    "might",
-    "could be",
-    "may represent",
-    "concern for",
-    "concerning for",
-    "worrisome for",
-    "differential includes",
-    "differential diagnosis includes",
-    "presumed",
-    "equivocal for",
-    "not certain whether",
-    "not certain if",
-    "uncertain whether",
-    "uncertain if",
-    "versus",
-    "vs",
-    "vs.",
-)
-POST_UNCERTAINTY: tuple[str, ...] = (
-    "cannot be excluded",
-    "can not be excluded",
-    "cannot be ruled out",
-    "can not be ruled out",
-    "could not be ruled out",
-    "not been ruled out",
-    "not ruled out",
-    "not excluded",
-    "is possible",
-    "is suspected",
-    "was suspected",
-    "is likely",
-    "is questionable",
-    "?",
-    "versus",
-    "vs",
-    "vs.",
-)
-# Phrases that contain a trigger but do not negate or hedge; matching them blocks that trigger.
-PSEUDO_TRIGGERS: tuple[str, ...] = (
-    "no increase",
-    "no change",
-    "no significant change",
-    "no interval change",
-    "no definite change",
-    "no suspicious change",
-    "no further",
-    "no doubt",
-    "not only",
-    "not necessarily",
-    "not drain",
-    "not extend",
-    "not cause",
-    "without difficulty",
-    "without any further",
-    "gram negative",
-)
-SCOPE_TERMINATORS: tuple[str, ...] = (
-    "but",
-    "however",
-    "although",
-    "though",
-    "nevertheless",
-    "except",
-    "apart from",
-    "aside from",
-    "other than",
-    "which",
-    "who",
-    "cause of",
-    "cause for",
-    "source of",
-    "source for",
-    "reason for",
-    "reasons for",
-    "etiology of",
-    "origin of",
-    "secondary to",
-    "presents",
-    "presented",
-    "presenting",
-    "complains",
-    "complained",
-    "patient",
-    "pt",
-    ";",
-    ":",
-    ".",
-    "!",
-)
-
-# NegEx's window: a cue reaches at most this many words.
-SCOPE_WORDS = 6
+_POSSESSIVE = ["his", "her", "their", "patient's", "pt's"]
 
 
 @dataclass(frozen=True)
-class _Effect:
-    """What a cue phrase does: the status it assigns and whether its scope runs forward."""
+class Assertion:
+    """What a sentence asserts of one mention: five independent flags."""
 
-    status: str
-    forward: bool
+    negated: bool = False
+    uncertain: bool = False
+    historical: bool = False
+    family: bool = False
+    conditional: bool = False
+
+    @property
+    def status(self) -> str:
+        """One word for the mention: the first flag set of negated, family, conditional, uncertain,
+        historical; else affirmed."""
+        for status in STATUSES[:-1]:
+            if getattr(self, status):
+                return status
+        return AFFIRMED
+
+    @property
+    def of_the_patient(self) -> bool:
+        """Whether the mention states a finding the patient has or had (not negated, not someone
+        else's, not a hypothetical)."""
+        return self.status not in NOT_THE_PATIENTS
+
+
+AFFIRMED_ASSERTION = Assertion()
 
 
 @dataclass(frozen=True)
-class _Cue:
-    """A cue found in a sentence: its span and its effect."""
+class _Rule:
+    """A cue the packaged rules lack: its words (or a token pattern), category and direction."""
 
-    start: int
-    end: int
-    effect: _Effect
-
-
-@dataclass(frozen=True)
-class _Scan:
-    """Everything about one sentence that scoping needs: cues, terminators and word offsets."""
-
-    cues: tuple[_Cue, ...]
-    terminator_starts: tuple[int, ...]
-    terminator_ends: tuple[int, ...]
-    word_starts: tuple[int, ...]
-    word_ends: tuple[int, ...]
-
-    def words_between(self, start: int, end: int) -> int:
-        """How many words lie wholly inside `[start, end)`."""
-        return max(0, bisect_right(self.word_ends, end) - bisect_left(self.word_starts, start))
-
-    def terminated(self, start: int, end: int) -> bool:
-        """Whether a scope terminator lies wholly inside `[start, end)`."""
-        i = bisect_left(self.terminator_starts, start)
-        # Terminators do not overlap, so the first one starting after `start` ends first.
-        return i < len(self.terminator_starts) and self.terminator_ends[i] <= end
+    literal: str
+    category: str
+    direction: str
+    pattern: list[dict[str, Any]] | None = None
 
 
-def _normalize(phrase: str) -> str:
-    return re.sub(r"[\s-]+", " ", phrase.lower()).strip()
+def _rules(category: str, direction: str, literals: str) -> list[_Rule]:
+    return [_Rule(literal.strip(), category, direction) for literal in literals.split("|")]
 
 
-def _effects() -> dict[str, tuple[_Effect, ...]]:
-    table: dict[str, list[_Effect]] = {}
-    for phrases, effect in (
-        (PRE_NEGATION, _Effect(NEGATED, True)),
-        (POST_NEGATION, _Effect(NEGATED, False)),
-        (PRE_UNCERTAINTY, _Effect(UNCERTAIN, True)),
-        (POST_UNCERTAINTY, _Effect(UNCERTAIN, False)),
-    ):
-        for phrase in phrases:
-            table.setdefault(_normalize(phrase), []).append(effect)
-    for phrase in PSEUDO_TRIGGERS:
-        table[_normalize(phrase)] = []
-    return {phrase: tuple(effects) for phrase, effects in table.items()}
-
-
-def _phrase_pattern(phrase: str) -> str:
-    body = r"[\s-]+".join(re.escape(word) for word in phrase.split(" "))
-    before = r"(?<!\w)" if re.match(r"\w", phrase) else ""
-    return before + body + r"(?!\w)"
-
-
-_EFFECTS = _effects()
-_TERMINATORS = frozenset(_normalize(phrase) for phrase in SCOPE_TERMINATORS)
-# One alternation over every class, longest phrase first, so that at any position the longest
-# phrase of any class wins (pseudo-triggers must beat the triggers inside them).
-_CUE_PATTERN = re.compile(
-    "|".join(_phrase_pattern(phrase) for phrase in sorted(_EFFECTS.keys() | _TERMINATORS, key=lambda p: (-len(p), p))),
-    re.IGNORECASE,
+# The project's cues, beside medspaCy's packaged English rules (resources/en/context_rules.json).
+EXTRA_RULES: tuple[_Rule, ...] = (
+    *_rules(
+        "NEGATED_EXISTENCE",
+        "FORWARD",
+        "denying|no sign of|no signs of|no findings of|no suggestion of|never had|never developed|"
+        "no complaints of|failed to reveal|fails to reveal|did not exhibit|did not show|no new|declined|"
+        "no mention of|neither|nor|free of|absence of|not demonstrate",
+    ),
+    *_rules(
+        "NEGATED_EXISTENCE",
+        "BACKWARD",
+        "was ruled out|is ruled out|are ruled out|were ruled out|has been ruled out|have been ruled out|"
+        "was excluded|were excluded|has been excluded|unlikely|is negative|was negative|are negative|"
+        "were negative|not seen|not present|not identified|not detected|is absent|was absent|are absent|"
+        "has resolved|have resolved|resolved|negative",
+    ),
+    *_rules(
+        "POSSIBLE_EXISTENCE",
+        "FORWARD",
+        "possibly|probable|probably|suspect|suspected|suspicious for|suspicion of|likely|questionable|question of|"
+        "to rule out|r/o|cannot exclude|cannot rule out|can not rule out|could not rule out|may represent|"
+        "could be|concern for|concerning for|worrisome for|differential includes|"
+        "differential diagnosis includes|presumed|equivocal for|uncertain whether|not certain whether|"
+        "versus|vs",
+    ),
+    *_rules(
+        "POSSIBLE_EXISTENCE",
+        "BACKWARD",
+        "cannot be excluded|can not be excluded|cannot be ruled out|can not be ruled out|"
+        "could not be ruled out|not been ruled out|not ruled out|not excluded|is possible|is suspected|"
+        "was suspected|is likely|is questionable|versus|vs",
+    ),
+    *_rules(
+        "HYPOTHETICAL",
+        "FORWARD",
+        "return if|come back if|call if|seek care if|seek medical attention if|in case of|in the event of|"
+        "should|unless|as needed for|prn for|watch for|monitor for",
+    ),
+    *_rules("HISTORICAL", "FORWARD", "h/o|previous|prior|status post|s/p|past medical history of"),
+    _Rule("family history", "FAMILY", "FORWARD", [{"LOWER": "family"}, {"LOWER": {"IN": ["history", "hx"]}}]),
+    _Rule("fh", "FAMILY", "FORWARD", [{"LOWER": "fh"}]),
+    _Rule("mother", "FAMILY", "FORWARD", [{"LOWER": {"IN": _KIN}}, {"LOWER": {"IN": ["'s", "'"]}, "OP": "?"}]),
+    _Rule(
+        "her children",
+        "FAMILY",
+        "FORWARD",
+        [
+            {"LOWER": {"IN": _POSSESSIVE}},
+            {"LOWER": {"IN": _KIN_AFTER_POSSESSIVE}},
+            {"LOWER": {"IN": ["'s", "'"]}, "OP": "?"},
+        ],
+    ),
+    _Rule(
+        "in his father",
+        "FAMILY",
+        "BACKWARD",
+        [
+            {"LOWER": {"IN": ["in", "of", "by"]}},
+            {"LOWER": {"IN": _POSSESSIVE}},
+            {"LOWER": {"IN": _KIN_AFTER_POSSESSIVE}},
+        ],
+    ),
+    *_rules(
+        "PSEUDO",
+        "PSEUDO",
+        "gram negative|gram-negative|no increase|no change|not only|no further|not necessarily|"
+        "without difficulty|not cause|not drain|not extend|not certain if|not certain whether|"
+        "history of present illness|free fatty acid|free fatty acids",
+    ),
+    *_rules("TERMINATE", "TERMINATE", ";|but|however|although|though|except|aside from|apart from|which|who|whose"),
 )
-_WORD = re.compile(r"\w+(?:[-'\u2019/.]\w+)*")
 
 
-def _scan(sentence: str) -> _Scan:
-    cues: list[_Cue] = []
-    terminators: list[tuple[int, int]] = []
-    for match in _CUE_PATTERN.finditer(sentence):
-        phrase = _normalize(match.group())
-        if phrase in _TERMINATORS:
-            terminators.append(match.span())
-        else:
-            cues.extend(_Cue(match.start(), match.end(), effect) for effect in _EFFECTS[phrase])
-    words = [match.span() for match in _WORD.finditer(sentence)]
-    return _Scan(
-        cues=tuple(cues),
-        terminator_starts=tuple(start for start, _ in terminators),
-        terminator_ends=tuple(end for _, end in terminators),
-        word_starts=tuple(start for start, _ in words),
-        word_ends=tuple(end for _, end in words),
+@cache
+def _pipeline() -> tuple[Language, Any]:
+    """A blank English tokenizer and a ConText component with the packaged and the project's rules
+    (built once per process)."""
+    import spacy
+    from medspacy.context import ConText, ConTextRule
+    from spacy.tokens import Span
+
+    for flag in _FLAG_NAMES:
+        if not Span.has_extension(f"mg_{flag}"):
+            Span.set_extension(f"mg_{flag}", default=False)
+    nlp = spacy.blank("en")
+    attributes = {category: {f"mg_{flag}": True for flag in flags} for category, flags in _FLAGS_OF_CATEGORY.items()}
+    context = ConText(nlp, rules=None, span_attrs=attributes, input_span_type="group", span_group_name=_SPAN_GROUP)
+    packaged = [r for r in ConTextRule.from_json(context.DEFAULT_RULES_FILEPATH) if r.category != "FAMILY"]
+    context.add(
+        packaged + [ConTextRule(r.literal, r.category, pattern=r.pattern, direction=r.direction) for r in EXTRA_RULES]
     )
+    return nlp, context
 
 
-def _in_scope(scan: _Scan, cue: _Cue, start: int, end: int) -> bool:
-    if cue.effect.forward:
-        gap_start, gap_end = cue.end, start
-    else:
-        gap_start, gap_end = end, cue.start
-    return (
-        gap_start <= gap_end
-        and scan.words_between(gap_start, gap_end) < SCOPE_WORDS
-        and not scan.terminated(gap_start, gap_end)
-    )
+_LOCK = threading.Lock()
 
 
-def _status(scan: _Scan, start: int, end: int) -> str:
-    uncertain = False
-    for cue in scan.cues:
-        if _in_scope(scan, cue, start, end):
-            if cue.effect.status == NEGATED:
-                return NEGATED
-            uncertain = True
-    return UNCERTAIN if uncertain else AFFIRMED
-
-
-def _check_span(sentence: str, start: int, end: int) -> None:
-    if not 0 <= start < end <= len(sentence):
-        raise ValueError(f"span ({start}, {end}) is not a non-empty range of the sentence")
-
-
-def statuses(sentence: str, spans: Sequence[tuple[int, int]]) -> list[str]:
-    """mention_status for each span of one sentence (the sentence is scanned once)."""
+def assertions(sentence: str, spans: Sequence[tuple[int, int]]) -> list[Assertion]:
+    """The assertion of each mention `sentence[start:end]` (the sentence is read once)."""
     for start, end in spans:
-        _check_span(sentence, start, end)
-    scan = _scan(sentence)
-    return [_status(scan, start, end) for start, end in spans]
+        if not 0 <= start < end <= len(sentence):
+            raise ValueError(f"span ({start}, {end}) is not a non-empty range of the sentence")
+    if not spans:
+        return []
+    nlp, context = _pipeline()
+    doc = nlp.make_doc(sentence)
+    for i, token in enumerate(doc):
+        token.is_sent_start = i == 0
+    targets = [doc.char_span(start, end, label=_TARGET, alignment_mode="expand") for start, end in spans]
+    doc.spans[_SPAN_GROUP] = [t for t in targets if t is not None]
+    # ConText's matchers are not documented as safe to share between threads.
+    with _LOCK:
+        context(doc)
+    found = {(span.start_char, span.end_char): span for span in doc.spans[_SPAN_GROUP]}
+    result = []
+    for target in targets:
+        span = found.get((target.start_char, target.end_char)) if target is not None else None
+        result.append(
+            AFFIRMED_ASSERTION
+            if span is None
+            else Assertion(**{flag: bool(getattr(span._, f"mg_{flag}")) for flag in _FLAG_NAMES})
+        )
+    return result
 
 
-def mention_status(sentence: str, start: int, end: int) -> str:
-    """The assertion status of the mention at sentence[start:end]."""
-    return statuses(sentence, [(start, end)])[0]
+_FLAG_NAMES = ("negated", "uncertain", "historical", "family", "conditional")
+
+
+def assertion(sentence: str, start: int, end: int) -> Assertion:
+    """The assertion of the mention at sentence[start:end]."""
+    return assertions(sentence, [(start, end)])[0]

@@ -5,7 +5,8 @@ the vocabulary's own key function, and the longest run of tokens (within a sente
 a comma, colon, semicolon or bracket) whose key names a concept is a mention of that concept.
 Abbreviations a document defines ("myocardial infarction (MI)") carry the long form's concept to
 every later use of the short form, overriding whatever the short form would match on its own.
-Each mention gets a NegEx-style status (affirmed, negated, uncertain) from its sentence.
+Each mention gets its assertion (negated, uncertain, historical, family, conditional) from its
+sentence, by ConText (nlp/assertion.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from medgraphrag.nlp.abbreviations import abbreviation_uses, find_definitions
-from medgraphrag.nlp.assertion import NEGATED, statuses
+from medgraphrag.nlp.assertion import NEGATED, Assertion, assertions
 from medgraphrag.nlp.lexicon import Lexicon, LexiconEntry
 from medgraphrag.nlp.names import normalize
 from medgraphrag.nlp.sentences import Sentence, parse
@@ -38,7 +39,7 @@ _GENERIC = frozenset(
 
 @dataclass(frozen=True)
 class Mention:
-    """One mention of a concept in a document: exact span, the concept, status and sentence."""
+    """One mention of a concept in a document: exact span, the concept, its assertion and sentence."""
 
     start: int
     end: int
@@ -47,10 +48,15 @@ class Mention:
     cui: str | None
     name: str
     type: str
-    status: str
+    assertion: Assertion
     sentence_start: int
     sentence_end: int
     method: str
+
+    @property
+    def status(self) -> str:
+        """The assertion's one-word status (affirmed, negated, family, conditional, ...)."""
+        return self.assertion.status
 
 
 class VocabularyRuler:
@@ -88,7 +94,7 @@ class VocabularyRuler:
 
 
 def extract_mentions(text: str, sentences: Sequence[Sentence], ruler: VocabularyRuler) -> list[Mention]:
-    """Every concept mention in `text`, in document order, with negation and uncertainty status."""
+    """Every concept mention in `text`, in document order, with its assertion."""
     definitions = find_definitions(text)
     expansions = {}
     for definition in definitions:
@@ -116,7 +122,7 @@ def extract_mentions(text: str, sentences: Sequence[Sentence], ruler: Vocabulary
         spans = sorted(found)
         sentence_text = text[sentence.start : sentence.end]
         relative = [(s - sentence.start, e - sentence.start) for s, e in spans]
-        for (start, end), status in zip(spans, statuses(sentence_text, relative)):
+        for (start, end), asserted in zip(spans, assertions(sentence_text, relative)):
             entry, method = found[(start, end)]
             mentions.append(
                 Mention(
@@ -127,7 +133,7 @@ def extract_mentions(text: str, sentences: Sequence[Sentence], ruler: Vocabulary
                     entry.cui,
                     entry.name,
                     entry.group,
-                    status,
+                    asserted,
                     sentence.start,
                     sentence.end,
                     method,

@@ -1,9 +1,12 @@
 """UMLS semantic groups (McCray et al. 2001): the coarse entity type of a concept, and the
 categories a tag summary sorts them into.
 
-A concept's group comes from its UMLS semantic types (TUIs) where a source states them, from its
-SNOMED CT semantic tag otherwise, and from the vocabulary it came from as the last resort (the open
-disease and phenotype ontologies only hold disorders and findings).
+A concept's group comes from what its sources say it is: its UMLS semantic types (TUIs), its
+SNOMED CT semantic tag, its MeSH tree numbers (C diseases, D chemicals and drugs, A anatomy, E
+procedures, B organisms, ...) or its HPO branch (Phenotypic abnormality: disorders and findings;
+Mode of inheritance, Clinical modifier, Frequency: concepts); as the last resort, from the
+vocabulary it came from (the disease ontologies and ICD-10-CM only hold disorders and findings).
+"Concepts & Ideas" only where nothing says otherwise.
 """
 
 from __future__ import annotations
@@ -69,8 +72,41 @@ _SNOMED_TAGS: dict[str, str] = {
     "physical object": "Devices",
     "observable entity": "Phenomena",
 }
+# Semantic types of the open sources (graph/vocab/open_sources.py): a MeSH tree number, an HPO branch.
+MESH_TREE = "MESHTREE"
+HPO_BRANCH = "HPO"
+# MeSH tree numbers by their longest listed prefix (the top-level letter, or a subtree that the
+# top level gets wrong: equipment under techniques, mental disorders under psychology).
+_MESH_TREES: dict[str, str] = {
+    "A": "Anatomy",
+    "B": "Living Beings",
+    "C": "Disorders",
+    "D": "Chemicals & Drugs",
+    "E": "Procedures",
+    "E07": "Devices",
+    "F": "Concepts & Ideas",
+    "F01": "Activities & Behaviors",
+    "F02": "Physiology",
+    "F03": "Disorders",
+    "G": "Physiology",
+    "G01": "Phenomena",
+    "G02": "Phenomena",
+    "H": "Occupations",
+    "I": "Concepts & Ideas",
+    "I03": "Activities & Behaviors",
+    "J": "Objects",
+    "K": "Concepts & Ideas",
+    "L": "Concepts & Ideas",
+    "M": "Living Beings",
+    "N": "Concepts & Ideas",
+    "N02": "Organizations",
+    "V": "Concepts & Ideas",
+    "Z": "Geographic Areas",
+}
+# HPO's top-level branches: only Phenotypic abnormality names disorders and findings.
+_HPO_BRANCHES: dict[str, str] = {"HP:0000118": "Disorders"}
 # Open sources that name only disorders, phenotypes and findings.
-_DISORDER_SOURCES = frozenset({"hpo", "doid", "mondo", "icd10cm"})
+_DISORDER_SOURCES = frozenset({"doid", "mondo", "icd10cm"})
 
 
 def semantic_group(semantic_types: Sequence[str], sources: Sequence[str] = ()) -> str:
@@ -78,8 +114,7 @@ def semantic_group(semantic_types: Sequence[str], sources: Sequence[str] = ()) -
     Syndrome`, `SNOMEDCT:disorder`) from these vocabulary sources."""
     votes: dict[str, int] = {}
     for semantic_type in semantic_types:
-        head = semantic_type.split(":", 1)
-        group = _TUIS.get(head[0]) or (_SNOMED_TAGS.get(head[1]) if len(head) == 2 else None)
+        group = _group_of_type(semantic_type)
         if group:
             votes[group] = votes.get(group, 0) + 1
     if votes:
@@ -87,6 +122,16 @@ def semantic_group(semantic_types: Sequence[str], sources: Sequence[str] = ()) -
     if any(source.lower() in _DISORDER_SOURCES for source in sources):
         return "Disorders"
     return DEFAULT_GROUP
+
+
+def _group_of_type(semantic_type: str) -> str | None:
+    head, _, rest = semantic_type.partition(":")
+    if head == MESH_TREE:
+        top = rest.split(".", 1)[0]
+        return _MESH_TREES.get(top) or _MESH_TREES.get(top[:1])
+    if head == HPO_BRANCH:
+        return _HPO_BRANCHES.get(rest, DEFAULT_GROUP)
+    return _TUIS.get(head) or (_SNOMED_TAGS.get(rest) if rest else None)
 
 
 # Semantic group -> the category of a tag summary (the paper names symptoms, patient history, body
@@ -104,6 +149,8 @@ TAG_CATEGORY_OF_GROUP: dict[str, str] = {
     "Genes & Molecular Sequences": "Genes",
 }
 ABSENT = "Absent findings"
+FAMILY_HISTORY = "Family history"
+HYPOTHETICAL = "Conditional or hypothetical"
 OTHER = "Other concepts"
-TAG_CATEGORIES: tuple[str, ...] = (*TAG_CATEGORY_OF_GROUP.values(), ABSENT, OTHER)
+TAG_CATEGORIES: tuple[str, ...] = (*TAG_CATEGORY_OF_GROUP.values(), ABSENT, FAMILY_HISTORY, HYPOTHETICAL, OTHER)
 ITEMS_PER_CATEGORY = 8

@@ -1,0 +1,318 @@
+"""Entity recognition and normalization against annotated corpora (PubTator format).
+
+    python -m bench.ner [--corpus FILE ...] [--types TYPE ...] [--limit N] [--vocab DIR]
+
+Each abstract (title + " " + abstract: PubTator's offsets) is ingested through the real pipeline
+into a throwaway neo4j-local with the open vocabulary; its stored mentions are compared with the
+gold ones of the chosen entity types (default: every type of the corpus). A gold type is judged
+against the extracted mentions of its semantic group (diseases: Disorders; chemicals: Chemicals &
+Drugs), so a correct drug name does not count against a disease corpus.
+
+Per corpus: mention precision, recall and F1 with exact spans and with overlapping spans;
+normalization accuracy on the gold mentions found (an overlapping extracted mention whose concept
+carries one of the gold MeSH or OMIM ids among its ids); document-level concept-id precision,
+recall and F1 (the PubTator evaluation: per abstract, the gold ids against the ids of the concepts
+extracted; an extracted concept that carries none of the gold ids is a false positive); and
+extracted mentions per second of ingest. Baseline in the same run: exact-name dictionary matching
+(a case-insensitive match of a concept's name or synonym, longest first, on token boundaries)
+against the same vocabulary, read from the same files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.ingest import DATA
+from bench.report import print_report
+from bench.retrieval import scratch_service
+from medgraphrag.graph.vocab.open_sources import DEFAULT_VOCAB_DIR, read_open_vocabulary
+from medgraphrag.ingest.loaders import load
+from medgraphrag.nlp.semantic_groups import semantic_group
+from medgraphrag.nlp.sentences import parse
+
+CORPORA = (DATA / "ncbi-disease" / "dev.PubTator.txt", DATA / "bc5cdr" / "dev.PubTator.txt")
+# PubTator entity types -> the semantic group extracted mentions of that type carry.
+GROUP_OF_TYPE = {
+    "SpecificDisease": "Disorders",
+    "DiseaseClass": "Disorders",
+    "Modifier": "Disorders",
+    "CompositeMention": "Disorders",
+    "Disease": "Disorders",
+    "Chemical": "Chemicals & Drugs",
+}
+MAX_NAME_TOKENS = 8
+SYSTEMS = ("pipeline", "baseline")
+# The figures the table shows, by their column heading.
+TABLE_COLUMNS = {
+    "mention_f1_exact": "F1 exact",
+    "mention_p_overlap": "P overlap",
+    "mention_r_overlap": "R overlap",
+    "mention_f1_overlap": "F1 overlap",
+    "norm_acc": "norm acc",
+    "doc_concept_p": "doc P",
+    "doc_concept_r": "doc R",
+    "doc_concept_f1": "doc F1",
+}
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """A gold or extracted mention: span in the abstract, its semantic group and concept ids."""
+
+    start: int
+    end: int
+    group: str
+    ids: frozenset[str]
+
+
+@dataclass
+class Abstract:
+    """One PubTator abstract: its id, text (title + " " + abstract) and gold mentions."""
+
+    pmid: str
+    text: str
+    gold: list[Annotation] = field(default_factory=list)
+
+
+def normalized_id(raw: str) -> str | None:
+    """A PubTator or vocabulary id in one form (`MESH:D008107`, `OMIM:215600`); None for none."""
+    raw = raw.strip()
+    if not raw or raw == "-1":
+        return None
+    prefix, _, rest = raw.rpartition(":")
+    prefix = prefix.upper()
+    if prefix in ("", "MESH", "MSH"):
+        return f"MESH:{rest}" if rest[:1] in "DC" and rest[1:].isdigit() else None
+    return f"{prefix}:{rest}"
+
+
+def read_pubtator(path: Path, types: Iterable[str] | None = None) -> list[Abstract]:
+    """The abstracts of a PubTator file, with their gold mentions of `types` (default: all)."""
+    wanted = set(types) if types else None
+    abstracts: dict[str, Abstract] = {}
+    titles: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        if "|t|" in line[:20] or "|a|" in line[:20]:
+            pmid, kind, body = line.split("|", 2)
+            if kind == "t":
+                titles[pmid] = body
+            else:
+                abstracts[pmid] = Abstract(pmid, f"{titles.get(pmid, '')} {body}")
+            continue
+        parts = line.split("\t")
+        if len(parts) == 4 and parts[1] == "CID":
+            continue  # BC5CDR's chemical-induced-disease relations
+        if len(parts) < 6:
+            raise ValueError(f"{path}:{number}: expected `pmid start end mention type id`, got {line!r}")
+        pmid, start, end, mention, kind, raw_ids = parts[:6]
+        if (wanted is not None and kind not in wanted) or kind not in GROUP_OF_TYPE:
+            continue
+        abstract = abstracts[pmid]
+        if abstract.text[int(start) : int(end)] != mention:
+            raise ValueError(f"{path}:{number}: offsets {start}-{end} do not hold {mention!r}")
+        ids = frozenset(i for raw in raw_ids.replace("+", "|").split("|") if (i := normalized_id(raw)))
+        abstract.gold.append(Annotation(int(start), int(end), GROUP_OF_TYPE[kind], ids))
+    return list(abstracts.values())
+
+
+@dataclass
+class Counts:
+    """What one system got right and wrong on one corpus."""
+
+    predicted: int = 0
+    gold: int = 0
+    exact: int = 0
+    predicted_overlapping: int = 0
+    gold_overlapped: int = 0
+    normalized: int = 0
+    normalizable: int = 0
+    doc_true: int = 0
+    doc_predicted: int = 0
+    doc_gold: int = 0
+    predicted_matched: int = 0
+
+    def add(self, gold: Sequence[Annotation], predicted: Sequence[Annotation]) -> None:
+        """Count one abstract."""
+        groups = {g.group for g in gold}
+        predicted = [p for p in predicted if p.group in groups] if gold else []
+        self.predicted += len(predicted)
+        self.gold += len(gold)
+        spans = {(p.start, p.end) for p in predicted}
+        self.exact += sum((g.start, g.end) in spans for g in gold)
+        self.predicted_overlapping += sum(any(_overlap(p, g) for g in gold) for p in predicted)
+        for g in gold:
+            found = [p for p in predicted if _overlap(p, g)]
+            if found:
+                self.gold_overlapped += 1
+                if g.ids:
+                    self.normalizable += 1
+                    self.normalized += any(g.ids & p.ids for p in found)
+        gold_ids = {i for g in gold for i in g.ids}
+        # An extracted concept is one prediction, whichever of its ids it carries.
+        concepts = {p.ids for p in predicted}
+        self.doc_gold += len(gold_ids)
+        self.doc_predicted += len(concepts)
+        self.predicted_matched += sum(bool(ids & gold_ids) for ids in concepts)
+        self.doc_true += len({i for ids in concepts for i in ids & gold_ids})
+
+    def figures(self) -> dict[str, float]:
+        """Precision, recall and F1 of mentions (exact and overlapping spans) and of document
+        concept ids, and normalization accuracy."""
+        exact_p, exact_r = _ratio(self.exact, self.predicted), _ratio(self.exact, self.gold)
+        overlap_p = _ratio(self.predicted_overlapping, self.predicted)
+        overlap_r = _ratio(self.gold_overlapped, self.gold)
+        doc_p, doc_r = _ratio(self.predicted_matched, self.doc_predicted), _ratio(self.doc_true, self.doc_gold)
+        return {
+            "mention_p_exact": exact_p,
+            "mention_r_exact": exact_r,
+            "mention_f1_exact": _f1(exact_p, exact_r),
+            "mention_p_overlap": overlap_p,
+            "mention_r_overlap": overlap_r,
+            "mention_f1_overlap": _f1(overlap_p, overlap_r),
+            "norm_acc": _ratio(self.normalized, self.normalizable),
+            "doc_concept_p": doc_p,
+            "doc_concept_r": doc_r,
+            "doc_concept_f1": _f1(doc_p, doc_r),
+        }
+
+
+def _overlap(a: Annotation, b: Annotation) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _ratio(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def _f1(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+class ExactNames:
+    """The baseline: a concept's name or synonym matched exactly (case-insensitive) on token
+    boundaries, the longest first."""
+
+    def __init__(self, vocab: Path) -> None:
+        self.names: dict[str, tuple[str, frozenset[str]]] = {}
+        for concept in read_open_vocabulary(vocab).concepts:
+            group = semantic_group(concept.semantic_types, concept.sources)
+            ids = frozenset(i for x in (concept.concept_id, *concept.xrefs) if (i := normalized_id(x)))
+            for name in (concept.name, *concept.synonyms):
+                self.names.setdefault(name.lower(), (group, ids))
+
+    def mentions(self, texts: Sequence[str]) -> list[list[Annotation]]:
+        """Each text's matches."""
+        found: list[list[Annotation]] = []
+        for text, sentences in zip(texts, parse(texts)):
+            matches: list[Annotation] = []
+            for sentence in sentences:
+                tokens, i = sentence.tokens, 0
+                while i < len(tokens):
+                    for j in range(min(len(tokens), i + MAX_NAME_TOKENS), i, -1):
+                        hit = self.names.get(text[tokens[i].start : tokens[j - 1].end].lower())
+                        if hit is not None:
+                            matches.append(Annotation(tokens[i].start, tokens[j - 1].end, hit[0], hit[1]))
+                            i = j
+                            break
+                    else:
+                        i += 1
+            found.append(matches)
+        return found
+
+
+def pipeline_mentions(
+    abstracts: Sequence[Abstract], vocab: Path, workdir: Path
+) -> tuple[list[list[Annotation]], float]:
+    """Each abstract's mentions as the ingest pipeline stores them, and the ingest's seconds."""
+    corpus = workdir / "abstracts.jsonl"
+    with corpus.open("w", encoding="utf-8") as out:
+        for a in abstracts:
+            out.write(json.dumps({"id": a.pmid, "text": a.text}) + "\n")
+    with scratch_service(paths={"data_dir": workdir / "medgraph"}) as service:
+        service.load_vocabulary("open", vocab)
+        report = service.ingest([corpus], tier="reference")
+        if report.errors:
+            raise RuntimeError(f"{corpus}: {len(report.errors)} abstracts failed: {report.errors[0]}")
+        by_pmid = {a.pmid: a for a in abstracts}
+        ids: dict[str, Abstract] = {}
+        for document in load(corpus):
+            if document.text != by_pmid[document.unit].text:
+                raise RuntimeError(f"{corpus}: the loader changed the text of {document.unit}; offsets would not hold")
+            ids[document.doc_id] = by_pmid[document.unit]
+        by_doc: dict[str, list[Annotation]] = {doc: [] for doc in ids}
+        for m in service.document_mentions(list(ids)):
+            if ids[m.doc_id].text[m.start : m.end] != m.surface:
+                raise RuntimeError(f"{m.doc_id}: a stored mention's offsets do not hold its words {m.surface!r}")
+            concept_ids = [m.concept_id, *m.xrefs] if m.concept_id else []
+            by_doc[m.doc_id].append(
+                Annotation(m.start, m.end, m.type, frozenset(i for x in concept_ids if (i := normalized_id(x))))
+            )
+    return [by_doc[doc] for doc in ids], report.seconds
+
+
+def evaluate(
+    abstracts: Sequence[Abstract], predictions: Mapping[str, Sequence[Sequence[Annotation]]]
+) -> dict[str, dict[str, float]]:
+    """Each system's figures over the abstracts."""
+    figures = {}
+    for system, predicted in predictions.items():
+        counts = Counts()
+        for abstract, mentions in zip(abstracts, predicted):
+            counts.add(abstract.gold, mentions)
+        figures[system] = counts.figures()
+    return figures
+
+
+def main() -> None:
+    """Run the benchmark from the command line."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, action="append", help="a PubTator file (repeatable)")
+    parser.add_argument("--types", nargs="+", default=None, help="gold entity types to judge (default: all)")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N abstracts of each corpus")
+    parser.add_argument("--vocab", type=Path, default=DEFAULT_VOCAB_DIR, help="open vocabulary data folder")
+    args = parser.parse_args()
+    baseline = ExactNames(args.vocab)
+    rows, corpora = [], {}
+    for path in args.corpus or list(CORPORA):
+        abstracts = read_pubtator(path, args.types)[: args.limit]
+        name = path.parent.name or path.stem
+        with tempfile.TemporaryDirectory(prefix="bench-ner-") as folder:
+            predicted, seconds = pipeline_mentions(abstracts, args.vocab, Path(folder))
+        started = time.perf_counter()
+        matched = baseline.mentions([a.text for a in abstracts])
+        baseline_s = time.perf_counter() - started
+        figures = evaluate(abstracts, {"pipeline": predicted, "baseline": matched})
+        speed = {
+            "pipeline": sum(map(len, predicted)) / seconds if seconds else 0.0,
+            "baseline": sum(map(len, matched)) / baseline_s if baseline_s else 0.0,
+        }
+        for system in SYSTEMS:
+            rows.append([name, system, *(figures[system][m] for m in TABLE_COLUMNS), speed[system]])
+        corpora[name] = {
+            **{k: round(v, 4) for k, v in figures["pipeline"].items()},
+            "baseline_doc_concept_f1": round(figures["baseline"]["doc_concept_f1"], 4),
+            "baseline_mention_f1_overlap": round(figures["baseline"]["mention_f1_overlap"], 4),
+            "baseline_norm_acc": round(figures["baseline"]["norm_acc"], 4),
+            "abstracts": len(abstracts),
+            "gold_mentions": sum(len(a.gold) for a in abstracts),
+            "mentions_per_s": round(speed["pipeline"], 1),
+        }
+    print_report(
+        "Entity recognition and normalization (gold types judged against their semantic group; all figures in the "
+        "JSON line)",
+        ["corpus", "system", *TABLE_COLUMNS.values(), "mentions/s"],
+        rows,
+        {"benchmark": "ner", "corpora": corpora},
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+from pathlib import Path
+
+import pytest
+
+from bench.ner import Annotation, Counts, normalized_id, read_pubtator
+
+PUBTATOR = """\
+100|t|Wilson disease and copper.
+100|a|Breast and ovarian cancer (BOC) occur.
+100\t0\t14\tWilson disease\tSpecificDisease\tD006527
+100\t27\t52\tBreast and ovarian cancer\tCompositeMention\tD001943|D010051
+100\t19\t25\tcopper\tChemical\tD003300
+100\t54\t57\tBOC\tDiseaseClass\t-1
+100\tCID\tD003300\tD006527
+
+"""
+
+
+def test_pubtator_is_read_with_composite_ids_and_without_relations(tmp_path: Path) -> None:
+    path = tmp_path / "corpus.PubTator.txt"
+    path.write_text(PUBTATOR, encoding="utf-8")
+    [abstract] = read_pubtator(path, ["SpecificDisease", "CompositeMention", "DiseaseClass"])
+    assert abstract.text.startswith("Wilson disease and copper. Breast")
+    assert [(g.start, g.end) for g in abstract.gold] == [(0, 14), (27, 52), (54, 57)]
+    assert abstract.gold[1].ids == {"MESH:D001943", "MESH:D010051"} and abstract.gold[2].ids == frozenset()
+    assert {g.group for g in read_pubtator(path)[0].gold} == {"Disorders", "Chemicals & Drugs"}
+
+
+def test_offsets_that_do_not_hold_the_mention_are_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "bad.PubTator.txt"
+    path.write_text(PUBTATOR.replace("0\t14\tWilson", "1\t14\tWilson"), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad\.PubTator\.txt:3"):
+        read_pubtator(path)
+
+
+def test_ids_are_compared_in_one_form() -> None:
+    assert normalized_id("D008107") == normalized_id("MESH:D008107") == "MESH:D008107"
+    assert normalized_id("OMIM:215600") == "OMIM:215600" and normalized_id("-1") is None
+
+
+def test_mention_and_document_figures() -> None:
+    disorder, drug = "Disorders", "Chemicals & Drugs"
+    gold = [Annotation(0, 10, disorder, frozenset({"MESH:D1"})), Annotation(20, 30, disorder, frozenset({"MESH:D2"}))]
+    predicted = [
+        Annotation(0, 10, disorder, frozenset({"MESH:D1", "UMLS:C1"})),  # exact, right concept
+        Annotation(22, 30, disorder, frozenset({"MESH:D9"})),  # overlapping, wrong concept
+        Annotation(40, 45, disorder, frozenset()),  # spurious
+        Annotation(50, 55, drug, frozenset({"MESH:D7"})),  # another group: not judged
+    ]
+    counts = Counts()
+    counts.add(gold, predicted)
+    figures = counts.figures()
+    assert figures["mention_p_exact"] == pytest.approx(1 / 3) and figures["mention_r_exact"] == 0.5
+    assert figures["mention_p_overlap"] == pytest.approx(2 / 3) and figures["mention_r_overlap"] == 1.0
+    assert figures["norm_acc"] == 0.5
+    assert figures["doc_concept_p"] == pytest.approx(1 / 3) and figures["doc_concept_r"] == 0.5
