@@ -54,7 +54,7 @@ def test_documents_show_gives_each_mention_status(cli_env: None, clinical_vocabu
     runner = CliRunner()
     ingested = runner.invoke(app, ["ingest", str(note), "--tier", "user"])
     assert ingested.exit_code == 0, ingested.output
-    shown = runner.invoke(app, ["documents", "show", str(note)])
+    shown = runner.invoke(app, ["documents", "show", str(note)], env={"COLUMNS": "200"})
     assert shown.exit_code == 0, shown.output
     rows = {line.split()[0]: " ".join(line.split()) for line in shown.output.splitlines() if line.strip()}
     assert "1 (1 family)" in rows["Myocardial"]

@@ -335,7 +335,7 @@ def test_concept_queries_on_an_ingested_graph(explored: MedGraph) -> None:
     } in neighbourhood
     entities = {r["tier"]: r for r in neighbourhood if r["relation"] == "entity (DEFINITION_OF)"}
     assert set(entities) == {"user", "reference"}
-    assert entities["user"]["detail"] == "2 mentions, linked by ruler"
+    assert entities["user"]["detail"] == "3 mentions, linked by ruler"
     assert entities["reference"]["detail"] == "1 mentions, linked by ruler"
     assert [(r["relation"], r["id"]) for r in _records(explored, "concept-neighbourhood", concept_id=MI)] == [
         ("child (IS_A)", ACUTE_MI)

@@ -105,8 +105,9 @@ _MESH_TREES: dict[str, str] = {
 }
 # HPO's top-level branches: only Phenotypic abnormality names disorders and findings.
 _HPO_BRANCHES: dict[str, str] = {"HP:0000118": "Disorders"}
-# Open sources that name only disorders, phenotypes and findings.
-_DISORDER_SOURCES = frozenset({"doid", "mondo", "icd10cm"})
+# Open sources that name disorders, phenotypes and findings (for HPO: the terms loaded before their
+# branch was recorded; a term of another branch says so in its types).
+_DISORDER_SOURCES = frozenset({"hpo", "doid", "mondo", "icd10cm"})
 
 
 def semantic_group(semantic_types: Sequence[str], sources: Sequence[str] = ()) -> str:
