@@ -165,6 +165,9 @@ def _chunk_node(c: Citation) -> GraphNode:
                 "score": c.score,
                 "similarity": c.similarity,
                 "quote": c.quote,
+                "not_the_patients_present_findings": list(
+                    dict.fromkeys(f"{m.surface} ({m.status})" for m in c.qualified)
+                ),
                 "doc_id": c.doc_id,
                 "chunk_id": c.chunk_id,
             }

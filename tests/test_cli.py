@@ -61,3 +61,11 @@ def test_documents_show_gives_each_mention_status(cli_env: None, clinical_vocabu
     assert "1 (1 uncertain) (1 conditional)" in rows["Chest"]
     assert "1 (1 negated)" in rows["Fever"]
     assert "1 C0010200" in rows["Cough"] and "(" not in rows["Cough"]  # affirmed: no status given
+    # The evidence of an answer says which of its mentions are not the patient's present findings.
+    answered = runner.invoke(app, ["query", "Does he have chest pain or fever?", "--k", "1", "--json"])
+    assert answered.exit_code == 0, answered.output
+    [citation] = [c for c in json.loads(answered.output)["citations"] if c["kind"] == "chunk"]
+    statuses = {(m["surface"], m["status"]) for m in citation["qualified"]}
+    assert {("chest pain", "conditional"), ("fever", "negated"), ("myocardial infarction", "family")} <= statuses
+    printed = runner.invoke(app, ["query", "Does he have chest pain or fever?", "--k", "1"], env={"COLUMNS": "200"})
+    assert "not the patient's present findings:" in printed.output and "fever (negated)" in printed.output

@@ -126,6 +126,9 @@ def print_answer(answer: Answer) -> None:
         console.print(f"[bold cyan][{citation.n}][/] {shown(citation.title)} [dim]({where})[/]")
         quote = " ".join(citation.quote.split())
         console.print(f'    [italic]"{shown(quote[:300])}{"…" if len(quote) > 300 else ""}"[/]')
+        if citation.qualified:
+            noted = "; ".join(dict.fromkeys(f"{m.surface} ({m.status})" for m in citation.qualified))
+            console.print(f"    [yellow]not the patient's present findings:[/] {shown(noted)}")
     print_trace(answer.trace)
 
 
