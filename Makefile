@@ -24,7 +24,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install models neo4j-local chromium db-up db-down db-status demo lint test clean
+.PHONY: install models neo4j-local chromium db-up db-down db-status demo lint test ner-model clean
 
 install: $(STAMP) models
 
@@ -81,6 +81,10 @@ lint: install
 # The suite starts its own Neo4j (NEO4J_URI if set, else testcontainers, else neo4j-local).
 test: install neo4j-local chromium lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The disease and chemical recognizer shipped in medgraphrag/nlp/ner_model (trained on ../shared/data).
+ner-model: install
+	$(BIN)/python -m medgraphrag.nlp.ner_training
 
 clean:
 	rm -rf build dist *.egg-info .pytest_cache .lint neo4j-local/target

@@ -12,7 +12,8 @@ Per corpus: mention precision, recall and F1 with exact spans and with overlappi
 normalization accuracy on the gold mentions found (an overlapping extracted mention whose concept
 carries one of the gold MeSH or OMIM ids among its ids); document-level concept-id precision,
 recall and F1 (the PubTator evaluation: per abstract, the gold ids against the ids of the concepts
-extracted; an extracted concept that carries none of the gold ids is a false positive); and
+extracted; an extracted concept that carries none of the gold ids is a false positive, a mention
+left without a concept predicts no id); and
 extracted mentions per second of ingest. Baseline in the same run: exact-name dictionary matching
 (a case-insensitive match of a concept's name or synonym, longest first, on token boundaries)
 against the same vocabulary, read from the same files.
@@ -24,8 +25,8 @@ import argparse
 import json
 import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.ingest import DATA
@@ -33,19 +34,11 @@ from bench.report import print_report
 from bench.retrieval import scratch_service
 from medgraphrag.graph.vocab.open_sources import DEFAULT_VOCAB_DIR, read_open_vocabulary
 from medgraphrag.ingest.loaders import load
+from medgraphrag.nlp.pubtator import Abstract, Annotation, normalized_id, read_pubtator
 from medgraphrag.nlp.semantic_groups import semantic_group
 from medgraphrag.nlp.sentences import parse
 
 CORPORA = (DATA / "ncbi-disease" / "dev.PubTator.txt", DATA / "bc5cdr" / "dev.PubTator.txt")
-# PubTator entity types -> the semantic group extracted mentions of that type carry.
-GROUP_OF_TYPE = {
-    "SpecificDisease": "Disorders",
-    "DiseaseClass": "Disorders",
-    "Modifier": "Disorders",
-    "CompositeMention": "Disorders",
-    "Disease": "Disorders",
-    "Chemical": "Chemicals & Drugs",
-}
 MAX_NAME_TOKENS = 8
 SYSTEMS = ("pipeline", "baseline")
 # The figures the table shows, by their column heading.
@@ -59,68 +52,6 @@ TABLE_COLUMNS = {
     "doc_concept_r": "doc R",
     "doc_concept_f1": "doc F1",
 }
-
-
-@dataclass(frozen=True)
-class Annotation:
-    """A gold or extracted mention: span in the abstract, its semantic group and concept ids."""
-
-    start: int
-    end: int
-    group: str
-    ids: frozenset[str]
-
-
-@dataclass
-class Abstract:
-    """One PubTator abstract: its id, text (title + " " + abstract) and gold mentions."""
-
-    pmid: str
-    text: str
-    gold: list[Annotation] = field(default_factory=list)
-
-
-def normalized_id(raw: str) -> str | None:
-    """A PubTator or vocabulary id in one form (`MESH:D008107`, `OMIM:215600`); None for none."""
-    raw = raw.strip()
-    if not raw or raw == "-1":
-        return None
-    prefix, _, rest = raw.rpartition(":")
-    prefix = prefix.upper()
-    if prefix in ("", "MESH", "MSH"):
-        return f"MESH:{rest}" if rest[:1] in "DC" and rest[1:].isdigit() else None
-    return f"{prefix}:{rest}"
-
-
-def read_pubtator(path: Path, types: Iterable[str] | None = None) -> list[Abstract]:
-    """The abstracts of a PubTator file, with their gold mentions of `types` (default: all)."""
-    wanted = set(types) if types else None
-    abstracts: dict[str, Abstract] = {}
-    titles: dict[str, str] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        if "|t|" in line[:20] or "|a|" in line[:20]:
-            pmid, kind, body = line.split("|", 2)
-            if kind == "t":
-                titles[pmid] = body
-            else:
-                abstracts[pmid] = Abstract(pmid, f"{titles.get(pmid, '')} {body}")
-            continue
-        parts = line.split("\t")
-        if len(parts) == 4 and parts[1] == "CID":
-            continue  # BC5CDR's chemical-induced-disease relations
-        if len(parts) < 6:
-            raise ValueError(f"{path}:{number}: expected `pmid start end mention type id`, got {line!r}")
-        pmid, start, end, mention, kind, raw_ids = parts[:6]
-        if (wanted is not None and kind not in wanted) or kind not in GROUP_OF_TYPE:
-            continue
-        abstract = abstracts[pmid]
-        if abstract.text[int(start) : int(end)] != mention:
-            raise ValueError(f"{path}:{number}: offsets {start}-{end} do not hold {mention!r}")
-        ids = frozenset(i for raw in raw_ids.replace("+", "|").split("|") if (i := normalized_id(raw)))
-        abstract.gold.append(Annotation(int(start), int(end), GROUP_OF_TYPE[kind], ids))
-    return list(abstracts.values())
 
 
 @dataclass
@@ -156,8 +87,9 @@ class Counts:
                     self.normalizable += 1
                     self.normalized += any(g.ids & p.ids for p in found)
         gold_ids = {i for g in gold for i in g.ids}
-        # An extracted concept is one prediction, whichever of its ids it carries.
-        concepts = {p.ids for p in predicted}
+        # An extracted concept is one prediction, whichever of its ids it carries; a mention left
+        # without a concept predicts no id.
+        concepts = {p.ids for p in predicted if p.ids}
         self.doc_gold += len(gold_ids)
         self.doc_predicted += len(concepts)
         self.predicted_matched += sum(bool(ids & gold_ids) for ids in concepts)

@@ -85,7 +85,10 @@ class Chunker(Protocol):
 
 
 class MentionExtractor(Protocol):
-    """Finds the entity mentions of a chunked document."""
+    """Finds the entity mentions of a chunked document; `identity` names what finds them (part of
+    a document's fingerprint)."""
+
+    identity: str
 
     def mentions(self, item: ChunkedDocument) -> list[Mention]:
         """The mentions of the document, in document order; raises a `MedGraphError` if it cannot."""

@@ -162,6 +162,8 @@ class LLMExtractor:
     """Entities the model names in each chunk, found at their place in the text and linked to the
     vocabulary (paper 2.1.2); their assertion status comes from their sentence, as offline."""
 
+    identity = "llm"
+
     def __init__(self, model: ChatModel, linker: ConceptLinker, *, min_link_score: float = 0.8) -> None:
         self.model = model
         self.linker = linker

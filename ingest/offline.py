@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from medgraphrag.core.settings import IngestSettings
 from medgraphrag.graph.documents import EntityRecord, RelationRecord
@@ -19,8 +20,10 @@ from medgraphrag.graph.vocabulary import VocabularyStore
 from medgraphrag.ingest.chunking import TextChunk, semantic_chunks, splittable, units
 from medgraphrag.ingest.construction import ChunkedDocument, ChunkMentions, DocumentFailure, ParsedDocument
 from medgraphrag.ingest.context import embed_in_context
+from medgraphrag.ingest.linking import ConceptLinker
 from medgraphrag.models.embeddings import Embedder
 from medgraphrag.nlp.assertion import CONDITIONAL, FAMILY, NEGATED, NOT_THE_PATIENTS
+from medgraphrag.nlp.recognizer import Recognizer
 from medgraphrag.nlp.ruler import Mention, VocabularyRuler, extract_mentions
 from medgraphrag.nlp.semantic_groups import (
     ABSENT,
@@ -80,14 +83,36 @@ class SemanticChunker:
 
 
 class RulerExtractor:
-    """Mentions of vocabulary names, with abbreviations and assertion status."""
+    """Mentions of vocabulary names, with abbreviations and assertion status, and, with a
+    recognizer, the disease and chemical names it finds: those no vocabulary name spells out are
+    linked by the concept linker (word order, contained names, spelling), if it finds a concept of
+    their group with a score of at least `min_link_score`."""
 
-    def __init__(self, ruler: VocabularyRuler) -> None:
+    def __init__(
+        self,
+        ruler: VocabularyRuler,
+        recognizer: Recognizer | None = None,
+        linker: ConceptLinker | None = None,
+        *,
+        min_link_score: float = 0.8,
+    ) -> None:
         self.ruler = ruler
+        self.recognizer = recognizer
+        self.linker = linker
+        self.min_link_score = min_link_score
+        self.identity = f"ruler+recognizer {recognizer.identity}" if recognizer else "ruler"
 
     def mentions(self, item: ChunkedDocument) -> list[Mention]:
         """Every concept mention of the document, in document order."""
-        return extract_mentions(item.document.text, item.sentences, self.ruler)
+        found = extract_mentions(item.document.text, item.sentences, self.ruler, self.recognizer)
+        return [self._linked(m) if not m.concept_id and self.linker else m for m in found]
+
+    def _linked(self, mention: Mention) -> Mention:
+        assert self.linker is not None
+        best = next(iter(self.linker.link(mention.surface, mention.type, k=1)), None)
+        if best is None or best.score < self.min_link_score:
+            return mention
+        return replace(mention, concept_id=best.concept_id, cui=best.cui, name=best.name, method="recognizer+linker")
 
 
 class VocabularyRelations:

@@ -10,6 +10,7 @@ from medgraphrag.ingest.llm_construction import LLMExtractor, LLMRelations, LLMS
 from medgraphrag.ingest.offline import ExtractiveSummarizer, RulerExtractor, SemanticChunker, VocabularyRelations
 from medgraphrag.models.embeddings import Embedder
 from medgraphrag.models.llm import ChatModel
+from medgraphrag.nlp.recognizer import Recognizer, available
 from medgraphrag.nlp.ruler import VocabularyRuler
 
 
@@ -27,7 +28,11 @@ def construction(
     if model is None:
         return Construction(
             SemanticChunker(embedder, settings),
-            RulerExtractor(ruler),
+            RulerExtractor(
+                ruler,
+                Recognizer() if settings.recognizer and available() else None,
+                ConceptLinker(vocabulary, embedder),
+            ),
             VocabularyRelations(vocabulary),
             ExtractiveSummarizer(),
             signature,

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from neo4j import Driver
 
+from medgraphrag.core.settings import Settings
+from medgraphrag.models.embeddings import Embedder
 from medgraphrag.service import MedGraph
 
 NOTE = (
@@ -204,10 +206,18 @@ def test_delete_removes_only_what_the_document_supported(
     assert _graph_counts(driver) == {}
 
 
-def test_without_a_vocabulary_documents_are_chunked_but_have_no_entities(
-    service: MedGraph, driver: Driver, tmp_path: Path
+def test_without_a_vocabulary_only_the_recognizer_finds_entities_and_they_have_no_concept(
+    service: MedGraph, driver: Driver, embedder: Embedder, neo4j_settings: Settings, tmp_path: Path
 ) -> None:
     report = service.ingest([_write(tmp_path, "note.txt", NOTE)], tier="user")
+    assert report.chunks_written >= 1 and report.mentions >= 1
+    records, _, _ = driver.execute_query(
+        "MATCH (e:Entity) RETURN e.type AS type, EXISTS { (e)-[:DEFINITION_OF]->() } AS linked"
+    )
+    assert records and {r["type"] for r in records} <= {"Disorders", "Chemicals & Drugs"}
+    assert not any(r["linked"] for r in records)
+    with MedGraph(neo4j_settings.replace(ingest={"recognizer": False}), embedder=embedder) as plain:
+        report = plain.ingest([_write(tmp_path, "other.txt", NOTE.replace("morning", "evening"))], tier="user")
     assert report.chunks_written >= 1 and report.entities == 0 and report.mentions == 0
 
 

@@ -249,6 +249,11 @@ class IngestSettings(_Group):
     model_config = SettingsConfigDict(env_prefix="MEDGRAPH_")
 
     chunk_tokens: int = Field(180, ge=16, le=2048, description="token budget of one chunk")
+    recognizer: bool = Field(
+        True,
+        description="offline extraction also runs the trained disease and chemical recognizer (nlp/recognizer.py)",
+        validation_alias="MEDGRAPH_INGEST_RECOGNIZER",
+    )
     unit_tokens: int = Field(64, ge=8, le=2048, description="token budget of the units chunks are built from")
     batch_documents: int = Field(
         64,

@@ -19,6 +19,8 @@ from medgraphrag.nlp.abbreviations import abbreviation_uses, find_definitions
 from medgraphrag.nlp.assertion import NEGATED, Assertion, assertions
 from medgraphrag.nlp.lexicon import Lexicon, LexiconEntry
 from medgraphrag.nlp.names import normalize
+from medgraphrag.nlp.recognizer import Recognizer
+from medgraphrag.nlp.semantic_groups import DEFAULT_GROUP
 from medgraphrag.nlp.sentences import Sentence, parse
 from medgraphrag.nlp.stopwords import STOP_WORDS
 
@@ -93,8 +95,12 @@ class VocabularyRuler:
         return found
 
 
-def extract_mentions(text: str, sentences: Sequence[Sentence], ruler: VocabularyRuler) -> list[Mention]:
-    """Every concept mention in `text`, in document order, with its assertion."""
+def extract_mentions(
+    text: str, sentences: Sequence[Sentence], ruler: VocabularyRuler, recognizer: Recognizer | None = None
+) -> list[Mention]:
+    """Every concept mention in `text`, in document order, with its assertion; with a
+    `recognizer`, also the disease and chemical names it finds that the vocabulary does not spell
+    out, linked to the concept their words name where one does, else left without a concept."""
     definitions = find_definitions(text)
     expansions = {}
     for definition in definitions:
@@ -107,13 +113,16 @@ def extract_mentions(text: str, sentences: Sequence[Sentence], ruler: Vocabulary
         if d.short in expansions
     }
     defined = {d.short for d in definitions}
+    recognized = recognizer.spans([text[s.start : s.end] for s in sentences]) if recognizer and sentences else []
     mentions: list[Mention] = []
-    for sentence in sentences:
+    for index, sentence in enumerate(sentences):
         found: dict[tuple[int, int], tuple[LexiconEntry, str]] = {}
         for start, end, entry in ruler.matches(text, sentence):
             # A short form this document defines means what the document says, not the vocabulary.
             if text[start:end] not in defined:
                 found[(start, end)] = (entry, "ruler")
+        for hit in recognized[index] if recognized else []:
+            _add_recognized(text, sentence.start + hit.start, sentence.start + hit.end, hit.group, found, ruler)
         for (start, end), entry in uses.items():
             if sentence.start <= start and end <= sentence.end:
                 for span in [s for s in found if s[0] < end and start < s[1]]:
@@ -140,6 +149,35 @@ def extract_mentions(text: str, sentences: Sequence[Sentence], ruler: Vocabulary
                 )
             )
     return mentions
+
+
+def _add_recognized(
+    text: str,
+    start: int,
+    end: int,
+    group: str,
+    found: dict[tuple[int, int], tuple[LexiconEntry, str]],
+    ruler: VocabularyRuler,
+) -> None:
+    """Add the recognizer's span `[start, end)` of `group` to the ruler's matches `found`."""
+    overlapping = [s for s in found if s[0] < end and start < s[1]]
+    # A vocabulary name of the same group inside or over the span already says what it is.
+    if any(found[s][0].group == group for s in overlapping):
+        return
+    surface = text[start:end]
+    entry = ruler.lexicon.entries.get(normalize(surface))
+    if entry is not None and entry.group not in (group, DEFAULT_GROUP):
+        return  # the vocabulary knows the name as something else ("chest X-ray": a procedure)
+    if entry is None:
+        entry = LexiconEntry("", None, surface, group)
+    elif entry.group != group:
+        # MeSH states no type for most drugs and chemicals: the model's label is the better word.
+        entry = LexiconEntry(entry.concept_id, entry.cui, entry.name, group)
+    # The longer name of the recognized group wins over the names of other groups inside it
+    # ("copper toxicosis" is a disorder, not the metal).
+    for span in overlapping:
+        del found[span]
+    found[(start, end)] = (entry, "recognizer")
 
 
 def question_concepts(question: str, ruler: VocabularyRuler) -> list[str]:

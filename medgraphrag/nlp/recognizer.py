@@ -1,0 +1,79 @@
+"""A trained recognizer of disease and chemical names, beside the vocabulary ruler.
+
+The ruler finds only the names a vocabulary spells out; papers and notes also write "copper
+toxicosis", "C7 deficiency" or "HPRT-deficient". A spaCy NER component (a CNN over hashed word
+features; no pretrained vectors, nothing downloaded) trained on the NCBI-disease and BC5CDR
+training splits marks such spans as DISEASE or CHEMICAL; nlp/ruler.py then links each to the
+vocabulary. `medgraphrag.nlp.ner_training` builds the model (`make ner-model`); it ships in the
+package (`medgraphrag/nlp/ner_model/`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+MODEL_DIR = Path(__file__).parent / "ner_model"
+# The model's labels and the semantic groups they name.
+GROUP_OF_LABEL = {"DISEASE": "Disorders", "CHEMICAL": "Chemicals & Drugs"}
+_NOT_IN_A_NAME = frozenset(":;\n")
+
+
+@dataclass(frozen=True)
+class Recognized:
+    """A span the model marks, in the coordinates of the text it was given, with its group."""
+
+    start: int
+    end: int
+    group: str
+
+
+class Recognizer:
+    """Disease and chemical spans of texts, by a trained spaCy NER model."""
+
+    def __init__(self, path: Path = MODEL_DIR) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        # The weights' digest: a model trained again rebuilds the documents it extracted from.
+        self.identity = hashlib.sha256((path / "ner" / "model").read_bytes()).hexdigest()[:12]
+
+    def spans(self, texts: Sequence[str]) -> list[list[Recognized]]:
+        """The spans of each text."""
+        nlp = _load(str(self.path))
+        # spaCy pipelines are not documented as safe to share between threads.
+        with self._lock:
+            docs = list(nlp.pipe(texts, batch_size=64))
+        return [
+            [
+                Recognized(e.start_char, e.end_char, GROUP_OF_LABEL[e.label_])
+                for e in doc.ents
+                if e.label_ in GROUP_OF_LABEL and _name_like(e.text)
+            ]
+            for doc in docs
+        ]
+
+
+def _name_like(text: str) -> bool:
+    # Trained on abstracts, the model sometimes runs over a note's "Label: value" or stops inside
+    # a hyphenated word ("community-" of community-acquired).
+    return len(text) >= 2 and not _NOT_IN_A_NAME.intersection(text) and not text.endswith("-")
+
+
+def available(path: Path = MODEL_DIR) -> bool:
+    """Whether a trained model is installed at `path`."""
+    return (path / "meta.json").is_file()
+
+
+@cache
+def _load(path: str) -> Language:
+    import spacy
+
+    return spacy.load(path)
