@@ -146,8 +146,12 @@ class ConceptLinker:
         self.candidates = candidates
         self.rerank = rerank
 
-    def link(self, text: str, semantic_type: str | None = None, *, k: int = 5) -> list[ConceptMatch]:
-        """The `k` best concepts for `text`, best first (empty if nothing resembles it)."""
+    def link(
+        self, text: str, semantic_type: str | None = None, *, k: int = 5, fuzzy: bool = True
+    ) -> list[ConceptMatch]:
+        """The `k` best concepts for `text`, best first (empty if nothing resembles it); without
+        `fuzzy`, only names that match a variant of the span's words, their order or a run of them
+        (no spelling similarity, no embedding: much cheaper)."""
         variants = span_variants(text)
         if not variants:
             return []
@@ -157,7 +161,7 @@ class ConceptLinker:
         if not any(m.method == "exact" for m in found.values()):
             for row, matched in self._bag_hits(variants):
                 self._offer(found, row, METHOD_SCORES["word_order"], "word_order", matched, semantic_type)
-        if not any(m.method in ("exact", "word_order") for m in found.values()):
+        if fuzzy and not any(m.method in ("exact", "word_order") for m in found.values()):
             for row, matched, similarity in self._fuzzy_hits(variants):
                 self._offer(found, row, 0.9 * similarity, "fuzzy", matched, semantic_type)
             if self.embedder is not None:

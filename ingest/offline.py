@@ -20,9 +20,10 @@ from medgraphrag.graph.vocabulary import VocabularyStore
 from medgraphrag.ingest.chunking import TextChunk, semantic_chunks, splittable, units
 from medgraphrag.ingest.construction import ChunkedDocument, ChunkMentions, DocumentFailure, ParsedDocument
 from medgraphrag.ingest.context import embed_in_context
-from medgraphrag.ingest.linking import ConceptLinker
+from medgraphrag.ingest.linking import ConceptLinker, ConceptMatch
 from medgraphrag.models.embeddings import Embedder
 from medgraphrag.nlp.assertion import CONDITIONAL, FAMILY, NEGATED, NOT_THE_PATIENTS
+from medgraphrag.nlp.names import normalize
 from medgraphrag.nlp.recognizer import Recognizer
 from medgraphrag.nlp.ruler import Mention, VocabularyRuler, extract_mentions
 from medgraphrag.nlp.semantic_groups import (
@@ -35,6 +36,8 @@ from medgraphrag.nlp.semantic_groups import (
 )
 
 CO_OCCURS = "co-occurs with"
+# Recognized names whose link is remembered during one ingest.
+LINK_CACHE = 50_000
 _NOT_THE_PATIENTS_CATEGORY = {NEGATED: ABSENT, FAMILY: FAMILY_HISTORY, CONDITIONAL: HYPOTHETICAL}
 
 
@@ -101,6 +104,7 @@ class RulerExtractor:
         self.linker = linker
         self.min_link_score = min_link_score
         self.identity = f"ruler+recognizer {recognizer.identity}" if recognizer else "ruler"
+        self._links: dict[tuple[str, str], ConceptMatch | None] = {}
 
     def mentions(self, item: ChunkedDocument) -> list[Mention]:
         """Every concept mention of the document, in document order."""
@@ -108,11 +112,21 @@ class RulerExtractor:
         return [self._linked(m) if not m.concept_id and self.linker else m for m in found]
 
     def _linked(self, mention: Mention) -> Mention:
-        assert self.linker is not None
-        best = next(iter(self.linker.link(mention.surface, mention.type, k=1)), None)
-        if best is None or best.score < self.min_link_score:
+        best = self._best(normalize(mention.surface), mention.surface, mention.type)
+        if best is None:
             return mention
         return replace(mention, concept_id=best.concept_id, cui=best.cui, name=best.name, method="recognizer+linker")
+
+    def _best(self, key: str, surface: str, group: str) -> ConceptMatch | None:
+        # Papers repeat their names: each is linked once per run (the linker asks the graph).
+        if (key, group) not in self._links:
+            assert self.linker is not None
+            # Spelling similarity rarely reaches the score asked for, and costs most of the time.
+            best = next(iter(self.linker.link(surface, group, k=1, fuzzy=False)), None)
+            if len(self._links) >= LINK_CACHE:
+                self._links.pop(next(iter(self._links)))
+            self._links[(key, group)] = best if best is not None and best.score >= self.min_link_score else None
+        return self._links[(key, group)]
 
 
 class VocabularyRelations:
