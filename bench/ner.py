@@ -34,7 +34,8 @@ from bench.report import print_report
 from bench.retrieval import scratch_service
 from medgraphrag.graph.vocab.open_sources import DEFAULT_VOCAB_DIR, read_open_vocabulary
 from medgraphrag.ingest.loaders import load
-from medgraphrag.nlp.pubtator import Abstract, Annotation, normalized_id, read_pubtator
+from medgraphrag.nlp.names import normalized_id
+from medgraphrag.nlp.pubtator import Abstract, Annotation, read_pubtator
 from medgraphrag.nlp.semantic_groups import semantic_group
 from medgraphrag.nlp.sentences import parse
 

@@ -197,6 +197,7 @@ class VocabularyStore:
                 r["semantic_types"] or [],
                 r["sources"] or [],
                 r["name_keys"] or [],
+                r["xrefs"] or [],
             )
 
     def signature(self) -> str:

@@ -3,7 +3,9 @@ from pathlib import Path
 import pytest
 
 from bench.ner import Counts
-from medgraphrag.nlp.pubtator import Annotation, normalized_id, read_pubtator
+from medgraphrag.nlp.names import normalized_id
+from medgraphrag.nlp.ner_training import name_table
+from medgraphrag.nlp.pubtator import Annotation, read_pubtator
 
 PUBTATOR = """\
 100|t|Wilson disease and copper.
@@ -32,6 +34,18 @@ def test_offsets_that_do_not_hold_the_mention_are_an_error(tmp_path: Path) -> No
     path.write_text(PUBTATOR.replace("0\t14\tWilson", "1\t14\tWilson"), encoding="utf-8")
     with pytest.raises(ValueError, match=r"bad\.PubTator\.txt:3"):
         read_pubtator(path)
+
+
+def test_the_name_table_keeps_each_names_most_frequent_single_id(tmp_path: Path) -> None:
+    path = tmp_path / "train.PubTator.txt"
+    second = PUBTATOR.replace("100", "101").replace("D006527", "D006528")
+    third = PUBTATOR.replace("100", "102")
+    path.write_text(PUBTATOR + second + third, encoding="utf-8")
+    table = name_table([path])
+    # two of three annotations say D006527; the composite mention (two ids) and the unnormalized "-1" are left out
+    assert table["wilson disease"] == ("MESH:D006527", "DISEASE", 2)
+    assert table["copper"] == ("MESH:D003300", "CHEMICAL", 3)
+    assert set(table) == {"wilson disease", "copper"}
 
 
 def test_ids_are_compared_in_one_form() -> None:

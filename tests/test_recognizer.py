@@ -5,20 +5,24 @@ from collections.abc import Sequence
 from medgraphrag.graph.vocabulary import ConceptNames
 from medgraphrag.nlp.lexicon import build_lexicon
 from medgraphrag.nlp.names import indexed_keys
-from medgraphrag.nlp.recognizer import Recognized, Recognizer, available
+from medgraphrag.nlp.recognizer import Recognized, Recognizer, TrainedName, available
 from medgraphrag.nlp.ruler import VocabularyRuler, extract_mentions
 from medgraphrag.nlp.sentences import parse
 
 
 def _ruler() -> VocabularyRuler:
     concepts = [
-        ("C0010286", "Cisplatin", [], ["mesh"]),  # MeSH says nothing of its type: "Concepts & Ideas"
-        ("C0022660", "Acute kidney failure", ["MESHTREE:C12.777.419.780.050"], ["mesh"]),
-        ("C0009014", "Copper", ["MESHTREE:D01.268.556.171"], ["mesh"]),
+        ("C0010286", "Cisplatin", [], ["mesh"], []),  # MeSH says nothing of its type: "Concepts & Ideas"
+        ("C0022660", "Acute kidney failure", ["MESHTREE:C12.777.419.780.050"], ["mesh"], []),
+        ("C0009014", "Copper", ["MESHTREE:D01.268.556.171"], ["mesh"], []),
+        ("DOID:893", "Hepatolenticular degeneration", [], ["doid"], ["MESH:D006527", "OMIM:277900"]),
+        ("DOID:557", "Kidney disease", [], ["doid"], ["MESH:D007674"]),
+        ("MESH:D007674", "Kidney Diseases", ["MESHTREE:C12.777.419"], ["mesh"], []),
     ]
     return VocabularyRuler(
         build_lexicon(
-            ConceptNames(cid, cid, name, types, sources, indexed_keys([name])) for cid, name, types, sources in concepts
+            ConceptNames(cid, cid, name, types, sources, indexed_keys([name]), xrefs)
+            for cid, name, types, sources, xrefs in concepts
         )
     )
 
@@ -38,9 +42,10 @@ def test_recognized_names_join_the_ruler_and_take_their_type_from_the_model() ->
     without = _mentions(text, None)
     assert without == {"Cisplatin": ("C0010286", "Concepts & Ideas", "ruler")}
     found = _mentions(text, Recognizer())
-    # the vocabulary's concept, typed by the model; a disorder the vocabulary does not name, unlinked
+    # the vocabulary's concept, typed by the model (the id the training names give cisplatin is not in
+    # this vocabulary); a disorder the vocabulary does not name, found by the id they give it
     assert found["Cisplatin"] == ("C0010286", "Chemicals & Drugs", "recognizer")
-    assert found["nephrotoxicity"] == ("", "Disorders", "recognizer")
+    assert found["nephrotoxicity"] == ("MESH:D007674", "Disorders", "recognizer")
 
 
 class _Marks(Recognizer):
@@ -48,6 +53,7 @@ class _Marks(Recognizer):
 
     def __init__(self, marks: dict[str, str]) -> None:
         self.marks = marks
+        self.names = {}
 
     def spans(self, texts: Sequence[str]) -> list[list[Recognized]]:
         return [
@@ -68,3 +74,44 @@ def test_a_vocabulary_name_of_the_same_group_is_kept() -> None:
     text = "Acute kidney failure after contrast."
     marks = _Marks({"Acute kidney failure": "Disorders"})
     assert _mentions(text, marks)["Acute kidney failure"] == ("C0022660", "Disorders", "ruler")
+
+
+def test_names_the_training_splits_annotate_go_to_the_concept_carrying_their_id() -> None:
+    recognizer = Recognizer()
+    # the shipped table: names the training annotations normalize, with the id they give most often
+    wilson = TrainedName("MESH:D006527", "Disorders")
+    assert recognizer.trained_name("Wilson's disease") == recognizer.trained_name("wilson disease") == wilson
+    assert recognizer.trained_name("cisplatin") == TrainedName("MESH:D002945", "Chemicals & Drugs")
+    assert recognizer.trained_name("Tuesday") is None
+    marks = _Marks({"Wilson disease": "Disorders", "nephrotoxicity": "Disorders"})
+    marks.names = recognizer.names
+    text = "Wilson disease (WD) is rare. In WD, cisplatin adds nephrotoxicity."
+    found = {
+        (m.surface, m.start): (m.concept_id, m.type) for m in extract_mentions(text, parse([text])[0], _ruler(), marks)
+    }
+    # no vocabulary name says "Wilson disease": the concept cross-referencing the id is found ...
+    assert found[("Wilson disease", 0)] == ("DOID:893", "Disorders")
+    # ... and the short form the text defines follows it
+    assert found[("WD", 32)] == ("DOID:893", "Disorders")
+    # a concept whose own id it is wins over one that only cross-references it
+    assert found[("nephrotoxicity", 51)] == ("MESH:D007674", "Disorders")
+
+
+def test_the_training_names_type_what_the_vocabulary_leaves_untyped() -> None:
+    # MeSH gives cisplatin no type; the vocabulary's concept for its id takes the annotators' type
+    ruler = VocabularyRuler(
+        build_lexicon([ConceptNames("MESH:D002945", None, "Cisplatin", [], ["mesh"], indexed_keys(["Cisplatin"]))])
+    )
+    text = "Cisplatin was given."
+    [mention] = extract_mentions(text, parse([text])[0], ruler, _Marks({}))
+    assert (mention.concept_id, mention.type) == ("MESH:D002945", "Concepts & Ideas")
+    marks = _Marks({})
+    marks.names = Recognizer().names
+    [mention] = extract_mentions(text, parse([text])[0], ruler, marks)
+    assert (mention.concept_id, mention.type, mention.method) == ("MESH:D002945", "Chemicals & Drugs", "ruler")
+
+
+def test_without_the_table_the_ruler_is_unchanged() -> None:
+    text = "Wilson disease (WD) is rare."
+    found = _mentions(text, _Marks({"Wilson disease": "Disorders"}))
+    assert found["Wilson disease"] == ("", "Disorders", "recognizer")

@@ -3,15 +3,16 @@
 Built from the `name_keys` the vocabulary writer stores (nlp/names.py), so text is matched with
 exactly the keys the vocabulary was indexed with. Where several concepts share a key, the one whose
 preferred name it is wins, then the one with a UMLS CUI, then the one more sources agree on, then
-the smallest id (deterministic).
+the smallest id (deterministic). The lexicon also finds a concept by any of its ids (its own and
+its cross-references: `MESH:D003924`), for names a trained model normalizes to an id.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from medgraphrag.nlp.names import stored_key
+from medgraphrag.nlp.names import normalized_id, stored_key
 from medgraphrag.nlp.semantic_groups import semantic_group
 
 
@@ -26,6 +27,7 @@ class ConceptNames:
     semantic_types: Sequence[str]
     sources: Sequence[str]
     name_keys: Sequence[str]
+    xrefs: Sequence[str] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,11 +42,12 @@ class LexiconEntry:
 
 @dataclass
 class Lexicon:
-    """Normalized name -> concept, and per first word the longest name it starts (in words), so a
-    matcher tries only lengths some name has."""
+    """Normalized name -> concept, per first word the longest name it starts (in words), so a
+    matcher tries only lengths some name has, and normalized id -> concept."""
 
     entries: dict[str, LexiconEntry]
     longest_from: dict[str, int]
+    by_id: dict[str, LexiconEntry] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -54,11 +57,18 @@ def build_lexicon(concepts: Iterable[ConceptNames], *, max_words: int = 8) -> Le
     """The lexicon of `concepts` (names of more than `max_words` words are left out: they name rare,
     spelled-out concepts that running text does not repeat verbatim)."""
     best: dict[str, tuple[tuple[object, ...], LexiconEntry]] = {}
+    best_by_id: dict[str, tuple[tuple[object, ...], LexiconEntry]] = {}
     for concept in concepts:
         entry = LexiconEntry(
             concept.concept_id, concept.cui, concept.name, semantic_group(concept.semantic_types, concept.sources)
         )
         sources = len(concept.sources)
+        for position, raw in enumerate((concept.concept_id, *concept.xrefs)):
+            if (key := normalized_id(raw)) is not None:
+                # The concept the id is its own id wins over those that only cross-reference it.
+                rank = (position != 0, entry.cui is None, -sources, entry.concept_id)
+                if (current := best_by_id.get(key)) is None or rank < current[0]:
+                    best_by_id[key] = (rank, entry)
         for position, key in enumerate(map(stored_key, concept.name_keys)):
             if key.count(" ") + 1 > max_words:
                 continue
@@ -71,4 +81,8 @@ def build_lexicon(concepts: Iterable[ConceptNames], *, max_words: int = 8) -> Le
         first, words = key.split(" ", 1)[0], key.count(" ") + 1
         if words > longest_from.get(first, 0):
             longest_from[first] = words
-    return Lexicon({key: entry for key, (_, entry) in best.items()}, longest_from)
+    return Lexicon(
+        {key: entry for key, (_, entry) in best.items()},
+        longest_from,
+        {key: entry for key, (_, entry) in best_by_id.items()},
+    )

@@ -86,3 +86,15 @@ def key_phrase(key: str) -> str:
 def stored_key(indexed: str) -> str:
     """The plain key of one stored `^ key $` element."""
     return indexed[len(KEY_START) + 1 : -len(KEY_END) - 1]
+
+
+def normalized_id(raw: str) -> str | None:
+    """A PubTator or vocabulary id in one form (`MESH:D008107`, `OMIM:215600`); None for none."""
+    raw = raw.strip()
+    if not raw or raw == "-1":
+        return None
+    prefix, _, rest = raw.rpartition(":")
+    prefix = prefix.upper()
+    if prefix in ("", "MESH", "MSH"):
+        return f"MESH:{rest}" if rest[:1] in "DC" and rest[1:].isdigit() else None
+    return f"{prefix}:{rest}"

@@ -1,12 +1,14 @@
 """The recipe of the disease and chemical recognizer (nlp/recognizer.py): train it again.
 
-    python -m medgraphrag.nlp.ner_training [--train FILE ...] [--dev FILE ...] [--output DIR]
+    python -m medgraphrag.nlp.ner_training [--train FILE ...] [--dev FILE ...] [--output DIR] [--names-only]
 
 (`make ner-model`). It trains spaCy's NER component (`ner_training.cfg`: a CNN over hashed word
 features, seed 0, at most 12 epochs) on the training splits of NCBI-disease and BC5CDR (public
 domain; PubTator format) with two labels, DISEASE (every disease type) and CHEMICAL, keeps the
-model that scores best on the development splits, and writes it where the package ships it. The
-training and development files are read, never copied.
+model that scores best on the development splits, and writes it where the package ships it, with
+the name table of the training splits (`names.tsv`: each annotated name, normalized, with the id
+its annotations give it most often; `--names-only` writes just the table). The training and
+development files are read, never copied.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from __future__ import annotations
 import argparse
 import shutil
 import tempfile
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
+from medgraphrag.nlp.names import normalize
 from medgraphrag.nlp.pubtator import read_pubtator
-from medgraphrag.nlp.recognizer import GROUP_OF_LABEL, MODEL_DIR
+from medgraphrag.nlp.recognizer import GROUP_OF_LABEL, MODEL_DIR, NAMES_FILE
 
 CONFIG = Path(__file__).parent / "ner_training.cfg"
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
@@ -51,6 +55,33 @@ def to_docbin(paths: Sequence[Path], out: Path) -> int:
     return count
 
 
+def name_table(paths: Sequence[Path]) -> dict[str, tuple[str, str, int]]:
+    """Each normalized name the files annotate with one id (composite mentions, which carry
+    several, left out), with the id and label given most often (the smallest on a tie) and the
+    count of that id."""
+    counts: defaultdict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
+    for path in paths:
+        for abstract in read_pubtator(path):
+            for gold in abstract.gold:
+                name = normalize(abstract.text[gold.start : gold.end])
+                if len(gold.ids) == 1 and name:
+                    counts[name][(next(iter(gold.ids)), LABEL_OF_GROUP[gold.group])] += 1
+    table = {}
+    for name, found in sorted(counts.items()):
+        (concept, label), _ = min(found.items(), key=lambda kv: (-kv[1], kv[0]))
+        table[name] = (concept, label, sum(n for (i, _), n in found.items() if i == concept))
+    return table
+
+
+def write_names(train_files: Sequence[Path], output: Path) -> None:
+    """Write the name table of the training files into the model folder `output`."""
+    table = name_table(train_files)
+    lines = ["# name\tid\tlabel\tannotations (the training splits' most frequent id and label of each name)"]
+    lines += [f"{name}\t{concept}\t{label}\t{count}" for name, (concept, label, count) in table.items()]
+    (output / NAMES_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"{len(table)} names written to {output / NAMES_FILE}")
+
+
 def train(train_files: Sequence[Path], dev_files: Sequence[Path], output: Path = MODEL_DIR) -> None:
     """Train the recognizer and write the best model to `output` (replacing what is there)."""
     from spacy.cli.train import train as spacy_train
@@ -67,6 +98,7 @@ def train(train_files: Sequence[Path], dev_files: Sequence[Path], output: Path =
         if output.exists():
             shutil.rmtree(output)
         shutil.copytree(work / "out" / "model-best", output)
+    write_names(train_files, output)
     print(f"model written to {output}")
 
 
@@ -76,8 +108,12 @@ def main() -> None:
     parser.add_argument("--train", type=Path, nargs="+", default=list(TRAIN), help="PubTator training files")
     parser.add_argument("--dev", type=Path, nargs="+", default=list(DEV), help="PubTator development files")
     parser.add_argument("--output", type=Path, default=MODEL_DIR, help="where the model goes")
+    parser.add_argument("--names-only", action="store_true", help="write only the name table into --output")
     args = parser.parse_args()
-    train(args.train, args.dev, args.output)
+    if args.names_only:
+        write_names(args.train, args.output)
+    else:
+        train(args.train, args.dev, args.output)
 
 
 if __name__ == "__main__":

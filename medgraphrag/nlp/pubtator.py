@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from medgraphrag.nlp.names import normalized_id
+
 # PubTator entity types -> the semantic group extracted mentions of that type carry.
 GROUP_OF_TYPE = {
     "SpecificDisease": "Disorders",
@@ -40,18 +42,6 @@ class Abstract:
     pmid: str
     text: str
     gold: list[Annotation] = field(default_factory=list)
-
-
-def normalized_id(raw: str) -> str | None:
-    """A PubTator or vocabulary id in one form (`MESH:D008107`, `OMIM:215600`); None for none."""
-    raw = raw.strip()
-    if not raw or raw == "-1":
-        return None
-    prefix, _, rest = raw.rpartition(":")
-    prefix = prefix.upper()
-    if prefix in ("", "MESH", "MSH"):
-        return f"MESH:{rest}" if rest[:1] in "DC" and rest[1:].isdigit() else None
-    return f"{prefix}:{rest}"
 
 
 def read_pubtator(path: Path, types: Iterable[str] | None = None) -> list[Abstract]:

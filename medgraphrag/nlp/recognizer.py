@@ -4,8 +4,11 @@ The ruler finds only the names a vocabulary spells out; papers and notes also wr
 toxicosis", "C7 deficiency" or "HPRT-deficient". A spaCy NER component (a CNN over hashed word
 features; no pretrained vectors, nothing downloaded) trained on the NCBI-disease and BC5CDR
 training splits marks such spans as DISEASE or CHEMICAL; nlp/ruler.py then links each to the
-vocabulary. `medgraphrag.nlp.ner_training` builds the model (`make ner-model`); it ships in the
-package (`medgraphrag/nlp/ner_model/`).
+vocabulary. Beside the weights, the model keeps the names the training splits annotate with the id
+and type their annotators chose most often (`names.tsv`: "Wilson disease" -> MESH:D006527, a
+disease), the way trained normalizers learn from their training names; a name found there is
+normalized to that id's concept before anything else is tried. `medgraphrag.nlp.ner_training` builds the model (`make
+ner-model`); it ships in the package (`medgraphrag/nlp/ner_model/`).
 """
 
 from __future__ import annotations
@@ -18,10 +21,13 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from medgraphrag.nlp.names import normalize
+
 if TYPE_CHECKING:
     from spacy.language import Language
 
 MODEL_DIR = Path(__file__).parent / "ner_model"
+NAMES_FILE = "names.tsv"
 # The model's labels and the semantic groups they name.
 GROUP_OF_LABEL = {"DISEASE": "Disorders", "CHEMICAL": "Chemicals & Drugs"}
 _NOT_IN_A_NAME = frozenset(":;\n")
@@ -36,14 +42,30 @@ class Recognized:
     group: str
 
 
+@dataclass(frozen=True)
+class TrainedName:
+    """What the training annotations make of a name: the id (`MESH:D006527`) and semantic group."""
+
+    concept_id: str
+    group: str
+
+
 class Recognizer:
     """Disease and chemical spans of texts, by a trained spaCy NER model."""
 
     def __init__(self, path: Path = MODEL_DIR) -> None:
         self.path = path
         self._lock = threading.Lock()
-        # The weights' digest: a model trained again rebuilds the documents it extracted from.
-        self.identity = hashlib.sha256((path / "ner" / "model").read_bytes()).hexdigest()[:12]
+        table = path / NAMES_FILE
+        self.names = read_names(table) if table.is_file() else {}
+        # The weights' and names' digest: a model trained again rebuilds the documents it extracted from.
+        weights = (path / "ner" / "model").read_bytes()
+        self.identity = hashlib.sha256(weights + (table.read_bytes() if table.is_file() else b"")).hexdigest()[:12]
+
+    def trained_name(self, surface: str) -> TrainedName | None:
+        """The id and group the training annotations give the name `surface` most often; None if
+        they never name it."""
+        return self.names.get(normalize(surface))
 
     def spans(self, texts: Sequence[str]) -> list[list[Recognized]]:
         """The spans of each text."""
@@ -65,6 +87,16 @@ def _name_like(text: str) -> bool:
     # Trained on abstracts, the model sometimes runs over a note's "Label: value" or stops inside
     # a hyphenated word ("community-" of community-acquired).
     return len(text) >= 2 and not _NOT_IN_A_NAME.intersection(text) and not text.endswith("-")
+
+
+def read_names(path: Path) -> dict[str, TrainedName]:
+    """The name table of a model: normalized name -> id and group."""
+    names = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, concept, label, _count = line.split("\t")
+            names[name] = TrainedName(concept, GROUP_OF_LABEL[label])
+    return names
 
 
 def available(path: Path = MODEL_DIR) -> bool:

@@ -5,8 +5,9 @@ the vocabulary's own key function, and the longest run of tokens (within a sente
 a comma, colon, semicolon or bracket) whose key names a concept is a mention of that concept.
 Abbreviations a document defines ("myocardial infarction (MI)") carry the long form's concept to
 every later use of the short form, overriding whatever the short form would match on its own.
-Each mention gets its assertion (negated, uncertain, historical, family, conditional) from its
-sentence, by ConText (nlp/assertion.py).
+A composite mention ("breast and ovarian cancer", nlp/composites.py) is a mention of each concept
+it names, all on its span. Each mention gets its assertion (negated, uncertain, historical, family,
+conditional) from its sentence, by ConText (nlp/assertion.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from functools import lru_cache
 
 from medgraphrag.nlp.abbreviations import abbreviation_uses, find_definitions
 from medgraphrag.nlp.assertion import NEGATED, Assertion, assertions
+from medgraphrag.nlp.composites import composite_names
 from medgraphrag.nlp.lexicon import Lexicon, LexiconEntry
 from medgraphrag.nlp.names import normalize
 from medgraphrag.nlp.recognizer import Recognizer
@@ -104,7 +106,7 @@ def extract_mentions(
     definitions = find_definitions(text)
     expansions = {}
     for definition in definitions:
-        entry = ruler.lexicon.entries.get(normalize(definition.long))
+        entry = _trained(definition.long, recognizer, ruler) or ruler.lexicon.entries.get(normalize(definition.long))
         if entry is not None:
             expansions[definition.short] = entry
     uses = {
@@ -120,9 +122,11 @@ def extract_mentions(
         for start, end, entry in ruler.matches(text, sentence):
             # A short form this document defines means what the document says, not the vocabulary.
             if text[start:end] not in defined:
-                found[(start, end)] = (entry, "ruler")
+                found[(start, end)] = (_trained(text[start:end], recognizer, ruler) or entry, "ruler")
         for hit in recognized[index] if recognized else []:
-            _add_recognized(text, sentence.start + hit.start, sentence.start + hit.end, hit.group, found, ruler)
+            _add_recognized(
+                text, sentence.start + hit.start, sentence.start + hit.end, hit.group, found, ruler, recognizer
+            )
         for (start, end), entry in uses.items():
             if sentence.start <= start and end <= sentence.end:
                 for span in [s for s in found if s[0] < end and start < s[1]]:
@@ -133,22 +137,40 @@ def extract_mentions(
         relative = [(s - sentence.start, e - sentence.start) for s, e in spans]
         for (start, end), asserted in zip(spans, assertions(sentence_text, relative)):
             entry, method = found[(start, end)]
-            mentions.append(
-                Mention(
-                    start,
-                    end,
-                    text[start:end],
-                    entry.concept_id,
-                    entry.cui,
-                    entry.name,
-                    entry.group,
-                    asserted,
-                    sentence.start,
-                    sentence.end,
-                    method,
+            parts = _composite_parts(text[start:end], entry.group, recognizer, ruler)
+            for part, how in [(p, "composite") for p in parts] or [(entry, method)]:
+                mentions.append(
+                    Mention(
+                        start,
+                        end,
+                        text[start:end],
+                        part.concept_id,
+                        part.cui,
+                        part.name,
+                        part.group,
+                        asserted,
+                        sentence.start,
+                        sentence.end,
+                        how,
+                    )
                 )
-            )
     return mentions
+
+
+def _composite_parts(
+    surface: str, group: str, recognizer: Recognizer | None, ruler: VocabularyRuler
+) -> list[LexiconEntry]:
+    """The concepts of the names a composite mention stands for ("breast and ovarian cancer"), when
+    the vocabulary knows every one of them as a distinct concept; else none."""
+    parts = []
+    for name in composite_names(surface):
+        entry = _trained(name, recognizer, ruler) or ruler.lexicon.entries.get(normalize(name))
+        if entry is None:
+            return []
+        if entry.group == DEFAULT_GROUP:
+            entry = LexiconEntry(entry.concept_id, entry.cui, entry.name, group)
+        parts.append(entry)
+    return parts if len({p.concept_id for p in parts}) == len(parts) > 1 else []
 
 
 def _add_recognized(
@@ -158,9 +180,23 @@ def _add_recognized(
     group: str,
     found: dict[tuple[int, int], tuple[LexiconEntry, str]],
     ruler: VocabularyRuler,
+    recognizer: Recognizer,
 ) -> None:
     """Add the recognizer's span `[start, end)` of `group` to the ruler's matches `found`."""
     overlapping = [s for s in found if s[0] < end and start < s[1]]
+    trained = _trained(text[start:end], recognizer, ruler)
+    if trained is not None:
+        # A name the training annotations normalize: theirs is the concept, the model's the type.
+        for span in overlapping:
+            del found[span]
+        found[(start, end)] = (LexiconEntry(trained.concept_id, trained.cui, trained.name, group), "recognizer")
+        return
+    if _composite_parts(text[start:end], group, recognizer, ruler):
+        # The names of a composite ("breast and ovarian cancer") take the place of the one inside it.
+        for span in overlapping:
+            del found[span]
+        found[(start, end)] = (LexiconEntry("", None, text[start:end], group), "recognizer")
+        return
     # A vocabulary name of the same group inside or over the span already says what it is.
     if any(found[s][0].group == group for s in overlapping):
         return
@@ -178,6 +214,17 @@ def _add_recognized(
     for span in overlapping:
         del found[span]
     found[(start, end)] = (entry, "recognizer")
+
+
+def _trained(surface: str, recognizer: Recognizer | None, ruler: VocabularyRuler) -> LexiconEntry | None:
+    """The vocabulary concept carrying the id the recognizer's training names give `surface`, of
+    the group they give it where the vocabulary states none."""
+    if recognizer is None or (trained := recognizer.trained_name(surface)) is None:
+        return None
+    entry = ruler.lexicon.by_id.get(trained.concept_id)
+    if entry is None or entry.group != DEFAULT_GROUP:
+        return entry
+    return LexiconEntry(entry.concept_id, entry.cui, entry.name, trained.group)
 
 
 def question_concepts(question: str, ruler: VocabularyRuler) -> list[str]:
