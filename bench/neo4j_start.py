@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 
 from bench.report import print_report
-from medgraphrag.graph.server import LocalNeo4j, free_port, project_root, stop_process
+from medgraphrag.core.processes import free_port, stop_process
+from medgraphrag.graph.server import LocalNeo4j, project_root
 
 PASSWORD = "bench-password"
 

@@ -54,9 +54,10 @@ from bench.api import api_server
 from bench.cypher_escapes import ESCAPES
 from bench.report import print_report
 from medgraphrag.core.ids import document_id
+from medgraphrag.core.processes import free_port
 from medgraphrag.core.settings import Settings, load_settings
 from medgraphrag.graph.connection import open_driver
-from medgraphrag.graph.server import free_port, scratch_local_server
+from medgraphrag.graph.server import scratch_local_server
 from medgraphrag.graph.vocab.open_sources import DEFAULT_VOCAB_DIR
 from medgraphrag.service import MedGraph
 

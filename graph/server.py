@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -16,6 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from medgraphrag.core.errors import GraphUnavailable, ServerError
+from medgraphrag.core.processes import free_port, log_tail, port_in_use, recorded_pid, stop_process
 from medgraphrag.core.settings import Settings
 from medgraphrag.graph.connection import Connection, open_driver
 from medgraphrag.graph.inventory import Inventory
@@ -138,7 +137,7 @@ class LocalNeo4j:
         """Start the DBMS in its own process session and return once Bolt accepts connections."""
         if not self.built:
             self.build()
-        if _port_in_use("127.0.0.1", port):
+        if port_in_use("127.0.0.1", port):
             raise ServerError(f"port {port} on 127.0.0.1 is taken by something that is not the configured Neo4j")
         home.mkdir(parents=True, exist_ok=True)
         log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -155,12 +154,12 @@ class LocalNeo4j:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise ServerError(f"neo4j-local exited with {process.returncode}:\n{_tail(log_path)}")
+                raise ServerError(f"neo4j-local exited with {process.returncode}:\n{log_tail(log_path)}")
             if _ready_line(log_path, offset):
                 return process
             time.sleep(0.25)
         stop_process(process.pid)
-        raise ServerError(f"neo4j-local did not become ready within {timeout_s:.0f}s:\n{_tail(log_path)}")
+        raise ServerError(f"neo4j-local did not become ready within {timeout_s:.0f}s:\n{log_tail(log_path)}")
 
 
 @contextmanager
@@ -191,28 +190,6 @@ def scratch_local_server(
         finally:
             stop_process(process.pid)
             process.wait(timeout=60)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def stop_process(pid: int, timeout_s: float = 60.0) -> bool:
-    """SIGTERM for a clean shutdown, SIGKILL if it outlives `timeout_s`; True if it was running."""
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return False
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if not _alive(pid):
-            return True
-        time.sleep(0.2)
-    os.kill(pid, signal.SIGKILL)
-    return True
 
 
 def docker_engine() -> bool:
@@ -325,28 +302,7 @@ def _pid_file(settings: Settings) -> Path:
 
 def _local_pid(settings: Settings) -> int | None:
     """The pid of the neo4j-local that `up` started, if it still runs."""
-    try:
-        pid = int(_pid_file(settings).read_text(encoding="utf-8").strip())
-    except (OSError, ValueError):
-        return None
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return pid if _alive(pid) else None
-    return pid if _MAIN_CLASS.encode() in cmdline else None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie child has exited already
-        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
-    except OSError:
-        return True
+    return recorded_pid(_pid_file(settings), _MAIN_CLASS)
 
 
 def _compose(*args: str) -> None:
@@ -379,20 +335,7 @@ def _wait_until_answers(settings: Settings) -> None:
     )
 
 
-def _port_in_use(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(1.0)
-        return sock.connect_ex((host, port)) == 0
-
-
 def _ready_line(log_path: Path, offset: int) -> bool:
     with log_path.open("rb") as log:
         log.seek(offset)
         return any(line.startswith(READY_PREFIX.encode()) for line in log)
-
-
-def _tail(log_path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"

@@ -77,7 +77,10 @@ class ChunkMentions:
 
 
 class Chunker(Protocol):
-    """Cuts parsed documents into chunks with vectors."""
+    """Cuts parsed documents into chunks with vectors; `fallbacks` counts the documents it had to
+    chunk offline instead (an LLM that failed)."""
+
+    fallbacks: int
 
     def chunk(self, batch: Sequence[ParsedDocument]) -> list[ChunkedDocument | DocumentFailure]:
         """Each document's chunks and their vectors, or why it could not be chunked."""
@@ -86,9 +89,10 @@ class Chunker(Protocol):
 
 class MentionExtractor(Protocol):
     """Finds the entity mentions of a chunked document; `identity` names what finds them (part of
-    a document's fingerprint)."""
+    a document's fingerprint); `fallbacks` counts the chunks it had to extract offline instead."""
 
     identity: str
+    fallbacks: int
 
     def mentions(self, item: ChunkedDocument) -> list[Mention]:
         """The mentions of the document, in document order; raises a `MedGraphError` if it cannot."""
@@ -96,7 +100,10 @@ class MentionExtractor(Protocol):
 
 
 class RelationExtractor(Protocol):
-    """States the relations of the meta-graphs of a batch."""
+    """States the relations of the meta-graphs of a batch; `fallbacks` counts the documents whose
+    relations it had to state offline instead."""
+
+    fallbacks: int
 
     def relations(
         self, batch: Sequence[ChunkMentions], entities: Mapping[str, EntityRecord]
@@ -136,6 +143,17 @@ class Construction:
     def name(self) -> str | None:
         """The construction model's name, None offline."""
         return self.model.model if self.model else None
+
+    @property
+    def fallbacks(self) -> dict[str, int]:
+        """Per stage, what an LLM that failed left to the offline stage: documents chunked, chunks
+        extracted, documents related, tag summaries written."""
+        return {
+            "chunking": self.chunker.fallbacks,
+            "extraction": self.extractor.fallbacks,
+            "relations": self.relations.fallbacks,
+            "tag summaries": self.summarizer.fallbacks,
+        }
 
     @property
     def usage(self) -> LLMUsage | None:

@@ -3,7 +3,9 @@ extraction with validated JSON, relation phrases conditioned on the linked refer
 the tag summaries of the tag tree in its fixed categories.
 
 Every call goes through `ChatModel`, which validates the JSON against the models below, retries
-with the validation error, and caches answers by content hash, so a re-run costs no tokens.
+with the validation error, and caches answers by content hash, so a re-run costs no tokens. What the
+model still cannot give degrades to the offline stage (ingest/offline.py) for that document or
+chunk, counted in the stage's `fallbacks` and the ingest report: the document is never lost to it.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from medgraphrag.ingest.chunking import TextChunk, topic_chunks, units
 from medgraphrag.ingest.construction import ChunkedDocument, ChunkMentions, DocumentFailure, ParsedDocument
 from medgraphrag.ingest.context import embed_in_context
 from medgraphrag.ingest.linking import ConceptLinker
-from medgraphrag.ingest.offline import ExtractiveSummarizer
+from medgraphrag.ingest.offline import ExtractiveSummarizer, RulerExtractor, SemanticChunker, VocabularyRelations
 from medgraphrag.models.embeddings import Embedder
 from medgraphrag.models.llm import ChatModel
 from medgraphrag.models.prompts import PROMPTS
@@ -49,7 +51,8 @@ class ExtractedEntity(BaseModel):
     """One entity as the LLM states it."""
 
     name: str = Field(min_length=1, max_length=200)
-    type: str
+    # The enum is for the schema a server may constrain decoding with; the validator is what holds.
+    type: str = Field(json_schema_extra={"enum": list(GROUPS)})
     context: str = ""
     span: str = ""
 
@@ -86,7 +89,12 @@ class TagSummary(BaseModel):
     """A tag summary: items under the fixed tag categories (names matched case-insensitively, empty
     categories dropped, at most ITEMS_PER_CATEGORY items each)."""
 
-    categories: dict[str, list[str]]
+    categories: dict[str, list[str]] = Field(
+        json_schema_extra={
+            "properties": {category: {"type": "array", "items": {"type": "string"}} for category in TAG_CATEGORIES},
+            "additionalProperties": False,
+        }
+    )
 
     @field_validator("categories")
     @classmethod
@@ -115,34 +123,41 @@ class EntityContent:
 
 
 class TopicChunker:
-    """Chunks whose boundaries the model decides paragraph by paragraph (paper 2.1.1)."""
+    """Chunks whose boundaries the model decides paragraph by paragraph (paper 2.1.1); a document
+    whose topic decisions fail is chunked by `fallback`, the offline semantic chunker."""
 
-    def __init__(self, model: ChatModel, embedder: Embedder, settings: IngestSettings) -> None:
+    def __init__(
+        self, model: ChatModel, embedder: Embedder, settings: IngestSettings, fallback: SemanticChunker
+    ) -> None:
         self.model = model
         self.embedder = embedder
         self.settings = settings
+        self.fallback = fallback
+        self.fallbacks = 0
 
     def chunk(self, batch: Sequence[ParsedDocument]) -> list[ChunkedDocument | DocumentFailure]:
-        """Each document's topic chunks, embedded together; a document whose topic decisions fail
-        is reported instead."""
+        """Each document's topic chunks, embedded together (offline chunks where the model failed)."""
         max_tokens = self.settings.chunk_tokens
-        outcomes: list[list[TextChunk] | DocumentFailure] = []
+        outcomes: list[list[TextChunk] | None] = []
         for parsed in batch:
             pieces = units(parsed.sentences, max_tokens=min(self.settings.unit_tokens, max_tokens))
             try:
                 outcomes.append(topic_chunks(parsed.document.text, pieces, self.same_topic, max_tokens=max_tokens))
             except MedGraphError as exc:
-                outcomes.append(DocumentFailure(parsed.document, "chunk", str(exc)))
+                log.warning("%s: offline chunks, the model's topic decisions failed: %s", parsed.document.source, exc)
+                self.fallbacks += 1
+                outcomes.append(None)
+        failed = [p for p, chunks in zip(batch, outcomes) if chunks is None]
+        offline = iter(self.fallback.chunk(failed) if failed else [])
         embedded = iter(
             embed_in_context(
-                self.embedder,
-                [(p.document, chunks) for p, chunks in zip(batch, outcomes) if not isinstance(chunks, DocumentFailure)],
+                self.embedder, [(p.document, chunks) for p, chunks in zip(batch, outcomes) if chunks is not None]
             )
         )
         chunked: list[ChunkedDocument | DocumentFailure] = []
         for parsed, chunks in zip(batch, outcomes):
-            if isinstance(chunks, DocumentFailure):
-                chunked.append(chunks)
+            if chunks is None:
+                chunked.append(next(offline))
                 continue
             contexts, vectors = next(embedded)
             chunked.append(ChunkedDocument(parsed.document, parsed.sentences, chunks, vectors, contexts=contexts))
@@ -160,22 +175,40 @@ class TopicChunker:
 
 class LLMExtractor:
     """Entities the model names in each chunk, found at their place in the text and linked to the
-    vocabulary (paper 2.1.2); their assertion status comes from their sentence, as offline."""
+    vocabulary (paper 2.1.2); their assertion status comes from their sentence, as offline. A chunk
+    whose extraction fails gets the mentions of `fallback`, the offline extractor."""
 
     identity = "llm"
 
-    def __init__(self, model: ChatModel, linker: ConceptLinker, *, min_link_score: float = 0.8) -> None:
+    def __init__(
+        self, model: ChatModel, linker: ConceptLinker, fallback: RulerExtractor, *, min_link_score: float = 0.8
+    ) -> None:
         self.model = model
         self.linker = linker
+        self.fallback = fallback
         self.min_link_score = min_link_score
+        self.fallbacks = 0
 
     def mentions(self, item: ChunkedDocument) -> list[Mention]:
         """The mentions of the entities the model found, in document order (one per span)."""
         text = item.document.text
         starts = [s.start for s in item.sentences]
         mentions: dict[tuple[int, int], Mention] = {}
+        offline: list[Mention] | None = None
         for chunk in item.chunks:
-            for extracted in self.entities(chunk.text):
+            try:
+                entities = self.entities(chunk.text)
+            except MedGraphError as exc:
+                log.warning(
+                    "%s: offline mentions in a chunk, the model's extraction failed: %s", item.document.source, exc
+                )
+                self.fallbacks += 1
+                offline = self.fallback.mentions(item) if offline is None else offline
+                for m in offline:
+                    if chunk.start <= m.start and m.end <= chunk.end:
+                        mentions[(m.start, m.end)] = m
+                continue
+            for extracted in entities:
                 where = locate(chunk.text, extracted)
                 if where is None:
                     continue  # the model named something the passage does not say
@@ -211,22 +244,26 @@ class LLMRelations:
     """Relation phrases the model states among a chunk's entities, told what the reference tier and
     the vocabulary say of each (paper 2.1.4)."""
 
-    def __init__(self, model: ChatModel, vocabulary: VocabularyStore) -> None:
+    def __init__(self, model: ChatModel, vocabulary: VocabularyStore, fallback: VocabularyRelations) -> None:
         self.model = model
         self.vocabulary = vocabulary
+        self.fallback = fallback
+        self.fallbacks = 0
 
     def relations(
         self, batch: Sequence[ChunkMentions], entities: Mapping[str, EntityRecord]
     ) -> list[list[RelationRecord] | DocumentFailure]:
         """Per document, the relations the model finds in each of its chunks; a document whose
-        calls fail is reported instead."""
+        calls fail gets the offline relations (the vocabulary's, else co-occurrence)."""
         references = self.vocabulary.reference_contents(e.concept_id for e in entities.values() if e.concept_id)
         found: list[list[RelationRecord] | DocumentFailure] = []
         for document in batch:
             try:
                 found.append(self._document(document, entities, references))
             except MedGraphError as exc:
-                found.append(DocumentFailure(document.item.document, "relations", str(exc)))
+                log.warning("%s: offline relations, the model's failed: %s", document.item.document.source, exc)
+                self.fallbacks += 1
+                found.extend(self.fallback.relations([document], entities))
         return found
 
     def _document(

@@ -44,6 +44,8 @@ _NOT_THE_PATIENTS_CATEGORY = {NEGATED: ABSENT, FAMILY: FAMILY_HISTORY, CONDITION
 class SemanticChunker:
     """Chunks cut where the embeddings of neighbouring units say the topic changes."""
 
+    fallbacks = 0
+
     def __init__(self, embedder: Embedder, settings: IngestSettings) -> None:
         self.embedder = embedder
         self.settings = settings
@@ -91,6 +93,8 @@ class RulerExtractor:
     linked by the concept linker (word order, contained names, spelling), if it finds a concept of
     their group with a score of at least `min_link_score`."""
 
+    fallbacks = 0
+
     def __init__(
         self,
         ruler: VocabularyRuler,
@@ -132,6 +136,8 @@ class RulerExtractor:
 class VocabularyRelations:
     """Relations between mentions that share a sentence, phrased as the vocabulary relates their
     concepts, else as co-occurrence."""
+
+    fallbacks = 0
 
     def __init__(self, vocabulary: VocabularyStore) -> None:
         self.vocabulary = vocabulary

@@ -98,6 +98,8 @@ class IngestReport:
     same_as_links: int = 0
     tags_attached: int = 0
     tag_summaries_extractive: int = 0
+    # Per stage, what the construction LLM failed and the offline stage did instead.
+    llm_fallbacks: dict[str, int] = field(default_factory=dict)
     errors: list[IngestError] = field(default_factory=list)
     post_write_error: str | None = None
     seconds: float = 0.0
@@ -185,6 +187,8 @@ class IngestPipeline:
         self.notify(ProgressEvent("build", len(files), len(files)))
         self._post_write(report)
         report.llm = self.construction.usage
+        if self.construction.model is not None:
+            report.llm_fallbacks = self.construction.fallbacks
         report.seconds = time.perf_counter() - started
         return report
 

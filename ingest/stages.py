@@ -24,23 +24,18 @@ def construction(
     model: ChatModel | None,
 ) -> Construction:
     """The offline construction, or with `model` the LLM one (its entities linked to the vocabulary
-    by the concept linker)."""
+    by the concept linker; each stage falling back to the offline one where the model fails)."""
+    chunker = SemanticChunker(embedder, settings)
+    recognizer = Recognizer() if settings.recognizer and available() else None
+    extractor = RulerExtractor(ruler, recognizer, ConceptLinker(vocabulary, embedder))
+    relations = VocabularyRelations(vocabulary)
     if model is None:
-        return Construction(
-            SemanticChunker(embedder, settings),
-            RulerExtractor(
-                ruler,
-                Recognizer() if settings.recognizer and available() else None,
-                ConceptLinker(vocabulary, embedder),
-            ),
-            VocabularyRelations(vocabulary),
-            ExtractiveSummarizer(),
-            signature,
-        )
+        return Construction(chunker, extractor, relations, ExtractiveSummarizer(), signature)
+    # Each LLM stage falls back to its offline twin where the model fails.
     return Construction(
-        TopicChunker(model, embedder, settings),
-        LLMExtractor(model, ConceptLinker(vocabulary, embedder)),
-        LLMRelations(model, vocabulary),
+        TopicChunker(model, embedder, settings, chunker),
+        LLMExtractor(model, ConceptLinker(vocabulary, embedder), extractor),
+        LLMRelations(model, vocabulary, relations),
         LLMSummarizer(model),
         signature,
         model,

@@ -6,12 +6,13 @@ surface calls these methods and nothing below them. Errors are `MedGraphError`s.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Generator, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
-from medgraphrag.core.errors import InvalidRequest, NotFound
+from medgraphrag.core.errors import InvalidRequest, LLMError, NotFound
 from medgraphrag.core.ids import DOCUMENT_TIERS, DocumentTier
 from medgraphrag.core.progress import ProgressCallback, ProgressEvent, ignore_progress
 from medgraphrag.core.settings import Settings, load_settings
@@ -48,6 +49,7 @@ from medgraphrag.retrieval.u_retrieve import URetriever
 from medgraphrag.web.evidence_page import render_html
 
 VOCABULARY_KINDS = ("umls", "snomed", "open")
+log = logging.getLogger(__name__)
 
 
 class MedGraph:
@@ -253,7 +255,19 @@ class MedGraph:
                 yield extractive_answer(query.question, query.vector, evidence.citations, self.embedder, evidence.trace)
             else:
                 summaries = retrieval.summaries[: self.settings.retrieval.levels - 1]
-                yield from llm_answer_events(model, evidence.question, evidence.citations, evidence.trace, summaries)
+                streamed = False
+                try:
+                    for event in llm_answer_events(
+                        model, evidence.question, evidence.citations, evidence.trace, summaries
+                    ):
+                        streamed = streamed or isinstance(event, str)
+                        yield event
+                except LLMError as exc:
+                    if streamed:
+                        raise  # a stream the model abandons ends with an error, not with another answer
+                    log.warning("the answer model failed (%s); answering extractively", exc)
+                    trace = evidence.trace.model_copy(update={"llm": model.usage, "degraded": str(exc)})
+                    yield extractive_answer(query.question, query.vector, evidence.citations, self.embedder, trace)
         finally:
             if model is not None:
                 model.close()
@@ -377,7 +391,11 @@ class MedGraph:
             _, ruler = self._vocabulary_ruler()
             concepts = question_concepts(question, ruler)
             if model is not None:
-                terms = question_terms(model, question)
+                try:
+                    terms = question_terms(model, question)
+                except LLMError as exc:  # the question's own concepts still route it
+                    log.warning("the answer model gave no question terms (%s); routing by the question alone", exc)
+                    terms = []
                 concepts = list(dict.fromkeys(concepts + question_concepts(". ".join(terms), ruler)))
         query = Query(
             question=question, vector=self.embedder.embed_query(question), k=k, tier=tier, concept_ids=concepts

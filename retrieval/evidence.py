@@ -65,6 +65,9 @@ class Trace(BaseModel):
     entities: list[EntityHit] = []
     timings_ms: dict[str, float] = {}
     llm: LLMUsage | None = Field(None, description="calls, tokens and seconds of the answer model, if one answered")
+    degraded: str | None = Field(
+        None, description="why the answer is extractive although an answer model is configured (its failure)"
+    )
 
 
 class ConceptHit(BaseModel):

@@ -10,8 +10,9 @@ from fastapi.testclient import TestClient
 
 from medgraphrag.api import create_app
 from medgraphrag.api.auth import new_token, token_hash
+from medgraphrag.core.processes import free_port
 from medgraphrag.core.settings import ApiKey
-from medgraphrag.graph.server import free_port, scratch_local_server
+from medgraphrag.graph.server import scratch_local_server
 from medgraphrag.service import MedGraph
 from tests.conftest import make_settings, neo4j_env, serve
 

@@ -19,8 +19,8 @@ from pydantic import TypeAdapter
 from medgraphrag.api import create_app
 from medgraphrag.api.app import ROUTERS
 from medgraphrag.api.auth import new_token, token_hash
+from medgraphrag.core.processes import free_port
 from medgraphrag.core.settings import ApiKey, Settings
-from medgraphrag.graph.server import free_port
 from medgraphrag.service import MedGraph
 from tests.conftest import neo4j_env, serve
 

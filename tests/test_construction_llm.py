@@ -133,3 +133,39 @@ def test_unlinked_entities_merge_by_name_and_type_and_near_duplicates_get_same_a
     same, _, _ = driver.execute_query("MATCH (a:Entity)-[s:SAME_AS]->(b:Entity) RETURN s.score AS score")
     assert len(same) == 1 and same[0]["score"] >= 0.92
     assert report.same_as_links == 1
+
+
+def test_what_the_model_fails_is_done_offline_and_reported(
+    neo4j_settings, driver: Driver, embedder, clinical_vocabulary: None, tmp_path: Path, openai_server
+) -> None:
+    def responder(body: dict) -> str | tuple[int, str]:
+        system = body["messages"][0]["content"]
+        if "extract medical entities" in system and "Fever" in body["messages"][-1]["content"]:
+            return "I cannot find any entities, sorry."  # never valid JSON: that chunk is extracted offline
+        if "You answer medical questions" in system or "You improve an answer" in system:
+            return 503, '{"error": {"message": "overloaded"}}'
+        return _responder(body) if "state the relationships" not in system else "not JSON"
+
+    server = openai_server(responder)
+    settings = neo4j_settings.replace(
+        llm={"base_url": server.base_url, "answer_model": "test-model", "max_retries": 0},
+        paths={"data_dir": tmp_path / "state"},
+    )
+    with MedGraph(settings, embedder=embedder) as service:
+        report = service.ingest([_write(tmp_path / "notes", "note.txt", NOTE)], tier="user")
+        # the document is complete: nothing failed for good
+        assert report.errors == [] and report.documents_written == 1 and report.chunks_written == 2
+        assert report.llm_fallbacks["extraction"] == 1 and report.llm_fallbacks["relations"] == 1
+        assert report.llm_fallbacks["chunking"] == 0
+        records, _, _ = driver.execute_query(
+            "MATCH (:Document {tier: 'user'})-[:HAS_CHUNK]->(:Chunk)-[m:MENTIONS]->(:Entity) "
+            "RETURN m.surface AS surface, m.method AS method ORDER BY m.start"
+        )
+        methods = {r["surface"].lower(): r["method"] for r in records}
+        # the first chunk by the model, the second (whose extraction failed) by the offline ruler
+        assert methods["pneumonia"].startswith("llm") and methods["fever"] == "ruler"
+        related, _, _ = driver.execute_query("MATCH (:Entity {tier: 'user'})-[r:RELATED]->() RETURN r.kind AS kind")
+        assert {r["kind"] for r in related} <= {"vocabulary", "co-occurrence"}
+        answer = service.query("How was the pneumonia treated?", k=3)
+    # the answer model failed: the answer is extractive and says why
+    assert answer.mode == "extractive" and answer.trace.degraded and "503" in answer.trace.degraded

@@ -16,8 +16,8 @@ from typing import NamedTuple
 import httpx
 import pytest
 
+from medgraphrag.core.processes import free_port
 from medgraphrag.core.settings import Settings
-from medgraphrag.graph.server import free_port
 from tests.conftest import neo4j_env, serve
 
 # workers -> (URL limit, header limit) in KB; the multi-process server gets settings of its own.

@@ -83,17 +83,26 @@ def test_a_refused_response_format_falls_back_to_json_object(
     openai_server: StartServer, model_on: Callable[..., ChatModel]
 ) -> None:
     def respond(body: dict[str, Any]) -> str | tuple[int, str]:
-        if body.get("response_format", {}).get("type") == "json_schema":
+        shape = body.get("response_format", {})
+        if shape.get("type") == "json_schema":
             return 400, '{"error": {"message": "response_format json_schema is not supported"}}'
+        if "schema" in shape:
+            # llama-cpp-python's way of refusing a response_format: HTTP 500 naming it
+            return 500, '{"error": {"message": "validation error: body.response_format.schema: extra field"}}'
         return '{"name": "troponin", "kind": "lab"}'
 
     server = openai_server(respond)
     model = model_on(server)
     assert model.complete_json("Extract.", "Troponin is raised.", Entity) == Entity(name="troponin", kind="lab")
-    assert [request["response_format"]["type"] for request in server.requests] == ["json_schema", "json_object"]
+    shapes = [request["response_format"] for request in server.requests]
+    assert shapes[0]["type"] == "json_schema"
+    # llama.cpp's form: a JSON object constrained by the schema; then a plain JSON object
+    assert shapes[1] == {"type": "json_object", "schema": Entity.model_json_schema()}
+    assert shapes[-1] == {"type": "json_object"}
+    calls = len(server.requests)
     # The accepted shape is remembered: the next request asks for a JSON object at once.
     assert model.complete_json("Extract.", "Troponin is normal.", Entity).kind == "lab"
-    assert server.requests[2]["response_format"] == {"type": "json_object"}
+    assert len(server.requests) == calls + 1 and server.requests[-1]["response_format"] == {"type": "json_object"}
 
 
 def test_invalid_json_is_retried_with_the_validation_error(

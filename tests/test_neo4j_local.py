@@ -10,7 +10,8 @@ from neo4j.exceptions import AuthError
 from typer.testing import CliRunner
 
 from medgraphrag.cli import app
-from medgraphrag.graph.server import LocalNeo4j, free_port, stop_process
+from medgraphrag.core.processes import free_port, stop_process
+from medgraphrag.graph.server import LocalNeo4j
 from tests.conftest import REPO, TEST_PASSWORD
 
 pytestmark = pytest.mark.slow

@@ -92,6 +92,7 @@ _REPORT = {
     "same_as_links": 0,
     "tags_attached": 2,
     "tag_summaries_extractive": 0,
+    "llm_fallbacks": {},
     "errors": [],
     "seconds": 1.9,
     "stage_seconds": {"chunk+embed": 0.4},

@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from medgraphrag.api.auth import new_token, token_hash
-from medgraphrag.cli import cypher, db, documents, session, vocab
+from medgraphrag.cli import cypher, db, documents, llm, session, vocab
 from medgraphrag.cli.output import print_answer, print_report, progress, progress_bars
 from medgraphrag.cli.session import console, errors, fail, service, settings
 from medgraphrag.cli.text import VisibleLogHandler, json_text, shown
@@ -43,6 +43,7 @@ app = typer.Typer(
     cls=_Commands, help="Medical GraphRAG on Neo4j.", no_args_is_help=True, pretty_exceptions_enable=False
 )
 app.add_typer(db.app, name="db")
+app.add_typer(llm.app, name="llm")
 app.add_typer(vocab.vocab_app, name="vocab")
 app.add_typer(vocab.concept_app, name="concept")
 app.add_typer(documents.documents_app, name="documents")

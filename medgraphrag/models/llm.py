@@ -3,10 +3,11 @@ the openai SDK: plain text, streamed text, or JSON validated against a pydantic 
 
 The SDK retries timeouts, 408, 409, 429, 5xx and dropped connections with exponential backoff
 (`max_retries`). JSON is asked for with `response_format` carrying the model's JSON schema where
-the server accepts it, else as a JSON object, else by the instructions alone; whatever comes back
-is validated, and an invalid reply is sent back with the validation error for another try. Replies
-are cached on disk by model, prompt and schema, so a re-run costs nothing. Each model counts its
-calls, tokens and seconds: the ledger of the run it serves.
+the server accepts it (OpenAI's form, else llama.cpp's), else as a JSON object, else by the
+instructions alone; whatever comes back is validated, and an invalid reply is sent back with the
+validation error for another try. Replies are cached on disk by model, prompt and schema, so a
+re-run costs nothing. Each model counts its calls, tokens and seconds: the ledger of the run it
+serves.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 import openai
 from openai import Omit, Stream, omit
@@ -38,12 +39,14 @@ from medgraphrag.core.settings import LLMSettings, PathSettings
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 ResponseFormat = completion_create_params.ResponseFormat
-JsonMode = Literal["json_schema", "json_object", "prompt"]
+JsonMode = Literal["json_schema", "json_object_schema", "json_object", "prompt"]
 
 log = logging.getLogger(__name__)
 _BODY_EXCERPT_CHARS = 300
 _ERROR_EXCERPT_CHARS = 2000
-_JSON_MODES: tuple[JsonMode, ...] = ("json_schema", "json_object", "prompt")
+# json_object_schema is llama.cpp's form (llama-cpp-python's server): a JSON object constrained by
+# the schema's grammar, where its server refuses OpenAI's json_schema.
+_JSON_MODES: tuple[JsonMode, ...] = ("json_schema", "json_object_schema", "json_object", "prompt")
 # What each (endpoint, model) accepted, learnt once per process: a refusal costs one call.
 _accepted_modes: dict[tuple[str, str], JsonMode] = {}
 _modes_lock = threading.Lock()
@@ -238,6 +241,8 @@ class ChatModel:
                 "type": "json_schema",
                 "json_schema": {"name": schema.__name__, "schema": schema.model_json_schema(), "strict": False},
             }
+        elif schema is not None and mode == "json_object_schema":
+            response_format = cast(ResponseFormat, {"type": "json_object", "schema": schema.model_json_schema()})
         elif schema is not None and mode == "json_object":
             response_format = {"type": "json_object"}
         started = time.perf_counter()
@@ -337,7 +342,8 @@ class _ErrorTranslation:
             raise LLMError(f"{where}: cannot connect ({exc.__cause__ or exc})") from exc
         if isinstance(exc, openai.APIStatusError):
             body = exc.response.text[:_BODY_EXCERPT_CHARS].strip() if exc.response is not None else ""
-            if exc.status_code in (400, 422):
+            # llama-cpp-python's server answers a response_format it does not know with HTTP 500.
+            if exc.status_code in (400, 422) or (exc.status_code == 500 and "response_format" in body):
                 raise _Refused(f"HTTP {exc.status_code}: {body}") from exc
             raise LLMError(f"{where}: HTTP {exc.status_code} {exc.response.reason_phrase}: {body}") from exc
         raise LLMError(f"{where}: {type(exc).__name__}: {exc}") from exc
