@@ -180,7 +180,7 @@ def _add_recognized(
     group: str,
     found: dict[tuple[int, int], tuple[LexiconEntry, str]],
     ruler: VocabularyRuler,
-    recognizer: Recognizer,
+    recognizer: Recognizer | None,
 ) -> None:
     """Add the recognizer's span `[start, end)` of `group` to the ruler's matches `found`."""
     overlapping = [s for s in found if s[0] < end and start < s[1]]
