@@ -24,7 +24,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install models neo4j-local chromium db-up db-down db-status llm-up llm-down demo lint test ner-model clean
+.PHONY: install models neo4j-local chromium db-up db-down db-status llm-up llm-down demo lint test screenshots ner-model clean
 
 install: $(STAMP) models
 
@@ -48,9 +48,11 @@ $(NEO4J_LOCAL_BUILT): neo4j-local/pom.xml $(wildcard neo4j-local/src/main/java/o
 	mvn -q -B -f neo4j-local/pom.xml package -DskipTests
 
 # The evidence-graph tests draw their pages in a headless Chromium: Debian's package, unless one is there.
+# Debian's Chromium and its WebDriver (the browser tests drive it through Selenium; nothing is downloaded).
 chromium:
-	command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null || \
-		($(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium)
+	command -v chromedriver >/dev/null && (command -v chromium >/dev/null || command -v chromium-browser >/dev/null) || \
+		($(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+			chromium chromium-driver)
 
 db-up: install neo4j-local
 	$(BIN)/medgraph db up
@@ -74,6 +76,8 @@ demo: db-up
 	$(BIN)/medgraph ingest examples/reference --tier reference
 	$(BIN)/medgraph documents show examples/notes/note_chest_pain.md
 	$(BIN)/medgraph query "$(DEMO_QUESTION)"
+	@echo
+	@echo "Web app: run .venv/bin/medgraph serve, then open http://127.0.0.1:8000/ (Ask, Documents, Concepts, Explore)."
 
 # Style, types and the floors of DESIGN.md. The repository's folders form one package only once
 # installed, so types and import contracts are checked on an installed copy in .lint/.
@@ -89,6 +93,10 @@ test: install neo4j-local chromium lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The disease and chemical recognizer shipped in medgraphrag/nlp/ner_model (trained on ../shared/data).
+# A PNG of each page of the web app, taken by the browser tests, into screenshots/ (git-ignored).
+screenshots: install neo4j-local chromium
+	MEDGRAPH_SCREENSHOTS=screenshots $(BIN)/python -m pytest tests/test_web.py
+
 ner-model: install
 	$(BIN)/python -m medgraphrag.nlp.ner_training
 

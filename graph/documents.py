@@ -216,6 +216,23 @@ class DocumentMention(BaseModel):
     xrefs: list[str] = []
 
 
+class ChunkText(BaseModel):
+    """A stored chunk's span in its document's text, and its words (exactly text[start:end])."""
+
+    start: int
+    end: int
+    text: str
+
+
+class DocumentText(BaseModel):
+    """A document's text as its stored chunks hold it, with every mention on it (what a reader
+    sees highlighted)."""
+
+    doc_id: str
+    chunks: list[ChunkText]
+    mentions: list[DocumentMention]
+
+
 class DocumentDetail(BaseModel):
     """A document's stored properties, its chunk and relation counts, and its entities."""
 
@@ -338,6 +355,13 @@ class DocumentStore:
         return [
             DocumentMention.model_validate(r.data()) for r in self._db.read("document_mentions", doc_ids=list(doc_ids))
         ]
+
+    def text(self, doc_id: str) -> DocumentText | None:
+        """A document's chunks in text order with its mentions; None if there is none."""
+        chunks = [ChunkText.model_validate(r.data()) for r in self._db.read("document_text", doc_id=doc_id)]
+        if not chunks and not self.stored([doc_id]):
+            return None
+        return DocumentText(doc_id=doc_id, chunks=chunks, mentions=self.mentions([doc_id]))
 
     def detail(self, doc_id: str) -> DocumentDetail | None:
         """A document with its entities (mentions, concept, tier links); None if there is none."""

@@ -16,7 +16,7 @@ from medgraphrag.core.errors import InvalidRequest, LLMError, NotFound
 from medgraphrag.core.ids import DOCUMENT_TIERS, DocumentTier
 from medgraphrag.core.progress import ProgressCallback, ProgressEvent, ignore_progress
 from medgraphrag.core.settings import Settings, load_settings
-from medgraphrag.graph.documents import Deletion, DocumentDetail, DocumentMention, DocumentSummary
+from medgraphrag.graph.documents import Deletion, DocumentDetail, DocumentMention, DocumentSummary, DocumentText
 from medgraphrag.graph.exploration import CypherResult
 from medgraphrag.graph.inventory import GraphStatus
 from medgraphrag.graph.saved_queries import SavedQuery, saved_queries, saved_query
@@ -163,6 +163,14 @@ class MedGraph:
         if detail is None:
             raise NotFound(f"no document {doc_id}")
         return detail
+
+    def document_text(self, doc_id: str) -> DocumentText:
+        """A document's text as its chunks hold it, with every mention's span, status and concept;
+        `NotFound`."""
+        text = self.store.documents.text(doc_id)
+        if text is None:
+            raise NotFound(f"no document {doc_id}")
+        return text
 
     def document_mentions(self, doc_ids: Sequence[str]) -> list[DocumentMention]:
         """Every mention of the documents (span, words, status, type, concept and its ids), by

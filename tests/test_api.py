@@ -32,6 +32,27 @@ def test_query_endpoint_returns_cited_answer(service: MedGraph, corpus: Path) ->
     assert body["claims"] and all(set(claim["citations"]) <= numbers for claim in body["claims"])
 
 
+def test_a_documents_text_comes_from_its_chunks_with_its_mentions(
+    service: MedGraph, corpus: Path, clinical_vocabulary: None
+) -> None:
+    service.ingest([corpus / "notes"], tier="user")
+    doc = next(d for d in service.documents() if d.source.endswith("pneumonia.txt"))
+    source = Path(doc.source).read_text(encoding="utf-8")
+    with TestClient(create_app(service=service)) as client:
+        body = client.get(f"/v1/documents/{doc.doc_id}/text").json()
+        assert client.get("/v1/documents/no-such-document/text").status_code == 404
+        page = client.get("/")
+        script = client.get("/app/app.js")
+        assert client.get("/app/secret.py").status_code == 404
+    assert all(source[c["start"] : c["end"]] == c["text"] for c in body["chunks"]) and body["chunks"]
+    assert {m["surface"].lower() for m in body["mentions"]} >= {"fever", "cough", "amoxicillin"}
+    assert all(source[m["start"] : m["end"]] == m["surface"] for m in body["mentions"])
+    # the web app: its page and script, under a policy that loads nothing from elsewhere
+    assert page.status_code == 200 and '<script src="/app/app.js">' in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert script.headers["content-type"].startswith("text/javascript") and "function route()" in script.text
+
+
 def test_query_endpoint_validates_input(service: MedGraph) -> None:
     with TestClient(create_app(service=service)) as client:
         assert client.post("/v1/query", json={"question": ""}).status_code == 422

@@ -19,14 +19,23 @@ from fastapi.concurrency import run_in_threadpool
 
 from medgraphrag.api import errors
 from medgraphrag.api.limits import LIMITS_KEY, BodySizeLimit, head_limits
-from medgraphrag.api.routers import admin, concepts, cypher, documents, health, jobs, query
+from medgraphrag.api.routers import admin, concepts, cypher, documents, health, jobs, query, web
 from medgraphrag.api.uploads import remove_abandoned
 from medgraphrag.core.settings import Settings, load_settings
 from medgraphrag.jobs import IngestJobs
 from medgraphrag.service import MedGraph
 
 VERSION = "0.1.0"
-ROUTERS = (health.router, query.router, documents.router, jobs.router, concepts.router, cypher.router, admin.router)
+ROUTERS = (
+    health.router,
+    query.router,
+    documents.router,
+    jobs.router,
+    concepts.router,
+    cypher.router,
+    admin.router,
+    web.router,
+)
 
 
 def create_app(settings: Settings | None = None, *, service: MedGraph | None = None) -> FastAPI:

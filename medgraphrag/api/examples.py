@@ -153,6 +153,25 @@ EXAMPLES: dict[str, Any] = {
             "ingested_at": "2026-11-25T09:00:00Z",
         }
     ],
+    "text": {
+        "doc_id": "doc_3f2a",
+        "chunks": [
+            {"start": 0, "end": 71, "text": "Metformin is first-line treatment for most people with type 2 diabetes."}
+        ],
+        "mentions": [
+            {
+                "doc_id": "doc_3f2a",
+                "external_id": None,
+                "start": 0,
+                "end": 9,
+                "surface": "Metformin",
+                "status": "affirmed",
+                "type": "Chemicals & Drugs",
+                "concept_id": "C0025598",
+                "xrefs": ["MESH:D008687"],
+            }
+        ],
+    },
     "document": {
         "document": {
             "doc_id": "doc_3f2a",

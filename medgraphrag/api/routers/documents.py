@@ -15,7 +15,7 @@ from medgraphrag.api.examples import example
 from medgraphrag.api.uploads import JSON_SOURCE, remove_folder, upload_folder, upload_name, upload_source
 from medgraphrag.core.errors import NotFound
 from medgraphrag.core.ids import DocumentTier
-from medgraphrag.graph.documents import Deletion, DocumentDetail, DocumentSummary
+from medgraphrag.graph.documents import Deletion, DocumentDetail, DocumentSummary, DocumentText
 from medgraphrag.jobs import Job
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
@@ -111,6 +111,13 @@ async def documents(
 async def document(doc_id: str, service: Service, run: Run) -> DocumentDetail:
     """A document with its entities, their concepts, negated mentions and links to the other tier."""
     return await run(service.document, doc_id)
+
+
+@router.get("/{doc_id}/text", response_model=DocumentText, dependencies=[require("read")], responses=example("text"))
+async def document_text(doc_id: str, service: Service, run: Run) -> DocumentText:
+    """A document's text as its chunks hold it (each chunk's span and words), with every mention:
+    span, words, status (affirmed, negated, family, ...), type and concept."""
+    return await run(service.document_text, doc_id)
 
 
 @router.delete("/{doc_id}", response_model=Deletion, dependencies=[require("ingest")], responses=example("deleted"))
