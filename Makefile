@@ -78,6 +78,7 @@ demo: db-up
 	$(BIN)/medgraph query "$(DEMO_QUESTION)"
 	@echo
 	@echo "Web app: run .venv/bin/medgraph serve, then open http://127.0.0.1:8000/ (Ask, Documents, Concepts, Explore)."
+	@echo "Neo4j Browser (the embedded Neo4j): http://127.0.0.1:7474/browser/ (user neo4j, the password of NEO4J_PASSWORD)."
 
 # Style, types and the floors of DESIGN.md. The repository's folders form one package only once
 # installed, so types and import contracts are checked on an installed copy in .lint/.

@@ -220,10 +220,30 @@ def judged_pool(judged: Path, into: Path) -> Path:
     return path
 
 
+def pubmedqa_figures(scores: dict[str, list[float]]) -> tuple[dict[str, float], dict[str, float]]:
+    """Accuracy per evidence mode, and each retrieval mode's p-value against no retrieval."""
+    accuracy = {mode: round(statistics.fmean(s), 4) if s else 0.0 for mode, s in scores.items()}
+    p_values = {mode: round(randomization_test(scores[mode], scores["none"]), 4) for mode in EVIDENCE_MODES[:3]}
+    return accuracy, p_values
+
+
+def print_pubmedqa(name: str, scores: dict[str, list[float]]) -> None:
+    """The PubMedQA-L table (printed as soon as that part is done)."""
+    accuracy, p_values = pubmedqa_figures(scores)
+    print_table(
+        f"PubMedQA-L with {name}: accuracy (yes/no/maybe) by evidence, {len(scores['none'])} questions",
+        ["evidence", "accuracy", "p vs none"],
+        [[mode, accuracy[mode], p_values.get(mode, "-")] for mode in EVIDENCE_MODES],
+    )
+
+
 def main() -> None:
     """Run the benchmark from the command line."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limit", type=int, default=50, help="questions of each set")
+    parser.add_argument(
+        "--liveqa-limit", type=int, default=None, help="LiveQA questions, if not --limit (each answer is several calls)"
+    )
     parser.add_argument("--k", type=int, default=3, help="evidence items per question")
     parser.add_argument("--pubmedqa", type=Path, default=DATA / "pubmedqa" / "ori_pqal.json")
     parser.add_argument("--questions", type=Path, default=DATA / "liveqa" / "questions_dev.xml")
@@ -244,17 +264,13 @@ def main() -> None:
                 max_tokens=8,
             ) as model:
                 scores = pubmedqa_accuracy(service, model, read_pubmedqa(args.pubmedqa)[: args.limit], args.k)
+            print_pubmedqa(name, scores)
             answering = MedGraph(service.settings.replace(llm=llm.model_dump()), embedder=service.embedder)
             with answering:
-                questions = [q.original for q in read_questions(args.questions)][: args.limit]
+                limit = args.liveqa_limit if args.liveqa_limit is not None else args.limit
+                questions = [q.original for q in read_questions(args.questions)][:limit]
                 citations = liveqa_citations(answering, questions, args.k).figures()
-    accuracy = {mode: round(statistics.fmean(s), 4) if s else 0.0 for mode, s in scores.items()}
-    p_values = {mode: round(randomization_test(scores[mode], scores["none"]), 4) for mode in EVIDENCE_MODES[:3]}
-    print_table(
-        f"PubMedQA-L with {name}: accuracy (yes/no/maybe) by evidence, {len(scores['none'])} questions",
-        ["evidence", "accuracy", "p vs none"],
-        [[mode, accuracy[mode], p_values.get(mode, "-")] for mode in EVIDENCE_MODES],
-    )
+    accuracy, p_values = pubmedqa_figures(scores)
     print_report(
         f"LiveQA answers with {name} (u-retrieve evidence, refined and validated), {len(questions)} questions",
         ["figure", "value"],

@@ -54,6 +54,7 @@ class ServerStatus:
     edition: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
     detail: str = ""
+    browser: str | None = None
 
 
 Echo = Callable[[str], None]
@@ -85,7 +86,7 @@ class LocalNeo4j:
         """True when classes and the runtime classpath are in `target/`."""
         target = self.project_dir / "target"
         return (target / "classes" / "org" / "medgraphrag" / "neo4jlocal" / "Main.class").is_file() and any(
-            (target / "lib").glob("neo4j-*.jar")
+            (target / "lib").glob("neo4j-server-*.jar")
         )
 
     def build(self) -> None:
@@ -101,8 +102,8 @@ class LocalNeo4j:
         if done.returncode != 0:
             raise ServerError(f"building neo4j-local failed:\n{(done.stdout + done.stderr)[-3000:]}")
 
-    def command(self, home: Path, port: int, heap: str, pagecache_mb: int) -> list[str]:
-        """The java command line that runs the DBMS."""
+    def command(self, home: Path, port: int, heap: str, pagecache_mb: int, http_port: int = 0) -> list[str]:
+        """The java command line that runs the DBMS (with `http_port`, also Neo4j Browser)."""
         java_home = os.environ.get("JAVA_HOME")
         java = str(Path(java_home) / "bin" / "java") if java_home else (shutil.which("java") or "java")
         classpath = os.pathsep.join(
@@ -121,6 +122,8 @@ class LocalNeo4j:
             str(port),
             "--pagecache-mb",
             str(pagecache_mb),
+            "--http-port",
+            str(http_port),
         ]
 
     def start(
@@ -131,20 +134,26 @@ class LocalNeo4j:
         password: str,
         heap: str = "1g",
         pagecache_mb: int = 512,
+        http_port: int = 0,
         log_path: Path,
         timeout_s: float = 180.0,
     ) -> subprocess.Popen[bytes]:
-        """Start the DBMS in its own process session and return once Bolt accepts connections."""
+        """Start the DBMS in its own process session and return once Bolt accepts connections;
+        with `http_port`, its HTTP connector serves Neo4j Browser there too."""
         if not self.built:
             self.build()
         if port_in_use("127.0.0.1", port):
             raise ServerError(f"port {port} on 127.0.0.1 is taken by something that is not the configured Neo4j")
+        if http_port and port_in_use("127.0.0.1", http_port):
+            raise ServerError(
+                f"port {http_port} on 127.0.0.1 is taken: set MEDGRAPH_NEO4J_LOCAL_HTTP_PORT (0: no Neo4j Browser)"
+            )
         home.mkdir(parents=True, exist_ok=True)
         log_path.parent.mkdir(parents=True, exist_ok=True)
         offset = log_path.stat().st_size if log_path.exists() else 0
         with log_path.open("ab") as log:
             process = subprocess.Popen(
-                self.command(home, port, heap, pagecache_mb),
+                self.command(home, port, heap, pagecache_mb, http_port),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -238,11 +247,14 @@ def up(settings: Settings, echo: Echo = lambda message: None) -> ServerStatus:
         password=settings.neo4j.password.get_secret_value(),
         heap=settings.local_neo4j.heap,
         pagecache_mb=settings.local_neo4j.pagecache_mb,
+        http_port=settings.local_neo4j.http_port,
         log_path=_log_file(settings),
         timeout_s=settings.local_neo4j.start_timeout_s,
     )
     _pid_file(settings).write_text(str(process.pid), encoding="utf-8")
     echo(f"neo4j-local is up in {time.monotonic() - started:.1f}s (pid {process.pid}, log {_log_file(settings)})")
+    if settings.local_neo4j.http_port:
+        echo(f"Neo4j Browser: {browser_url(settings)} (user {settings.neo4j.username}, the password of NEO4J_PASSWORD)")
     _wait_until_answers(settings)
     return status(settings)
 
@@ -285,7 +297,13 @@ def status(settings: Settings) -> ServerStatus:
         version=server.neo4j,
         edition=server.edition,
         counts=counts,
+        browser=browser_url(settings) if backend == Backend.LOCAL and settings.local_neo4j.http_port else None,
     )
+
+
+def browser_url(settings: Settings) -> str:
+    """Where the Neo4j Browser of neo4j-local is served."""
+    return f"http://127.0.0.1:{settings.local_neo4j.http_port}/browser/"
 
 
 def _local_home(settings: Settings) -> Path:

@@ -88,7 +88,7 @@ def test_a_rebuild_while_another_runs_is_409(service: MedGraph, corpus: Path) ->
 def _responder(body: dict[str, Any]) -> str | tuple[int, str]:
     """A construction model that fails on any passage containing FAIL, and answers the rest."""
     system, user = body["messages"][0]["content"], body["messages"][-1]["content"]
-    if "FAIL" in user:
+    if "FAIL" in user and "You answer medical questions" not in system and "You improve an answer" not in system:
         return 500, '{"error": {"message": "the model crashed"}}'
     if "segment medical documents" in system:
         return json.dumps({"same_topic": True})
@@ -125,23 +125,21 @@ def _notes(folder: Path) -> Path:
     return folder
 
 
-def test_a_document_the_llm_cannot_build_fails_alone(
+def test_what_the_llm_cannot_build_is_built_offline(
     neo4j_settings: Settings, service: MedGraph, clinical_vocabulary: None, tmp_path: Path, openai_server: Any
 ) -> None:
     server = openai_server(_responder)
     settings = _llm_settings(neo4j_settings, server, tmp_path / "state")
     with MedGraph(settings, embedder=service.embedder) as llm_service:
-        report = llm_service.ingest([_notes(tmp_path / "notes")], tier="user")
-        assert report.documents_written == 1 and report.documents_failed == 1
-        [error] = report.errors
-        assert error.path.endswith("bad.txt") and " failed: " in error.reason and "HTTP 500" in error.reason
-        assert [Path(d.source).name for d in llm_service.documents()] == ["good.txt"]
+        report = llm_service.ingest([_notes(tmp_path / "notes")], tier="user", on_error=OnError.RAISE)
+        # the model failed on bad.txt: that document was done by the offline stages, nothing was lost
+        assert report.documents_written == 2 and report.documents_failed == 0 and report.errors == []
+        assert report.llm_fallbacks["extraction"] >= 1
+        assert sorted(Path(d.source).name for d in llm_service.documents()) == ["bad.txt", "good.txt"]
+        bad = next(d for d in llm_service.documents() if d.source.endswith("bad.txt"))
+        assert llm_service.document_mentions([bad.doc_id]), "the offline extraction found nothing"
         assert report.llm is not None and report.llm.model == "test-model" and report.llm.calls > 0
         assert report.llm.prompt_tokens > 0 and report.llm.seconds >= 0
-
-        with pytest.raises(errors.MedGraphError, match=r"bad\.txt: \w+ failed"):
-            llm_service.ingest([tmp_path / "notes"], tier="user", on_error=OnError.RAISE)
-        assert [Path(d.source).name for d in llm_service.documents()] == ["good.txt"]
 
         answer = llm_service.query("How is pneumonia treated?", k=2)
         assert answer.mode == "llm" and answer.trace.llm is not None and answer.trace.llm.calls >= 2
@@ -167,8 +165,9 @@ def cli_llm_env(
 def test_the_cli_reports_llm_failures_without_a_traceback(cli_llm_env: OpenAIServer, tmp_path: Path) -> None:
     runner = CliRunner()
     ingested = runner.invoke(app, ["ingest", str(_notes(tmp_path / "notes")), "--tier", "user"])
-    assert ingested.exit_code == 1, ingested.output
-    assert "bad.txt" in ingested.output and "failed: " in ingested.output
+    assert ingested.exit_code == 0, ingested.output
+    assert "LLM failed, done offline" in ingested.output and "extraction 1" in ingested.output
+    assert "bad.txt" in ingested.output  # the log names the document and what failed
     assert "Traceback" not in ingested.output
 
     rebuilt = runner.invoke(app, ["tags", "rebuild"])
@@ -176,7 +175,9 @@ def test_the_cli_reports_llm_failures_without_a_traceback(cli_llm_env: OpenAISer
 
     cli_llm_env.responder = lambda body: (503, "the model is gone")
     asked = runner.invoke(app, ["query", "How is pneumonia treated?"])
-    assert asked.exit_code == 4 and "LLM endpoint" in asked.output and "HTTP 503" in asked.output
+    # the answer model is gone: the extractive answer, saying why
+    assert asked.exit_code == 0, asked.output
+    assert "the answer is extractive" in asked.output and "HTTP 503" in asked.output
     assert "Traceback" not in asked.output
 
 

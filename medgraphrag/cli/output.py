@@ -52,6 +52,8 @@ def print_status(state: ServerStatus) -> None:
     console.print(
         f"[green]up[/]  {shown(state.uri)}  via [bold]{backend}[/]  Neo4j {shown(state.version)} {shown(state.edition)}"
     )
+    if state.browser:
+        console.print(f"Neo4j Browser: {shown(state.browser)} (user neo4j, the password of NEO4J_PASSWORD)")
     table = Table("label", "nodes", box=None)
     for label, count in state.counts.items():
         table.add_row(shown(label), f"{count:,}")

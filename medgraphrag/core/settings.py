@@ -148,6 +148,9 @@ class LocalNeo4jSettings(_Group):
     dir: Path | None = Field(None, description="the neo4j-local Maven project; found by default")
     heap: str = Field("2g", pattern=r"^\d+[mMgG]$")
     pagecache_mb: int = Field(512, ge=64)
+    http_port: int = Field(
+        7474, ge=0, le=65535, description="Neo4j Browser and the HTTP API of neo4j-local on 127.0.0.1; 0: off"
+    )
     start_timeout_s: float = Field(180.0, gt=0, validation_alias="MEDGRAPH_NEO4J_START_TIMEOUT_S")
 
 
