@@ -157,7 +157,7 @@ class Deletion(BaseModel):
 
 class DocumentSummary(BaseModel):
     """A stored document as listed: id, tier, title, source (and the unit within a multi-document
-    file), media type, chunks and when it was ingested."""
+    file), media type, chunks, distinct entities mentioned and when it was ingested."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -168,6 +168,7 @@ class DocumentSummary(BaseModel):
     external_id: str | None = None
     media_type: str | None = None
     chunks: int | None = None
+    entities: int | None = None
     ingested_at: str | None = None
 
 

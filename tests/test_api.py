@@ -40,6 +40,7 @@ def test_a_documents_text_comes_from_its_chunks_with_its_mentions(
     source = Path(doc.source).read_text(encoding="utf-8")
     with TestClient(create_app(service=service)) as client:
         body = client.get(f"/v1/documents/{doc.doc_id}/text").json()
+        listed = {d["doc_id"]: d for d in client.get("/v1/documents").json()}
         assert client.get("/v1/documents/no-such-document/text").status_code == 404
         page = client.get("/")
         script = client.get("/app/app.js")
@@ -47,6 +48,8 @@ def test_a_documents_text_comes_from_its_chunks_with_its_mentions(
     assert all(source[c["start"] : c["end"]] == c["text"] for c in body["chunks"]) and body["chunks"]
     assert {m["surface"].lower() for m in body["mentions"]} >= {"fever", "cough", "amoxicillin"}
     assert all(source[m["start"] : m["end"]] == m["surface"] for m in body["mentions"])
+    # the list counts each document's distinct entities
+    assert listed[doc.doc_id]["entities"] == len({m["concept_id"] or m["surface"].lower() for m in body["mentions"]})
     # the web app: its page and script, under a policy that loads nothing from elsewhere
     assert page.status_code == 200 and '<script src="/app/app.js">' in page.text
     assert "default-src 'self'" in page.headers["content-security-policy"]

@@ -150,6 +150,7 @@ EXAMPLES: dict[str, Any] = {
             "external_id": None,
             "media_type": "text/markdown",
             "chunks": 3,
+            "entities": 12,
             "ingested_at": "2026-11-25T09:00:00Z",
         }
     ],

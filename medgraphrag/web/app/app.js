@@ -278,10 +278,10 @@ async function listDocuments(box) {
     const documents = await api("/v1/documents?limit=500");
     if (!documents.length) { box.replaceChildren(el("p", { class: "muted", text: "No documents yet." })); return; }
     box.replaceChildren(el("table", { id: "documents" },
-      el("thead", {}, el("tr", {}, ["Title", "Tier", "Chunks", "Source", ""].map((h) => el("th", { scope: "col", text: h })))),
+      el("thead", {}, el("tr", {}, ["Title", "Tier", "Chunks", "Entities", "Source", ""].map((h) => el("th", { scope: "col", text: h })))),
       el("tbody", {}, documents.map((d) => el("tr", {},
         el("td", {}, el("a", { href: `#/documents/${encodeURIComponent(d.doc_id)}`, text: d.title || d.doc_id })),
-        el("td", { text: d.tier }), el("td", { text: d.chunks ?? "" }), el("td", { text: d.source }),
+        el("td", { text: d.tier }), el("td", { text: d.chunks ?? "" }), el("td", { text: d.entities ?? "" }), el("td", { text: d.source }),
         el("td", {}, el("button", { type: "button", class: "danger", "aria-label": `Delete ${d.title}`, onclick: () => deleteDocument(d, box), text: "Delete" })))))));
   } catch (error) { box.replaceChildren(failure(error)); }
 }
