@@ -35,6 +35,7 @@ SCOPES: dict[tuple[str, str], str | None] = {
     ("post", "/v1/documents/json"): "ingest",
     ("get", "/v1/documents"): "read",
     ("get", "/v1/documents/{doc_id}"): "read",
+    ("get", "/v1/documents/{doc_id}/text"): "read",
     ("delete", "/v1/documents/{doc_id}"): "ingest",
     ("get", "/v1/jobs/{job_id}"): "ingest",
     ("get", "/v1/concepts"): "read",
