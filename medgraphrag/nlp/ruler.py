@@ -13,7 +13,7 @@ conditional) from its sentence, by ConText (nlp/assertion.py).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from medgraphrag.nlp.abbreviations import abbreviation_uses, find_definitions
@@ -106,7 +106,7 @@ def extract_mentions(
     definitions = find_definitions(text)
     expansions = {}
     for definition in definitions:
-        entry = _trained(definition.long, recognizer, ruler) or ruler.lexicon.entries.get(normalize(definition.long))
+        entry = _named(definition.long, recognizer, ruler)
         if entry is not None:
             expansions[definition.short] = entry
     uses = {
@@ -164,12 +164,10 @@ def _composite_parts(
     the vocabulary knows every one of them as a distinct concept; else none."""
     parts = []
     for name in composite_names(surface):
-        entry = _trained(name, recognizer, ruler) or ruler.lexicon.entries.get(normalize(name))
+        entry = _named(name, recognizer, ruler)
         if entry is None:
             return []
-        if entry.group == DEFAULT_GROUP:
-            entry = LexiconEntry(entry.concept_id, entry.cui, entry.name, group)
-        parts.append(entry)
+        parts.append(_typed(entry, group))
     return parts if len({p.concept_id for p in parts}) == len(parts) > 1 else []
 
 
@@ -184,18 +182,20 @@ def _add_recognized(
 ) -> None:
     """Add the recognizer's span `[start, end)` of `group` to the ruler's matches `found`."""
     overlapping = [s for s in found if s[0] < end and start < s[1]]
+
+    def place(entry: LexiconEntry) -> None:
+        for span in overlapping:
+            del found[span]
+        found[(start, end)] = (entry, "recognizer")
+
     trained = _trained(text[start:end], recognizer, ruler)
     if trained is not None:
         # A name the training annotations normalize: theirs is the concept, the model's the type.
-        for span in overlapping:
-            del found[span]
-        found[(start, end)] = (LexiconEntry(trained.concept_id, trained.cui, trained.name, group), "recognizer")
+        place(replace(trained, group=group))
         return
     if _composite_parts(text[start:end], group, recognizer, ruler):
         # The names of a composite ("breast and ovarian cancer") take the place of the one inside it.
-        for span in overlapping:
-            del found[span]
-        found[(start, end)] = (LexiconEntry("", None, text[start:end], group), "recognizer")
+        place(LexiconEntry("", None, text[start:end], group))
         return
     # A vocabulary name of the same group inside or over the span already says what it is.
     if any(found[s][0].group == group for s in overlapping):
@@ -204,16 +204,10 @@ def _add_recognized(
     entry = ruler.lexicon.entries.get(normalize(surface))
     if entry is not None and entry.group not in (group, DEFAULT_GROUP):
         return  # the vocabulary knows the name as something else ("chest X-ray": a procedure)
-    if entry is None:
-        entry = LexiconEntry("", None, surface, group)
-    elif entry.group != group:
-        # MeSH states no type for most drugs and chemicals: the model's label is the better word.
-        entry = LexiconEntry(entry.concept_id, entry.cui, entry.name, group)
-    # The longer name of the recognized group wins over the names of other groups inside it
-    # ("copper toxicosis" is a disorder, not the metal).
-    for span in overlapping:
-        del found[span]
-    found[(start, end)] = (entry, "recognizer")
+    # MeSH states no type for most drugs and chemicals: the model's label is the better word. The
+    # longer name of the recognized group wins over the names of other groups inside it ("copper
+    # toxicosis" is a disorder, not the metal).
+    place(LexiconEntry("", None, surface, group) if entry is None else _typed(entry, group))
 
 
 def _trained(surface: str, recognizer: Recognizer | None, ruler: VocabularyRuler) -> LexiconEntry | None:
@@ -222,9 +216,17 @@ def _trained(surface: str, recognizer: Recognizer | None, ruler: VocabularyRuler
     if recognizer is None or (trained := recognizer.trained_name(surface)) is None:
         return None
     entry = ruler.lexicon.by_id.get(trained.concept_id)
-    if entry is None or entry.group != DEFAULT_GROUP:
-        return entry
-    return LexiconEntry(entry.concept_id, entry.cui, entry.name, trained.group)
+    return None if entry is None else _typed(entry, trained.group)
+
+
+def _named(name: str, recognizer: Recognizer | None, ruler: VocabularyRuler) -> LexiconEntry | None:
+    """The concept a name stands for: by the training names, else by the vocabulary's names."""
+    return _trained(name, recognizer, ruler) or ruler.lexicon.entries.get(normalize(name))
+
+
+def _typed(entry: LexiconEntry, group: str) -> LexiconEntry:
+    """`entry`, of `group` where the vocabulary states no group for it."""
+    return replace(entry, group=group) if entry.group == DEFAULT_GROUP else entry
 
 
 def question_concepts(question: str, ruler: VocabularyRuler) -> list[str]:
