@@ -31,7 +31,7 @@ install: $(STAMP) models
 # torch from PyPI is a large build: pip's cache (outside the clone) keeps later installs quick.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -e '.[dev,llama-index,local-llm]'
+	$(BIN)/python -m pip install -e '.[dev,llama-index,local-llm,ray]'
 	touch $(STAMP)
 
 # Only missing jars are fetched; without Maven, bge-small-en-v1.5 is left out (its tests skip).

@@ -40,3 +40,7 @@ class Inventory:
     def label_counts(self) -> dict[str, int]:
         """Nodes per label of the fixed label set (from Neo4j's count store, not a scan)."""
         return {label: int(self._db.read("label_count", label=label)[0]["count"]) for label in LABELS}
+
+    def occupied(self) -> bool:
+        """True when the database holds any node but the embedding-model record."""
+        return bool(self._db.read("database_occupied")[0]["occupied"])

@@ -34,7 +34,8 @@ def stored_dimension(connection: Connection) -> int | None:
 
 
 def apply_schema(connection: Connection, dimension: int, *, model: str | None = None, timeout_s: int = 300) -> None:
-    """Create every constraint and index that does not exist yet, then wait until all are online;
+    """Complete the graph of a bulk vocabulary import (graph/import_csv.py) if there is one, create
+    every constraint and index that does not exist yet, then wait until all are online;
     `SchemaConflict` when the stored vector indexes hold another dimension than `dimension`, or
     (with `model`, the embedding model's name) the stored vectors come from another model."""
     stored = stored_dimension(connection)
@@ -43,6 +44,8 @@ def apply_schema(connection: Connection, dimension: int, *, model: str | None = 
             f"the vector indexes hold {stored}-dimensional embeddings but the embedding model gives {dimension}: "
             "use the model the graph was built with, or re-ingest into an empty database"
         )
+    # A bulk import's lists come before its indexes, so that nothing is indexed twice.
+    connection.auto_commit("finish_bulk_import")
     connection.statements("schema", dimension=dimension)
     connection.auto_commit("await_indexes", timeout_s=timeout_s)
     if model is not None:

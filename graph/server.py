@@ -21,6 +21,8 @@ from medgraphrag.graph.inventory import Inventory
 
 READY_PREFIX = "READY "
 _MAIN_CLASS = "org.medgraphrag.neo4jlocal.Main"
+# neo4j-admin's entry point (neo4j-command-line), with the import command of neo4j-import-tool.
+_ADMIN_CLASS = "org.neo4j.cli.AdminTool"
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 # The module openings Neo4j's own launcher passes; vector index builds can stall without java.nio.
 _JVM_FLAGS = [
@@ -104,17 +106,8 @@ class LocalNeo4j:
 
     def command(self, home: Path, port: int, heap: str, pagecache_mb: int, http_port: int = 0) -> list[str]:
         """The java command line that runs the DBMS (with `http_port`, also Neo4j Browser)."""
-        java_home = os.environ.get("JAVA_HOME")
-        java = str(Path(java_home) / "bin" / "java") if java_home else (shutil.which("java") or "java")
-        classpath = os.pathsep.join(
-            [str(self.project_dir / "target" / "classes"), str(self.project_dir / "target" / "lib" / "*")]
-        )
         return [
-            java,
-            f"-Xmx{heap}",
-            *_JVM_FLAGS,
-            "-cp",
-            classpath,
+            *self._java(heap),
             _MAIN_CLASS,
             "--home",
             str(home),
@@ -125,6 +118,20 @@ class LocalNeo4j:
             "--http-port",
             str(http_port),
         ]
+
+    def admin_command(self, heap: str) -> list[str]:
+        """The java command line of `neo4j-admin` (arguments follow), from the same jars."""
+        if not self.built:
+            self.build()
+        return [*self._java(heap), _ADMIN_CLASS]
+
+    def _java(self, heap: str) -> list[str]:
+        java_home = os.environ.get("JAVA_HOME")
+        java = str(Path(java_home) / "bin" / "java") if java_home else (shutil.which("java") or "java")
+        classpath = os.pathsep.join(
+            [str(self.project_dir / "target" / "classes"), str(self.project_dir / "target" / "lib" / "*")]
+        )
+        return [java, f"-Xmx{heap}", *_JVM_FLAGS, "-cp", classpath]
 
     def start(
         self,
@@ -242,7 +249,7 @@ def up(settings: Settings, echo: Echo = lambda message: None) -> ServerStatus:
     echo(f"starting embedded Neo4j (neo4j-local) on 127.0.0.1:{settings.neo4j.port}")
     started = time.monotonic()
     process = local.start(
-        home=_local_home(settings),
+        home=local_home(settings),
         port=settings.neo4j.port,
         password=settings.neo4j.password.get_secret_value(),
         heap=settings.local_neo4j.heap,
@@ -306,8 +313,16 @@ def browser_url(settings: Settings) -> str:
     return f"http://127.0.0.1:{settings.local_neo4j.http_port}/browser/"
 
 
-def _local_home(settings: Settings) -> Path:
+def local_home(settings: Settings) -> Path:
+    """The NEO4J_HOME of the neo4j-local that `up` starts (its databases are under `data/databases`)."""
     return (settings.paths.data_dir / "neo4j").resolve()
+
+
+def local_managed(settings: Settings) -> bool:
+    """True when `up` started the Neo4j at NEO4J_URI, or would start neo4j-local for it."""
+    if _local_pid(settings) is not None:
+        return True
+    return settings.neo4j.host in _LOCAL_HOSTS and not answers(settings) and not docker_engine()
 
 
 def _log_file(settings: Settings) -> Path:

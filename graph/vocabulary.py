@@ -97,6 +97,39 @@ class VocabularySourceStatus(BaseModel):
     key_format: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class VocabularySourceRecord:
+    """What a load records of one source on its `VocabularySource` node."""
+
+    source: str
+    version: str | None
+    concepts: int
+    relations: int
+    skipped: int
+    key_format: str = KEY_FORMAT
+
+
+def source_records(
+    load: VocabularyLoad, concept_sources: Counter[str], relation_sources: Counter[str], skipped: SkipCounter
+) -> list[VocabularySourceRecord]:
+    """The `VocabularySource` records of `load`: a load of one source records all its rows under it;
+    a load of several records, per source, the concepts and relations that name it (as counted in
+    `concept_sources` and `relation_sources`) and the skipped rows whose reason starts with `<source>:`."""
+    single = len(load.versions) == 1
+    return [
+        VocabularySourceRecord(
+            source=source,
+            version=version,
+            concepts=load.concepts if single else concept_sources[source],
+            relations=load.relations if single else relation_sources[source],
+            skipped=skipped.total
+            if single
+            else sum(n for reason, n in skipped.reasons.items() if reason.startswith(f"{source}:")),
+        )
+        for source, version in load.versions.items()
+    ]
+
+
 class VocabularyStore:
     """The concepts of tier 3 and their relations."""
 
@@ -163,18 +196,15 @@ class VocabularyStore:
             relations=written["IS_A"] + written["CONCEPT_REL"],
             skipped=dict(skipped.reasons),
         )
-        single = len(versions) == 1
-        for source, version in versions.items():
+        for record in source_records(load, concept_sources, relation_sources, skipped):
             self._db.write(
                 "merge_vocabulary_source",
-                source=source,
-                version=version,
-                concepts=load.concepts if single else concept_sources[source],
-                relations=load.relations if single else relation_sources[source],
-                skipped=skipped.total
-                if single
-                else sum(n for reason, n in skipped.reasons.items() if reason.startswith(f"{source}:")),
-                key_format=KEY_FORMAT,
+                source=record.source,
+                version=record.version,
+                concepts=record.concepts,
+                relations=record.relations,
+                skipped=record.skipped,
+                key_format=record.key_format,
             )
         load.seconds = time.perf_counter() - started
         log.info(

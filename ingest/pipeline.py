@@ -105,6 +105,9 @@ class IngestReport:
     seconds: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=dict)
     llm: LLMUsage | None = None
+    # The processes that built the documents (distributed: the Ray workers) and their peak memory.
+    workers: int = 1
+    worker_memory_mb: list[float] = field(default_factory=list)
 
     @property
     def chunks_per_second(self) -> float:
@@ -114,6 +117,79 @@ class IngestReport:
     def timed(self, stage: str, seconds: float) -> None:
         """Add `seconds` to the time spent in `stage`."""
         self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + seconds
+
+    def add(self, other: IngestReport) -> None:
+        """Add what another part of the same run (a distributed worker's) counted: its counts,
+        errors, stage times, fallbacks and model ledger; the run's files and time stay this one's."""
+        for name in _COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.errors.extend(other.errors)
+        for stage, seconds in other.stage_seconds.items():
+            self.timed(stage, seconds)
+        for stage, count in other.llm_fallbacks.items():
+            self.llm_fallbacks[stage] = self.llm_fallbacks.get(stage, 0) + count
+        if other.llm is not None:
+            self.llm = other.llm if self.llm is None else self.llm.plus(other.llm)
+
+
+# The counts of a report that its parts add up to.
+_COUNTS = tuple(
+    f.name for f in dataclasses.fields(IngestReport) if f.type == "int" and f.name not in ("files", "workers")
+)
+
+
+@dataclass
+class BuiltBatch:
+    """A batch of documents built and ready for one write: records, their entities and concept links."""
+
+    records: list[DocumentRecord]
+    entities: list[EntityRecord]
+    definitions: list[DefinitionLink]
+
+
+@dataclass
+class BuiltFiles:
+    """What a builder made of some files, in order: batches to write and documents too large for
+    one write (to stage), with what it counted."""
+
+    items: list[BuiltBatch | SourceDocument]
+    report: IngestReport
+
+
+class Writes:
+    """The writer of a run: one write in flight while the next batch is built, so Neo4j's work
+    overlaps ours; a large document is staged once the write before it is done."""
+
+    def __init__(self, pipeline: IngestPipeline, report: IngestReport) -> None:
+        self._pipeline = pipeline
+        self._report = report
+        self._writer = ThreadPoolExecutor(max_workers=1)
+        self._in_flight: Future[None] | None = None
+
+    def __enter__(self) -> Writes:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.drain()
+        finally:
+            self._writer.shutdown()
+
+    def write(self, built: BuiltBatch) -> None:
+        """Write a batch once the one in flight is done (its failure is raised here)."""
+        self.drain()
+        self._in_flight = self._writer.submit(self._pipeline._write, built, self._report)
+
+    def stage(self, document: SourceDocument, embedded: set[str]) -> None:
+        """Build and write a document too large for one write, in parts, after the write in flight."""
+        self.drain()
+        self._pipeline._stage(document, self._report, embedded)
+
+    def drain(self) -> None:
+        """Wait for the write in flight."""
+        if self._in_flight is not None:
+            in_flight, self._in_flight = self._in_flight, None
+            in_flight.result()
 
 
 def fingerprint(settings: IngestSettings, embedder: Embedder, construction: Construction) -> str:
@@ -160,37 +236,65 @@ class IngestPipeline:
         last. Files are read as they are needed, so memory holds one batch, not the collection."""
         started = time.perf_counter()
         report = IngestReport()
+        files = self.discover(paths, report)
+        named = resolved(names)
+        embedded: set[str] = set()
+        with Writes(self, report) as writes:
+            for batch, large, files_done in self._pending(files, named, report):
+                if large is not None:
+                    writes.stage(large, embedded)
+                if batch:
+                    writes.write(self._build(batch, report, embedded))
+                self.notify(ProgressEvent("build", files_done, len(files)))
+        self.notify(ProgressEvent("build", len(files), len(files)))
+        self.finish(report, started)
+        return report
+
+    def discover(self, paths: Iterable[Path | str], report: IngestReport) -> list[Path]:
+        """The supported files under `paths`, in order; what cannot be read is reported."""
         clock = time.perf_counter()
         files, discover_errors = discover(paths)
         report.errors.extend(IngestError(e.path, e.reason) for e in discover_errors)
         report.files = len(files)
         report.timed("read", time.perf_counter() - clock)
-        named = {Path(p).resolve(): name for p, name in (names or {}).items()}
-        embedded: set[str] = set()
-        # One write in flight while the next batch is built: Neo4j's work overlaps ours.
-        with ThreadPoolExecutor(max_workers=1) as writer:
-            in_flight: Future[None] | None = None
-            for batch, large, files_done in self._pending(files, named, report):
-                if large is not None:
-                    if in_flight is not None:
-                        in_flight.result()
-                        in_flight = None
-                    self._stage(large, report, embedded)
-                if batch:
-                    records, entities, definitions = self._build(batch, report, embedded)
-                    if in_flight is not None:
-                        in_flight.result()
-                    in_flight = writer.submit(self._write, records, entities, definitions, report)
-                self.notify(ProgressEvent("build", files_done, len(files)))
-            if in_flight is not None:
-                in_flight.result()
-        self.notify(ProgressEvent("build", len(files), len(files)))
+        return files
+
+    def build_files(self, files: Sequence[Path], names: Mapping[Path, str], embedded: set[str]) -> BuiltFiles:
+        """The records of the new or changed documents of `files`, in order, built but not written
+        (a distributed worker's part), with what building them counted; a document too large for
+        one write comes back unbuilt, for the writer to stage. `embedded` holds the entities this
+        builder has embedded before (they are not embedded again)."""
+        report = IngestReport()
+        usage, fallbacks = self._ledger()
+        items: list[BuiltBatch | SourceDocument] = []
+        for batch, large, _ in self._pending(files, names, report):
+            if large is not None:
+                items.append(large)
+            if batch:
+                items.append(self._build(batch, report, embedded))
+        self._charge(report, usage, fallbacks)
+        return BuiltFiles(items, report)
+
+    def finish(self, report: IngestReport, started: float) -> None:
+        """The end of a run: the post-write work, what this pipeline's construction model cost (on
+        top of what workers reported) and the run's time."""
         self._post_write(report)
-        report.llm = self.construction.usage
-        if self.construction.model is not None:
-            report.llm_fallbacks = self.construction.fallbacks
+        self._charge(report, None, {})  # each run has a construction model of its own
         report.seconds = time.perf_counter() - started
-        return report
+
+    def _ledger(self) -> tuple[LLMUsage | None, dict[str, int]]:
+        """The construction model's ledger now (None and nothing offline)."""
+        usage = self.construction.usage
+        return (usage.model_copy() if usage else None), (self.construction.fallbacks if usage else {})
+
+    def _charge(self, report: IngestReport, since: LLMUsage | None, fallbacks: Mapping[str, int]) -> None:
+        """Add to `report` what the construction model cost since `since` (None: ever)."""
+        usage = self.construction.usage
+        if usage is None:
+            return
+        part = IngestReport(llm=usage if since is None else usage.minus(since))
+        part.llm_fallbacks = {k: n - fallbacks.get(k, 0) for k, n in self.construction.fallbacks.items()}
+        report.add(part)
 
     def _pending(
         self, files: Sequence[Path], names: Mapping[Path, str], report: IngestReport
@@ -264,7 +368,8 @@ class IngestPipeline:
         try:
             for number, section in enumerate(sections, start=1):
                 part = dataclasses.replace(document, text=document.text[section.start : section.end], pages=())
-                records, entities, definitions = self._build([part], report, embedded)
+                built = self._build([part], report, embedded)
+                records, entities, definitions = built.records, built.entities, built.definitions
                 if not records:  # the part's failure is reported; nothing of the document is published
                     documents.purge(document.doc_id, "staged", run=run)
                     return
@@ -340,9 +445,7 @@ class IngestPipeline:
             log.warning("post-write work left for the next run: %s", exc)
             report.post_write_error = str(exc)
 
-    def _build(
-        self, batch: Sequence[SourceDocument], report: IngestReport, embedded: set[str]
-    ) -> tuple[list[DocumentRecord], list[EntityRecord], list[DefinitionLink]]:
+    def _build(self, batch: Sequence[SourceDocument], report: IngestReport, embedded: set[str]) -> BuiltBatch:
         """A batch's records, without the documents a stage could not build."""
         clock = time.perf_counter()
         parsed = [ParsedDocument(d, s) for d, s in zip(batch, parse([d.text for d in batch]))]
@@ -377,9 +480,7 @@ class IngestPipeline:
         report.errors.append(IngestError(where, f"{outcome.stage} failed: {outcome.reason}"))
         report.documents_failed += 1
 
-    def _records(
-        self, built: list[ChunkedDocument], report: IngestReport, embedded: set[str]
-    ) -> tuple[list[DocumentRecord], list[EntityRecord], list[DefinitionLink]]:
+    def _records(self, built: list[ChunkedDocument], report: IngestReport, embedded: set[str]) -> BuiltBatch:
         clock = time.perf_counter()
         entities: dict[str, EntityRecord] = {}
         per_document: list[tuple[ChunkMentions, list[MentionRecord]]] = []
@@ -443,7 +544,7 @@ class IngestPipeline:
         report.entities_new += len(fresh)
         report.concept_links += len(definitions)
         report.timed("entities", time.perf_counter() - clock)
-        return records, list(kept.values()), list(definitions.values())
+        return BuiltBatch(records, list(kept.values()), list(definitions.values()))
 
     def _record(
         self, item: ChunkedDocument, mentions: list[MentionRecord], relations: list[RelationRecord]
@@ -477,15 +578,10 @@ class IngestPipeline:
             relations=relations,
         )
 
-    def _write(
-        self,
-        records: list[DocumentRecord],
-        entities: list[EntityRecord],
-        definitions: list[DefinitionLink],
-        report: IngestReport,
-    ) -> None:
+    def _write(self, built: BuiltBatch, report: IngestReport) -> None:
         clock = time.perf_counter()
-        written = self.store.documents.write(records, entities, definitions)
+        records = built.records
+        written = self.store.documents.write(records, built.entities, built.definitions)
         report.timed("write", time.perf_counter() - clock)
         log.info("wrote %d documents (%d chunks) in %.1f s", len(records), written.chunks, time.perf_counter() - clock)
         report.documents_written += len(records)
@@ -493,6 +589,11 @@ class IngestPipeline:
         report.mentions += written.mentions
         report.relations += written.relations
         report.reference_links += written.reference_links
+
+
+def resolved(names: Mapping[Path, str] | None) -> dict[Path, str]:
+    """Stable source names by resolved path."""
+    return {Path(p).resolve(): name for p, name in (names or {}).items()}
 
 
 def _stopped(hidden: HiddenChunks, stale_s: float) -> bool:

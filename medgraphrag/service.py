@@ -6,9 +6,14 @@ surface calls these methods and nothing below them. Errors are `MedGraphError`s.
 
 from __future__ import annotations
 
+import functools
 import logging
+import shlex
+import shutil
 import threading
+import time
 from collections.abc import Generator, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -16,21 +21,34 @@ from medgraphrag.core.errors import InvalidRequest, LLMError, NotFound
 from medgraphrag.core.ids import DOCUMENT_TIERS, DocumentTier
 from medgraphrag.core.progress import ProgressCallback, ProgressEvent, ignore_progress
 from medgraphrag.core.settings import Settings, load_settings
+from medgraphrag.graph.bulk_import import (
+    BulkLoad,
+    import_command,
+    import_local,
+    own_server_admin,
+    refuse_occupied,
+    run_import,
+)
 from medgraphrag.graph.documents import Deletion, DocumentDetail, DocumentMention, DocumentSummary, DocumentText
 from medgraphrag.graph.exploration import CypherResult
+from medgraphrag.graph.import_csv import write_import_files
 from medgraphrag.graph.inventory import GraphStatus
 from medgraphrag.graph.saved_queries import SavedQuery, saved_queries, saved_query
-from medgraphrag.graph.schema import SchemaIndex, stored_dimension
+from medgraphrag.graph.schema import SchemaIndex, apply_schema, stored_dimension
 from medgraphrag.graph.search import ChunkHit
+from medgraphrag.graph.server import LocalNeo4j, answers, local_home, local_managed
+from medgraphrag.graph.server import down as server_down
+from medgraphrag.graph.server import up as server_up
 from medgraphrag.graph.store import GraphStore
 from medgraphrag.graph.vocab import snomed, umls
 from medgraphrag.graph.vocab.open_sources import DEFAULT_VOCAB_DIR, SOURCE_ORDER, read_open_vocabulary
-from medgraphrag.graph.vocab.records import ConceptRecord, ConceptRelation
+from medgraphrag.graph.vocab.records import ConceptRecord, ConceptRelation, SkipCounter
 from medgraphrag.graph.vocab.snomed import read_snomed
 from medgraphrag.graph.vocab.umls import UmlsOptions, UmlsRelease
 from medgraphrag.graph.vocabulary import ConceptDetail, VocabularyLoad, VocabularySourceStatus
 from medgraphrag.ingest import stages
 from medgraphrag.ingest.construction import OnError
+from medgraphrag.ingest.distributed import RayIngest
 from medgraphrag.ingest.linking import ConceptLinker, ConceptMatch
 from medgraphrag.ingest.pipeline import IngestPipeline, IngestReport
 from medgraphrag.ingest.tags import TagTree, rebuild_tags
@@ -49,7 +67,20 @@ from medgraphrag.retrieval.u_retrieve import URetriever
 from medgraphrag.web.evidence_page import render_html
 
 VOCABULARY_KINDS = ("umls", "snomed", "open")
+# Building the indexes of a full UMLS release after a bulk import takes minutes.
+BULK_INDEX_TIMEOUT_S = 3600
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class VocabularyStreams:
+    """A vocabulary release as a reader gives it: per source its version, the concept and relation
+    streams, and the rows skipped (complete once both streams are consumed)."""
+
+    versions: dict[str, str | None]
+    concepts: Iterable[ConceptRecord]
+    relations: Iterable[ConceptRelation]
+    skipped: SkipCounter
 
 
 class MedGraph:
@@ -121,35 +152,59 @@ class MedGraph:
         on_progress: ProgressCallback | None = None,
         on_error: OnError = OnError.SKIP,
         names: Mapping[Path, str] | None = None,
+        ray: str | None = None,
+        workers: int | None = None,
     ) -> IngestReport:
         """Ingest documents (.txt, .md, .html, .pdf, .jsonl, MedQuAD .xml, PubMedQA .json; folders
         recursively) into `tier`: chunks, meta-graphs, entities linked to the vocabulary, relations,
         links between tiers and tags for the new meta-graphs. Unchanged documents are skipped; a
         document that cannot be built is reported and, by `on_error`, skipped or fatal. `names`
-        gives files a stable source name (their identity) in place of their path."""
+        gives files a stable source name (their identity) in place of their path. With `ray` (a
+        cluster address, `auto` for the one running here, `local` to start one) the building is
+        spread over `workers` Ray workers (default: one per CPU); the graph is the same."""
         self._check_tier(tier)
-        store, embedder = self.store, self.embedder
         model = construction_model(self.settings.llm, self.settings.paths)
         try:
-            signature, ruler = self._vocabulary_ruler()
-            construction = stages.construction(
-                store.vocabulary, embedder, self.settings.ingest, ruler=ruler, signature=signature, model=model
+            pipeline = self._pipeline(tier, on_error, on_progress, model)
+            if ray is None:
+                return pipeline.run(paths, names)
+            gpus = 1.0 if self.settings.embedding.device.startswith("cuda") else 0.0
+            distributed = RayIngest(
+                pipeline,
+                functools.partial(worker_pipeline, self.settings, tier, on_error),
+                address=ray,
+                workers=workers,
+                files_per_task=self.settings.ingest.ray_files_per_task,
+                gpus_per_worker=gpus,
             )
-            pipeline = IngestPipeline(
-                store,
-                embedder,
-                construction,
-                self.settings.ingest,
-                self.settings.tags,
-                tier=tier,
-                on_error=on_error,
-                on_progress=on_progress,
-            )
-            report = pipeline.run(paths, names)
+            return distributed.run(paths, names)
         finally:
             if model is not None:
                 model.close()
-        return report
+
+    def _pipeline(
+        self,
+        tier: DocumentTier,
+        on_error: OnError,
+        on_progress: ProgressCallback | None,
+        model: ChatModel | None,
+    ) -> IngestPipeline:
+        """The ingest pipeline of this service's settings into `tier`."""
+        store, embedder = self.store, self.embedder
+        signature, ruler = self._vocabulary_ruler()
+        construction = stages.construction(
+            store.vocabulary, embedder, self.settings.ingest, ruler=ruler, signature=signature, model=model
+        )
+        return IngestPipeline(
+            store,
+            embedder,
+            construction,
+            self.settings.ingest,
+            self.settings.tags,
+            tier=tier,
+            on_error=on_error,
+            on_progress=on_progress,
+        )
 
     def documents(self, *, tier: DocumentTier | None = None, skip: int = 0, limit: int = 100) -> list[DocumentSummary]:
         """Stored documents, by source: id, tier, title, source, external id, chunks, ingest time."""
@@ -319,34 +374,90 @@ class MedGraph:
         if kind not in VOCABULARY_KINDS:
             raise InvalidRequest(f"vocabulary must be one of {', '.join(VOCABULARY_KINDS)}; got {kind!r}")
         notify = on_progress or ignore_progress
-        notify(ProgressEvent("read", 0, 1))
-        concepts: Iterable[ConceptRecord]
-        relations: Iterable[ConceptRelation]
-        if kind == "open":
-            vocabulary = read_open_vocabulary(
-                Path(path) if path else self.settings.paths.vocab_dir or DEFAULT_VOCAB_DIR,
-                sources=open_sources or SOURCE_ORDER,
-            )
-            concepts, relations, skipped = vocabulary.concepts, vocabulary.relations, vocabulary.skipped
-            versions: dict[str, str | None] = dict(vocabulary.versions)
-        else:
-            if path is None:
-                raise InvalidRequest(f"{kind} needs the folder of its release files")
-            release = (
-                UmlsRelease(
-                    Path(path),
-                    UmlsOptions(sources=frozenset(umls_sources) if umls_sources else None),
-                    on_progress=notify,
-                )
-                if kind == "umls"
-                else read_snomed(Path(path))
-            )
-            concepts, relations, skipped = release.concepts, release.relations, release.skipped
-            versions = {umls.SOURCE if kind == "umls" else snomed.SOURCE: release.version}
-        notify(ProgressEvent("read", 1, 1))
+        read = self._vocabulary_streams(kind, path, umls_sources, open_sources, notify)
         return self.store.vocabulary.write(
-            versions=versions, concepts=concepts, relations=relations, skipped=skipped, on_progress=notify
+            versions=read.versions,
+            concepts=read.concepts,
+            relations=read.relations,
+            skipped=read.skipped,
+            on_progress=notify,
         )
+
+    def bulk_load_vocabulary(
+        self,
+        kind: str,
+        path: Path | str | None = None,
+        *,
+        umls_sources: Sequence[str] | None = None,
+        open_sources: Sequence[str] | None = None,
+        import_dir: Path | None = None,
+        neo4j_home: Path | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> BulkLoad:
+        """Load a vocabulary (as `load_vocabulary` reads it) into an empty database through
+        `neo4j-admin database import full`: the same graph, written offline, the indexes built
+        afterwards. `Conflict` naming the database when it is not empty.
+
+        For the neo4j-local that `medgraph db up` runs (or would start), the server is stopped for
+        the import and started again, and the import files are removed after (kept in `import_dir`
+        when given). For another server the files are written to `import_dir` (default: under
+        MEDGRAPH_DATA_DIR) and the result holds the command to run while the database is stopped;
+        with `neo4j_home` it is run there. Either way the schema comes with the first connection."""
+        started = time.perf_counter()
+        notify = on_progress or ignore_progress
+        settings, database = self.settings, self.database
+        read = self._vocabulary_streams(kind, path, umls_sources, open_sources, notify)
+        local = local_managed(settings)
+        home = local_home(settings)
+        checked = False
+        if answers(settings) or (local and (home / "data" / "databases" / database).exists()):
+            if local:
+                server_up(settings)
+            with GraphStore.connect(settings.neo4j) as store:
+                refuse_occupied(store.connection)
+            checked = True
+        folder = import_dir or settings.paths.data_dir / "bulk-import" / database
+        files = write_import_files(
+            folder,
+            versions=read.versions,
+            concepts=read.concepts,
+            relations=read.relations,
+            skipped=read.skipped,
+            on_progress=notify,
+        )
+        if not local:
+            command = import_command(own_server_admin(neo4j_home), files, database, overwrite=checked)
+            if neo4j_home is not None:
+                run_import(
+                    command, log=folder / "import.log", database=database, neo4j_home=neo4j_home, on_progress=notify
+                )
+            return BulkLoad(files.load, folder, shlex.join(command), imported=neo4j_home is not None)
+        self.close()
+        server_down(settings)
+        run = import_local(
+            LocalNeo4j.from_settings(settings),
+            files,
+            home=home,
+            database=database,
+            overwrite=True,
+            on_progress=notify,
+        )
+        server_up(settings)
+        notify(ProgressEvent("indexes", 0, 1))
+        self.complete_bulk_import()
+        notify(ProgressEvent("indexes", 1, 1))
+        if import_dir is None:
+            shutil.rmtree(folder, ignore_errors=True)
+        files.load.seconds = time.perf_counter() - started
+        return BulkLoad(files.load, folder if import_dir else None, run.shell, imported=True)
+
+    def complete_bulk_import(self) -> None:
+        """Complete a database that `neo4j-admin database import` wrote: build its constraints and
+        indexes (as the first connection would), waiting as long as a full UMLS release takes."""
+        with GraphStore.connect(self.settings.neo4j) as store:
+            apply_schema(
+                store.connection, self._dimension(store), model=self._model_name(), timeout_s=BULK_INDEX_TIMEOUT_S
+            )
 
     def vocabularies(self) -> list[VocabularySourceStatus]:
         """Per loaded vocabulary source: version, load time, concepts and relations."""
@@ -456,7 +567,56 @@ class MedGraph:
             dimension = stored_dimension(store.connection)
         return dimension if dimension is not None else self.embedder.dimension
 
+    def _vocabulary_streams(
+        self,
+        kind: str,
+        path: Path | str | None,
+        umls_sources: Sequence[str] | None,
+        open_sources: Sequence[str] | None,
+        notify: ProgressCallback,
+    ) -> VocabularyStreams:
+        if kind not in VOCABULARY_KINDS:
+            raise InvalidRequest(f"vocabulary must be one of {', '.join(VOCABULARY_KINDS)}; got {kind!r}")
+        notify(ProgressEvent("read", 0, 1))
+        if kind == "open":
+            vocabulary = read_open_vocabulary(
+                Path(path) if path else self.settings.paths.vocab_dir or DEFAULT_VOCAB_DIR,
+                sources=open_sources or SOURCE_ORDER,
+            )
+            read = VocabularyStreams(
+                dict(vocabulary.versions), vocabulary.concepts, vocabulary.relations, vocabulary.skipped
+            )
+        else:
+            if path is None:
+                raise InvalidRequest(f"{kind} needs the folder of its release files")
+            release = (
+                UmlsRelease(
+                    Path(path),
+                    UmlsOptions(sources=frozenset(umls_sources) if umls_sources else None),
+                    on_progress=notify,
+                )
+                if kind == "umls"
+                else read_snomed(Path(path))
+            )
+            read = VocabularyStreams(
+                {umls.SOURCE if kind == "umls" else snomed.SOURCE: release.version},
+                release.concepts,
+                release.relations,
+                release.skipped,
+            )
+        notify(ProgressEvent("read", 1, 1))
+        return read
+
     @staticmethod
     def _check_tier(tier: str) -> None:
         if tier not in DOCUMENT_TIERS:
             raise InvalidRequest(f"tier must be one of {', '.join(DOCUMENT_TIERS)}, got {tier!r}")
+
+
+def worker_pipeline(settings: Settings, tier: DocumentTier, on_error: OnError) -> IngestPipeline:
+    """A distributed ingest worker's pipeline: its own service over the same database, one model
+    thread unless the settings say otherwise (a worker has one CPU)."""
+    if settings.embedding.threads is None:
+        settings = settings.replace(embedding={"threads": 1})
+    service = MedGraph(settings)
+    return service._pipeline(tier, on_error, None, construction_model(settings.llm, settings.paths))

@@ -323,6 +323,27 @@ def test_limits_on_size_and_time(service: MedGraph, corpus: Path) -> None:
         assert response.status_code == 504 and response.json()["error"]["code"] == "timeout"
 
 
+def test_shutdown_waits_for_requests_past_their_time_limit(
+    service: MedGraph, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A request that answered 504 runs on in its thread; closing the driver under it broke it.
+    service.ingest([corpus], tier="user")
+    scoped = MedGraph(service.settings.replace(api={"request_timeout_s": 0.001}), embedder=service.embedder)
+    app = create_app(service=scoped)
+    running_at_close: list[int] = []
+    close = scoped.close
+
+    def observed_close() -> None:
+        running_at_close.append(app.state.in_flight.running)
+        close()
+
+    monkeypatch.setattr(scoped, "close", observed_close)
+    with TestClient(app) as client:
+        response = client.post("/v1/query", json={"question": "What did the ECG show?"})
+        assert response.status_code == 504
+    assert running_at_close == [0]
+
+
 def test_the_llm_answer_streams_as_it_is_generated(
     service: MedGraph, corpus: Path, tmp_path: Path, openai_server
 ) -> None:

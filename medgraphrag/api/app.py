@@ -10,6 +10,7 @@ and recent answers live in Neo4j, so every server process answers for all of the
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -18,6 +19,7 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 from medgraphrag.api import errors
+from medgraphrag.api.deps import InFlight
 from medgraphrag.api.limits import LIMITS_KEY, BodySizeLimit, head_limits
 from medgraphrag.api.routers import admin, concepts, cypher, documents, health, jobs, query, web
 from medgraphrag.api.uploads import remove_abandoned
@@ -26,6 +28,9 @@ from medgraphrag.jobs import IngestJobs
 from medgraphrag.service import MedGraph
 
 VERSION = "0.1.0"
+# How long shutdown waits for requests still running (those past their time limit included).
+SHUTDOWN_WAIT_S = 60.0
+log = logging.getLogger(__name__)
 ROUTERS = (
     health.router,
     query.router,
@@ -57,6 +62,9 @@ def create_app(settings: Settings | None = None, *, service: MedGraph | None = N
         # The lifespan state reaches uvicorn's protocol (api/protocol.py), which limits URL and headers.
         yield {LIMITS_KEY: head_limits(shared.settings.api)}
         app.state.jobs.close()
+        # Requests that answered 504 may still be running on the service's connections.
+        if not await run_in_threadpool(app.state.in_flight.wait, SHUTDOWN_WAIT_S):
+            log.warning("closing with %d request(s) still running", app.state.in_flight.running)
         shared.close()
 
     app = FastAPI(
@@ -68,6 +76,7 @@ def create_app(settings: Settings | None = None, *, service: MedGraph | None = N
         "Send an API key as `Authorization: Bearer <token>` (scopes: read, ingest, admin).",
     )
     app.state.service = shared
+    app.state.in_flight = InFlight()
     app.add_middleware(BodySizeLimit, max_bytes=int(shared.settings.api.max_request_mb * 1024 * 1024))
     errors.install(app)
     for router in ROUTERS:

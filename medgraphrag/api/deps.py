@@ -4,6 +4,7 @@ and running blocking service calls off the event loop within the request time li
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
@@ -28,21 +29,57 @@ def _jobs(request: Request) -> IngestJobs:
     return request.app.state.jobs  # type: ignore[no-any-return]
 
 
+class InFlight:
+    """The blocking calls still running in the thread pool, including those whose request has
+    already answered 504: the service may only close once they are done with its connections."""
+
+    def __init__(self) -> None:
+        self._running = 0
+        self._changed = threading.Condition()
+
+    @property
+    def running(self) -> int:
+        """How many calls are running now."""
+        with self._changed:
+            return self._running
+
+    def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run `function`, counted while it runs."""
+        with self._changed:
+            self._running += 1
+        try:
+            return function(*args, **kwargs)
+        finally:
+            with self._changed:
+                self._running -= 1
+                self._changed.notify_all()
+
+    def wait(self, timeout_s: float) -> bool:
+        """Wait until no call is running, at most `timeout_s` seconds; whether none is."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._running == 0, timeout=timeout_s)
+
+
 class Runner:
     """Runs a blocking call in the thread pool; 504 when it takes longer than the request may."""
 
-    def __init__(self, timeout_s: float) -> None:
+    def __init__(self, timeout_s: float, in_flight: InFlight | None = None) -> None:
         self.timeout_s = timeout_s
+        self.in_flight = in_flight or InFlight()
 
     async def __call__(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         try:
-            return await asyncio.wait_for(run_in_threadpool(function, *args, **kwargs), timeout=self.timeout_s)
+            return await asyncio.wait_for(
+                run_in_threadpool(self.in_flight.call, function, *args, **kwargs), timeout=self.timeout_s
+            )
         except TimeoutError:
+            # The thread cannot be stopped: it runs on, counted in `in_flight`, and the server's
+            # shutdown waits for it before closing the service under it.
             raise HTTPException(504, f"the request took longer than {self.timeout_s:g} s") from None
 
 
 def _runner(request: Request) -> Runner:
-    return Runner(_service(request).settings.api.request_timeout_s)
+    return Runner(_service(request).settings.api.request_timeout_s, request.app.state.in_flight)
 
 
 Service = Annotated[MedGraph, Depends(_service)]

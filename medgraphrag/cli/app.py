@@ -64,14 +64,29 @@ def ingest(
         typer.Argument(help=".txt .md .html .pdf .jsonl, MedQuAD .xml, PubMedQA .json files or folders (recursive)"),
     ],
     tier: Annotated[str, typer.Option("--tier", help="user | reference")] = "user",
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            metavar="ADDRESS",
+            help="build on Ray (pip install 'medgraphrag[ray]'): local (start Ray on this machine), auto (the "
+            "cluster running here) or a cluster address",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Ray workers (default: one per CPU of the cluster)")
+    ] = None,
 ) -> None:
     """Ingest documents into the graph; unchanged files are skipped, changed ones replaced, and a
     file or document that cannot be ingested is reported (exit status 1) while the others are.
-    Work an interrupted run left (tier links, tags, unpublished parts) is finished here."""
+    Work an interrupted run left (tier links, tags, unpublished parts) is finished here. With
+    --ray, Ray workers build the documents and this process writes them: the same graph."""
     with service() as medgraph, progress() as bars:
         report = medgraph.ingest(
             paths,
             tier=session.tier(tier) or "user",
+            ray=ray,
+            workers=workers,
             on_progress=progress_bars(
                 bars,
                 {

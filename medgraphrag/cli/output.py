@@ -86,6 +86,9 @@ def print_report(report: IngestReport) -> None:
         ("chunks/s", f"{report.chunks_per_second:.1f}"),
     ):
         table.add_row(label, str(value))
+    if report.worker_memory_mb:
+        peak = max(report.worker_memory_mb)
+        table.add_row("Ray workers", f"{report.workers} (peak memory {peak:,.0f} MiB, the largest)")
     if report.llm is not None:
         usage = report.llm
         table.add_row(

@@ -30,16 +30,37 @@ def load(
         list[str] | None,
         typer.Option("--source", help="open: only these of hpo, doid, mondo, mesh, icd10cm (repeatable)"),
     ] = None,
+    bulk: Annotated[
+        bool,
+        typer.Option("--bulk", help="into an empty database through neo4j-admin database import (a first, large load)"),
+    ] = False,
+    import_dir: Annotated[
+        Path | None, typer.Option("--import-dir", help="--bulk: write (and keep) the import CSV files here")
+    ] = None,
+    neo4j_home: Annotated[
+        Path | None,
+        typer.Option("--neo4j-home", help="--bulk, own server: run its bin/neo4j-admin (the database stopped)"),
+    ] = None,
 ) -> None:
-    """Load a vocabulary; loading the same release again changes nothing."""
+    """Load a vocabulary; loading the same release again changes nothing. With --bulk, an empty
+    database is filled offline by neo4j-admin (neo4j-local is stopped and started again)."""
     with service() as medgraph, progress() as bars:
-        loaded = medgraph.load_vocabulary(
-            kind,
-            path,
-            umls_sources=sab,
-            open_sources=source,
-            on_progress=progress_bars(bars, {"read": f"reading {kind}"}),
-        )
+        on_progress = progress_bars(bars, {"read": f"reading {kind}"})
+        if bulk:
+            result = medgraph.bulk_load_vocabulary(
+                kind,
+                path,
+                umls_sources=sab,
+                open_sources=source,
+                import_dir=import_dir,
+                neo4j_home=neo4j_home,
+                on_progress=on_progress,
+            )
+            loaded = result.load
+        else:
+            loaded = medgraph.load_vocabulary(
+                kind, path, umls_sources=sab, open_sources=source, on_progress=on_progress
+            )
     table = Table(box=None, show_header=False)
     for name, version in loaded.versions.items():
         table.add_row("source", shown(f"{name} {version or '(no version)'}"))
@@ -50,6 +71,11 @@ def load(
     for reason, count in sorted(loaded.skipped.items(), key=lambda item: -item[1]):
         table.add_row("", f"{count:,}  {shown(reason)}")
     console.print(table)
+    if bulk and not result.imported:
+        console.print(
+            f"import files in {shown(str(result.import_dir))}; stop the database, run:\n{shown(result.command)}\n"
+            "then start it: medgraph builds the indexes on its first connection"
+        )
 
 
 @vocab_app.command("status")

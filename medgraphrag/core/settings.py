@@ -280,6 +280,14 @@ class IngestSettings(_Group):
         description="documents per write transaction",
         validation_alias="MEDGRAPH_INGEST_BATCH_DOCUMENTS",
     )
+    ray_files_per_task: int = Field(
+        8,
+        ge=1,
+        le=10_000,
+        description="files one Ray worker builds per task (`medgraph ingest --ray`); a dead worker's task is built "
+        "again",
+        validation_alias="MEDGRAPH_INGEST_RAY_FILES_PER_TASK",
+    )
     topic_threshold: float | None = Field(
         None,
         ge=-1,

@@ -76,8 +76,6 @@ class Embedder:
         self._onnx: SentenceEncoder | None = None
         packaged = maven_model(model)
         if packaged is not None:
-            if device != "cpu":
-                logging.getLogger(__name__).warning("%s runs on ONNX Runtime on the CPU, not %s", packaged.name, device)
             # No torch to fall back on: the model's files are extracted into a cache folder either way.
             files = model_files(
                 packaged, maven_repository or default_maven_repository(), cache_dir or model_cache_dir()
@@ -89,6 +87,7 @@ class Embedder:
                     max_length=packaged.max_tokens,
                     threads=threads,
                     batch_size=packaged.batch_size,
+                    device=device,
                 )
             except Exception as exc:  # onnxruntime and tokenizers raise their own kinds for a bad file
                 raise EmbeddingModelError(f"MEDGRAPH_EMBEDDING_MODEL: cannot load {packaged.name}: {exc}") from exc

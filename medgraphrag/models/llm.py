@@ -63,6 +63,24 @@ class LLMUsage(BaseModel):
     completion_tokens: int = 0
     seconds: float = 0.0
 
+    def plus(self, other: LLMUsage) -> LLMUsage:
+        """The usage of both (one model's, in two parts of a run)."""
+        return self._combined(other, 1)
+
+    def minus(self, earlier: LLMUsage) -> LLMUsage:
+        """What was used since the ledger read `earlier`."""
+        return self._combined(earlier, -1)
+
+    def _combined(self, other: LLMUsage, sign: int) -> LLMUsage:
+        return LLMUsage(
+            model=self.model,
+            calls=self.calls + sign * other.calls,
+            cache_hits=self.cache_hits + sign * other.cache_hits,
+            prompt_tokens=self.prompt_tokens + sign * other.prompt_tokens,
+            completion_tokens=self.completion_tokens + sign * other.completion_tokens,
+            seconds=self.seconds + sign * other.seconds,
+        )
+
 
 class _BadAnswer(ValueError):
     """An answer that is not a JSON object valid against the requested schema."""

@@ -14,6 +14,7 @@ only torch and onnxruntime, which the project has anyway.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
 import threading
@@ -40,9 +41,19 @@ class SentenceEncoder(Protocol):
         ...
 
 
-def _session(onnx_path: Path, threads: int | None) -> Any:
-    """An ONNX Runtime session of the graph at `onnx_path` on the CPU."""
+def _session(onnx_path: Path, threads: int | None, device: str = "cpu") -> Any:
+    """An ONNX Runtime session of the graph at `onnx_path`: on the GPU `device` names (`cuda`,
+    `cuda:N`) where ONNX Runtime has CUDA (the onnxruntime-gpu package), else on the CPU."""
     import onnxruntime
+
+    providers: list[Any] = ["CPUExecutionProvider"]
+    if device.startswith("cuda"):
+        if "CUDAExecutionProvider" in onnxruntime.get_available_providers():
+            providers.insert(0, ("CUDAExecutionProvider", {"device_id": int(device.partition(":")[2] or 0)}))
+        else:
+            logging.getLogger(__name__).warning(
+                "%s: ONNX Runtime has no CUDA here (install onnxruntime-gpu): embedding on the CPU", device
+            )
 
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads or 0  # 0: one per core
@@ -52,7 +63,7 @@ def _session(onnx_path: Path, threads: int | None) -> Any:
     # database and the other requests need (a third of a 2-core machine's CPU while serving).
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.add_session_config_entry("session.inter_op.allow_spinning", "0")
-    return onnxruntime.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+    return onnxruntime.InferenceSession(str(onnx_path), options, providers=providers)
 
 
 def _encode_sorted(texts: list[str], batch_size: int, encode: Callable[[list[str]], np.ndarray]) -> np.ndarray:
@@ -121,7 +132,14 @@ class OnnxTokenizerEncoder:
     the whole batch), a text's vector does not depend on the texts embedded with it."""
 
     def __init__(
-        self, onnx_path: Path, tokenizer_path: Path, *, max_length: int, threads: int | None, batch_size: int | None
+        self,
+        onnx_path: Path,
+        tokenizer_path: Path,
+        *,
+        max_length: int,
+        threads: int | None,
+        batch_size: int | None,
+        device: str = "cpu",
     ) -> None:
         from tokenizers import Tokenizer
 
@@ -134,7 +152,7 @@ class OnnxTokenizerEncoder:
         self._tokenizer = tokenizer
         self._pad_id = pad_id
         self._batch_size = batch_size
-        self._session = _session(onnx_path, threads)
+        self._session = _session(onnx_path, threads, device)
         self._inputs = {node.name for node in self._session.get_inputs()}
         outputs = [node.name for node in self._session.get_outputs()]
         self._output = "last_hidden_state" if "last_hidden_state" in outputs else outputs[0]
