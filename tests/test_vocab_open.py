@@ -10,7 +10,12 @@ from pathlib import Path
 import pytest
 
 from medgraphrag.core.errors import InvalidRequest, VocabularyError
-from medgraphrag.graph.vocab.mesh_entry_terms import MeshTerms, entry_terms_version, read_mesh_entry_terms
+from medgraphrag.graph.vocab.mesh_entry_terms import (
+    MeshTerms,
+    entry_terms_version,
+    fragments,
+    read_mesh_entry_terms,
+)
 from medgraphrag.graph.vocab.obo import iter_obo_terms
 from medgraphrag.graph.vocab.open_sources import (
     DEFAULT_VOCAB_DIR,
@@ -365,3 +370,22 @@ def test_entry_terms_of_the_package_give_consumer_names_one_per_word_bag() -> No
     assert "heart attack" in infarction
     # "infarction, myocardial" and "myocardial infarctions" fold into the name itself.
     assert not {"infarction, myocardial", "myocardial infarctions", "myocardial infarction"} & set(infarction)
+
+
+def test_pieces_of_entry_terms_are_not_names() -> None:
+    # The data file lists "combined" and "carboxylase deficiency," beside "deficiency, combined
+    # carboxylase": as names they matched every "combined with" of running text.
+    variants = [
+        "multiple carboxylase deficiency",
+        "deficiency, combined carboxylase",
+        "combined",
+        "carboxylase deficiency,",
+        "combined carboxylase deficiency",
+    ]
+    assert fragments(variants) == {"combined", "carboxylase deficiency,"}
+    # Single words that are names stay, modifiers in longer names or not.
+    assert fragments(["whooping cough", "pertussis", "pertussis vaccine"]) == set()
+    assert fragments(["constriction, pathologic", "stenosis", "stenosis, pathologic"]) == set()
+    assert fragments(["hemorrhage", "bleeding", "bleeding disorder", "gastrointestinal bleeding"]) == set()
+    terms = read_mesh_entry_terms()["multiple carboxylase deficiency"]
+    assert "combined" not in terms.synonyms and "combined carboxylase deficiency" in terms.synonyms

@@ -65,9 +65,17 @@ def read_mesh_entry_terms() -> dict[str, MeshTerms]:
             # The variants include every inversion ("abdomen, acute") and plural: one per word bag.
             if current is None or ("," in current and "," not in variant):
                 bags[word_bag(variant)] = variant
+    variants: dict[str, list[str]] = {}
+    for variant, keys in data["disease_variant_to_canonical"].items():
+        for key in keys:
+            variants.setdefault(key, []).append(variant)
     return {
         record["name"].casefold(): MeshTerms(
-            synonyms=[v for v in by_bag.get(key, {}).values() if v],
+            synonyms=[
+                v
+                for v in by_bag.get(key, {}).values()
+                if v and v not in fragments([record["name"].casefold(), *variants.get(key, ())])
+            ],
             tree_numbers=list(record.get("mesh_tree") or []),
         )
         for key, record in canonical.items()
@@ -77,3 +85,31 @@ def read_mesh_entry_terms() -> dict[str, MeshTerms]:
 def entry_terms_version() -> str:
     """Which release of the package the entry terms come from."""
     return f"entry terms: {DISTRIBUTION} {importlib.metadata.version(DISTRIBUTION)}"
+
+
+def fragments(variants: list[str]) -> set[str]:
+    """The variants that are pieces of names, not names: cut at a comma (`carboxylase deficiency,`),
+    or a participle that the descriptor's longer names only use as a modifier, never as their head
+    (`combined`, from "combined carboxylase deficiency"; `rating`, from "dementia rating scale"),
+    which the data file lists on its own. (Nouns used so stay: "pertussis", "typhoid".)"""
+    heads: set[str] = set()
+    modifiers: set[str] = set()
+    for variant in variants:
+        words = natural_order(variant).split()
+        if len(words) > 1:
+            heads.add(words[-1])
+            modifiers.update(words[:-1])
+    return {
+        v
+        for v in variants
+        if v.strip().startswith(",")
+        or v.strip().endswith(",")
+        or (" " not in v.strip() and v.endswith(("ed", "ing")) and v in modifiers - heads)
+    }
+
+
+def natural_order(variant: str) -> str:
+    """An inverted MeSH term in natural word order ("deficiency, combined carboxylase" ->
+    "combined carboxylase deficiency"); other terms as they are."""
+    head, comma, modifier = variant.partition(", ")
+    return f"{modifier} {head}" if comma and modifier and "," not in modifier else variant
