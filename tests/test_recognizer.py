@@ -115,3 +115,18 @@ def test_without_the_table_the_ruler_is_unchanged() -> None:
     text = "Wilson disease (WD) is rare."
     found = _mentions(text, _Marks({"Wilson disease": "Disorders"}))
     assert found["Wilson disease"] == ("", "Disorders", "recognizer")
+
+
+def test_a_longer_vocabulary_name_wins_over_a_trained_name_inside_it() -> None:
+    ruler = VocabularyRuler(
+        build_lexicon(
+            ConceptNames(cid, cid, name, ["MESHTREE:C10.228"], ["mesh"], indexed_keys([name]))
+            for cid, name in (("MESH:D020325", "Migraine with Aura"), ("MESH:D008881", "Migraine Disorders"))
+        )
+    )
+    marks = _Marks({"migraine": "Disorders", "Migraine": "Disorders"})
+    marks.names = Recognizer().names  # the training names know "migraine" (Migraine Disorders)
+    text = "Migraine with aura was rare; migraine was common."
+    found = {(m.surface, m.start): m.concept_id for m in extract_mentions(text, parse([text])[0], ruler, marks)}
+    # the model marks only "Migraine": the vocabulary's longer name of its group says more
+    assert found == {("Migraine with aura", 0): "MESH:D020325", ("migraine", 29): "MESH:D008881"}

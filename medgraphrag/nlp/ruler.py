@@ -157,6 +157,11 @@ def extract_mentions(
     return mentions
 
 
+def _longer(span: tuple[int, int], start: int, end: int) -> bool:
+    """Whether `span` covers `[start, end)` and more."""
+    return span[0] <= start and end <= span[1] and span[1] - span[0] > end - start
+
+
 def _composite_parts(
     surface: str, group: str, recognizer: Recognizer | None, ruler: VocabularyRuler
 ) -> list[LexiconEntry]:
@@ -190,8 +195,11 @@ def _add_recognized(
 
     trained = _trained(text[start:end], recognizer, ruler)
     if trained is not None:
-        # A name the training annotations normalize: theirs is the concept, the model's the type.
-        place(replace(trained, group=group))
+        # A name the training annotations normalize: theirs is the concept, the model's the type;
+        # but a longer vocabulary name of the group over it says more ("migraine with aura" over
+        # the "migraine" the model found, "Wernicke's encephalopathy" over "encephalopathy").
+        if not any(_longer(s, start, end) and found[s][0].group == group for s in overlapping):
+            place(replace(trained, group=group))
         return
     if _composite_parts(text[start:end], group, recognizer, ruler):
         # The names of a composite ("breast and ovarian cancer") take the place of the one inside it.
