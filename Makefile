@@ -28,10 +28,16 @@ export TOKENIZERS_PARALLELISM := false
 
 install: $(STAMP) models
 
+# llama-cpp-python (the local LLM server) builds llama.cpp from its sdist. A build for the building
+# machine's own CPU (GGML_NATIVE) faults in libggml-cpu on machines whose CPU reports AMX and
+# AVX-512 (as this project's CI machine does): build for AVX2, which every x86-64 server since 2013 has.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+	-DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
+
 # torch from PyPI is a large build: pip's cache (outside the clone) keeps later installs quick.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -e '.[dev,llama-index,local-llm,ray]'
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install -e '.[dev,llama-index,local-llm,ray]'
 	touch $(STAMP)
 
 # Only missing jars are fetched; without Maven, bge-small-en-v1.5 is left out (its tests skip).
