@@ -100,7 +100,7 @@ def _writes_alone(settings: Settings, files: list[Path]) -> tuple[float, int, in
     report = IngestReport()
     started = time.perf_counter()
     for batch in batches:
-        pipeline._write(batch, report)
+        pipeline.write_batch(batch, report)
     seconds = time.perf_counter() - started
     pipeline.store.close()
     return seconds, report.chunks_written, report.mentions, report.relations

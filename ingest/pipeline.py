@@ -178,12 +178,12 @@ class Writes:
     def write(self, built: BuiltBatch) -> None:
         """Write a batch once the one in flight is done (its failure is raised here)."""
         self.drain()
-        self._in_flight = self._writer.submit(self._pipeline._write, built, self._report)
+        self._in_flight = self._writer.submit(self._pipeline.write_batch, built, self._report)
 
     def stage(self, document: SourceDocument, embedded: set[str]) -> None:
         """Build and write a document too large for one write, in parts, after the write in flight."""
         self.drain()
-        self._pipeline._stage(document, self._report, embedded)
+        self._pipeline.stage_document(document, self._report, embedded)
 
     def drain(self) -> None:
         """Wait for the write in flight."""
@@ -265,35 +265,36 @@ class IngestPipeline:
         one write comes back unbuilt, for the writer to stage. `embedded` holds the entities this
         builder has embedded before (they are not embedded again)."""
         report = IngestReport()
-        usage, fallbacks = self._ledger()
+        since = self._ledger()
         items: list[BuiltBatch | SourceDocument] = []
         for batch, large, _ in self._pending(files, names, report):
             if large is not None:
                 items.append(large)
             if batch:
                 items.append(self._build(batch, report, embedded))
-        self._charge(report, usage, fallbacks)
+        self._charge(report, since)
         return BuiltFiles(items, report)
 
     def finish(self, report: IngestReport, started: float) -> None:
         """The end of a run: the post-write work, what this pipeline's construction model cost (on
         top of what workers reported) and the run's time."""
         self._post_write(report)
-        self._charge(report, None, {})  # each run has a construction model of its own
+        self._charge(report)  # each run has a construction model of its own
         report.seconds = time.perf_counter() - started
 
-    def _ledger(self) -> tuple[LLMUsage | None, dict[str, int]]:
-        """The construction model's ledger now (None and nothing offline)."""
+    def _ledger(self) -> tuple[LLMUsage, dict[str, int]] | None:
+        """The construction model's ledger now: usage and fallbacks (None offline)."""
         usage = self.construction.usage
-        return (usage.model_copy() if usage else None), (self.construction.fallbacks if usage else {})
+        return None if usage is None else (usage.model_copy(), self.construction.fallbacks)
 
-    def _charge(self, report: IngestReport, since: LLMUsage | None, fallbacks: Mapping[str, int]) -> None:
-        """Add to `report` what the construction model cost since `since` (None: ever)."""
+    def _charge(self, report: IngestReport, since: tuple[LLMUsage, dict[str, int]] | None = None) -> None:
+        """Add to `report` what the construction model cost since the ledger read `since` (None: ever)."""
         usage = self.construction.usage
         if usage is None:
             return
-        part = IngestReport(llm=usage if since is None else usage.minus(since))
-        part.llm_fallbacks = {k: n - fallbacks.get(k, 0) for k, n in self.construction.fallbacks.items()}
+        used, fallen = (usage, {}) if since is None else (usage.minus(since[0]), since[1])
+        part = IngestReport(llm=used)
+        part.llm_fallbacks = {k: n - fallen.get(k, 0) for k, n in self.construction.fallbacks.items()}
         report.add(part)
 
     def _pending(
@@ -353,7 +354,7 @@ class IngestPipeline:
         """Whether a document, or the version it replaces, is too large for one write transaction."""
         return len(document.text) > self.settings.batch_chars or (stored is not None and stored.chunks > PURGE_BATCH)
 
-    def _stage(self, document: SourceDocument, report: IngestReport, embedded: set[str]) -> None:
+    def stage_document(self, document: SourceDocument, report: IngestReport, embedded: set[str]) -> None:
         """Write a large document in parts of at most `batch_chars` characters, hidden, then publish
         it in one write; a part that cannot be built fails the whole document (nothing published).
         Each staging has its own run token, so concurrent runs staging one document never collide:
@@ -578,7 +579,8 @@ class IngestPipeline:
             relations=relations,
         )
 
-    def _write(self, built: BuiltBatch, report: IngestReport) -> None:
+    def write_batch(self, built: BuiltBatch, report: IngestReport) -> None:
+        """Write a built batch in one transaction and count what it wrote in `report`."""
         clock = time.perf_counter()
         records = built.records
         written = self.store.documents.write(records, built.entities, built.definitions)
