@@ -116,7 +116,8 @@ class RulerExtractor:
         return [self._linked(m) if not m.concept_id and self.linker else m for m in found]
 
     def _linked(self, mention: Mention) -> Mention:
-        best = self._best(normalize(mention.surface), mention.surface, mention.type)
+        # A mention's name is its own words, or, for a short form, its definition's long form.
+        best = self._best(normalize(mention.name), mention.name, mention.type)
         if best is None:
             return mention
         return replace(mention, concept_id=best.concept_id, cui=best.cui, name=best.name, method="recognizer+linker")

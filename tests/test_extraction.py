@@ -76,3 +76,60 @@ def test_semantic_groups_from_types_tags_and_sources() -> None:
     assert semantic_group(["SNOMEDCT:body structure"]) == "Anatomy"
     assert semantic_group([], ["hpo"]) == "Disorders"
     assert semantic_group([], ["mesh"]) == "Concepts & Ideas"
+
+
+def test_the_short_form_inside_its_definition_is_a_mention_of_the_long_forms_concept() -> None:
+    text = "A myocardial infarction (MI) was seen."
+    assert [(m.surface, m.concept_id, m.method) for m in _mentions(text)] == [
+        ("myocardial infarction", "C0027051", "ruler"),
+        ("MI", "C0027051", "abbreviation"),
+    ]
+
+
+def test_a_long_form_no_name_spells_out_lends_its_head_to_the_short_form() -> None:
+    # "exercise-induced chest pain" is no vocabulary name; its head "chest pain" is.
+    text = "Exercise-induced chest pain (EICP) was frequent. EICP resolved after rest."
+    shorts = [(m.surface, m.concept_id) for m in _mentions(text) if m.surface == "EICP"]
+    assert shorts == [("EICP", "C0008031"), ("EICP", "C0008031")]
+    # A generic concept at the end of a longer long form says nothing of what the short form means.
+    text = "Pump failure (PF) was rare. PF was treated."
+    assert [m.surface for m in _mentions(text)] == ["failure"]
+
+
+def test_a_recognized_disease_is_not_a_mesh_heading_outside_the_disease_trees() -> None:
+    from medgraphrag.nlp.lexicon import ConceptNames, build_lexicon
+    from medgraphrag.nlp.names import indexed_keys
+    from medgraphrag.nlp.recognizer import Recognized
+
+    def concept(cid: str, name: str, types: list[str], sources: list[str]) -> ConceptNames:
+        return ConceptNames(cid, None, name, types, sources, indexed_keys([name]))
+
+    lexicon = build_lexicon(
+        [
+            concept("MESH:D004330", "Drosophila", [], ["mesh"]),
+            concept("MESH:D005767", "Gastritis", ["MESHTREE:C06.405.205.663"], ["mesh"]),
+            concept("MESH:D001241", "Aspirin", [], ["mesh"]),
+        ]
+    )
+    assert lexicon.entries["drosophila"].not_a_disorder and not lexicon.entries["gastritis"].not_a_disorder
+
+    class Marks:
+        identity = "test"
+
+        def spans(self, texts: list[str]) -> list[list[Recognized]]:
+            groups = {"Drosophila": "Disorders", "gastritis": "Disorders", "aspirin": "Chemicals & Drugs"}
+            return [
+                [Recognized(t.index(w), t.index(w) + len(w), g) for w, g in groups.items() if w in t] for t in texts
+            ]
+
+        def trained_name(self, surface: str) -> None:
+            return None
+
+    text = "Drosophila had gastritis after aspirin."
+    found = extract_mentions(text, parse([text])[0], VocabularyRuler(lexicon), Marks())  # type: ignore[arg-type]
+    # The fly stays the heading it is; the model's labels type the disease and the drug.
+    assert [(m.surface, m.type) for m in found] == [
+        ("Drosophila", "Concepts & Ideas"),
+        ("gastritis", "Disorders"),
+        ("aspirin", "Chemicals & Drugs"),
+    ]

@@ -165,10 +165,13 @@ def test_one_hop_adoption_takes_a_single_cui_and_refuses_ambiguity(
 
     # DOID:9352 has no CUI; its MONDO exact match has one.
     assert "DOID:9352" in concepts["C0011860"].xrefs
-    assert concepts["C0011860"].sources == ["doid", "mondo"]
-    # MESH:D003920 is cross-referenced by DOID (C0011849) and HPO (C0036572): ambiguous.
-    assert concepts["MESH:D003920"].cui is None
-    assert concepts["MESH:D003924"].name == "Diabetes Mellitus, Type 2"
+    # MESH:D003920 is cross-referenced by DOID (C0011849) and HPO (C0036572): ambiguous for
+    # adoption; only DOID's term bears its name, "Diabetes Mellitus".
+    assert "MESH:D003920" not in concepts and "MESH:D003920" in concepts["C0011849"].xrefs
+    assert concepts["C0011849"].sources == ["doid", "mesh"]
+    # No cross-reference reaches MESH:D003924, but its name, in another word order, is the disease's.
+    assert concepts["C0011860"].sources == ["doid", "mondo", "mesh"]
+    assert "MESH:D003924" in concepts["C0011860"].xrefs and "MESH:D003924" not in concepts
     # Neither DOID:4 nor MONDO:0000001 has a CUI, but MONDO states they are the same disease.
     assert "MONDO:0000001" not in concepts
     assert concepts["DOID:4"].sources == ["doid", "mondo"] and "MONDO:0000001" in concepts["DOID:4"].xrefs
@@ -187,10 +190,42 @@ def test_exact_matches_merge_transitively_and_looser_xrefs_adopt_once() -> None:
     by_concept = {concept.concept_id: concept for concept in concepts}
 
     # MONDO's exact match joins DOID:2; DOID's own xref then brings the CUI-less E11 in. HPO's
-    # cross-references reach E11.9 and MESH:D1, but HP:3 has no CUI to lend, so they stay apart.
-    assert set(by_concept) == {"C0011860", "HP:3", "ICD10CM:E11.9", "MESH:D1"}
-    assert by_concept["C0011860"].sources == ["doid", "mondo", "icd10cm"]
+    # cross-references reach E11.9 and MESH:D1, but HP:3 has no CUI to lend, so they stay apart;
+    # MESH:D1 then joins the class whose name it bears (word order aside).
+    assert set(by_concept) == {"C0011860", "HP:3", "ICD10CM:E11.9"}
+    assert by_concept["C0011860"].sources == ["doid", "mondo", "mesh", "icd10cm"]
     assert relations == [ConceptRelation("ICD10CM:E11.9", "C0011860", "IS_A", "icd10cm")]
+
+
+def test_a_lone_mesh_descriptor_joins_the_one_class_bearing_its_name() -> None:
+    entries = [
+        SourceEntry("HP:1", "hpo", "Edema", synonyms=["Dropsy"], xrefs=["UMLS:C0013604"]),
+        SourceEntry("ICD10CM:R60.9", "icd10cm", "Edema, unspecified"),
+        SourceEntry("MESH:D1", "mesh", "Edema", synonyms=["Dropsy", "Hydrops"]),
+        # Two classes bear the name and both have a CUI: neither is taken.
+        SourceEntry("HP:2", "hpo", "Flatulence", xrefs=["UMLS:C0016204"]),
+        SourceEntry("DOID:2", "doid", "flatulence", xrefs=["UMLS:C0426747"]),
+        SourceEntry("MESH:D2", "mesh", "Flatulence"),
+        # A class that cross-references another descriptor already has its MeSH id.
+        SourceEntry("HP:3", "hpo", "Lipoma", xrefs=["UMLS:C0023798", "MESH:D9"]),
+        SourceEntry("MESH:D3", "mesh", "Lipoma"),
+        # Two descriptors name one class as strongly: which of them it is, the names do not say.
+        SourceEntry("HP:4", "hpo", "Thromboembolism", synonyms=["Embolism and thrombosis"], xrefs=["UMLS:C0040038"]),
+        SourceEntry("MESH:D4", "mesh", "Thromboembolism"),
+        SourceEntry("MESH:D5", "mesh", "Embolism and Thrombosis"),
+        # The descriptor's own name outranks another descriptor's entry term; word order counts.
+        SourceEntry("DOID:6", "doid", "spastic paraparesis", xrefs=["UMLS:C0037771"]),
+        SourceEntry("MESH:D6", "mesh", "Paraparesis, Spastic"),
+        SourceEntry("MESH:D7", "mesh", "Paraplegia", synonyms=["Spastic Paraparesis, hereditary"]),
+    ]
+    concepts, _ = merge_entries(entries, SkipCounter())
+    by_concept = {concept.concept_id: concept for concept in concepts}
+
+    assert by_concept["C0013604"].sources == ["hpo", "mesh"] and "MESH:D1" in by_concept["C0013604"].xrefs
+    assert "Hydrops" in by_concept["C0013604"].synonyms
+    assert "ICD10CM:R60.9" in by_concept  # "Edema, unspecified" is not the same name
+    assert {"MESH:D2", "MESH:D3", "MESH:D4", "MESH:D5", "MESH:D7"} <= set(by_concept)
+    assert by_concept["C0037771"].sources == ["doid", "mesh"] and "MESH:D6" in by_concept["C0037771"].xrefs
 
 
 def test_a_concept_carries_every_cui_and_never_two_terms_of_one_source() -> None:

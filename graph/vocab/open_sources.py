@@ -12,7 +12,11 @@ Each source reader yields `SourceEntry` items (one per source term, ids prefixed
    (then CUI and source order), and a link that would pair two terms of one source is left out.
 3. A group without any CUI joins the group with a CUI that the looser cross-references of DOID and
    HPO reach, when exactly one such group is reached (no further hops).
-4. A group's id is the CUI most of its members state (the earlier source's on a tie) unless another
+4. A MeSH descriptor still alone joins the one class that has its name and no MeSH descriptor or
+   cross-reference to another (case, punctuation and plurals aside; its preferred name before its
+   entry terms, the same word order before another; of several such classes, the only one with a
+   CUI), unless another descriptor names that class as strongly: "Edema" joins HPO's Edema.
+5. A group's id is the CUI most of its members state (the earlier source's on a tie) unless another
    group took it first; else its first member's prefixed id. Its other CUIs stay as `UMLS:C...`
    xrefs: a concept carries every CUI its sources map it to.
 
@@ -45,6 +49,7 @@ from medgraphrag.graph.server import project_root
 from medgraphrag.graph.vocab.mesh_entry_terms import MeshTerms, entry_terms_version, read_mesh_entry_terms
 from medgraphrag.graph.vocab.obo import iter_obo_terms, read_obo_header
 from medgraphrag.graph.vocab.records import ConceptRecord, ConceptRelation, SkipCounter, distinct_names
+from medgraphrag.nlp.names import normalize, word_bag
 from medgraphrag.nlp.semantic_groups import HPO_BRANCH, MESH_TREE
 
 DEFAULT_VOCAB_DIR = project_root().parent / "shared" / "data" / "vocab"
@@ -551,7 +556,53 @@ def _final_ids(by_id: dict[str, SourceEntry]) -> dict[str, str]:
         targets = (reached & with_cui) - {root}
         if root not in with_cui and len(targets) == 1:
             classes.join(next(iter(targets)), root)
+    _join_descriptors_by_name(classes)
     return _class_ids(classes)
+
+
+def _join_descriptors_by_name(classes: _EntryClasses) -> None:
+    """Rule 4 of the module: lone MeSH descriptors join the class that bears their name."""
+    groups = classes.members()
+    exact: dict[str, set[str]] = defaultdict(set)
+    bags: dict[str, set[str]] = defaultdict(set)
+    mesh_refs: dict[str, set[str]] = {}
+    with_cui: set[str] = set()
+    lone: dict[str, str] = {}
+    for root, ids in groups.items():
+        entries = [classes.by_id[i] for i in ids]
+        if any(entry.source == "mesh" for entry in entries):
+            if len(entries) == 1:
+                lone[root] = ids[0]
+            continue
+        mesh_refs[root] = {x for entry in entries for x in entry.xrefs if x.startswith("MESH:")}
+        if any(entry.cuis for entry in entries):
+            with_cui.add(root)
+        for entry in entries:
+            for name in (entry.name, *entry.synonyms):
+                exact[normalize(name)].add(root)
+                bags[word_bag(name)].add(root)
+    # Tiers of evidence, strongest first: the descriptor's own name, then its entry terms; the same
+    # words, then the same words in another order.
+    tiers = ((exact, normalize, True), (exact, normalize, False), (bags, word_bag, True), (bags, word_bag, False))
+    chosen: dict[str, tuple[str, int]] = {}
+    for root, descriptor in sorted(lone.items()):
+        entry = classes.by_id[descriptor]
+        for tier, (index, key, preferred) in enumerate(tiers):
+            names = [entry.name] if preferred else [entry.name, *entry.synonyms]
+            targets = {t for n in names if key(n) for t in index.get(key(n), ()) if mesh_refs[t] <= {descriptor}}
+            if len(targets) > 1:
+                targets &= with_cui
+            if targets:
+                if len(targets) == 1:
+                    chosen[root] = (next(iter(targets)), tier)
+                break
+    best: dict[str, list[str]] = defaultdict(list)
+    for root, (target, tier) in sorted(chosen.items(), key=lambda item: (item[1][1], item[0])):
+        if not best[target] or chosen[best[target][0]][1] == tier:
+            best[target].append(root)
+    for target, roots in sorted(best.items()):
+        if len(roots) == 1:
+            classes.join(target, roots[0])
 
 
 def _class_ids(classes: _EntryClasses) -> dict[str, str]:

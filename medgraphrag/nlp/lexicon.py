@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from medgraphrag.nlp.names import normalized_id, stored_key
-from medgraphrag.nlp.semantic_groups import semantic_group
+from medgraphrag.nlp.semantic_groups import outside_mesh_disease_trees, semantic_group
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +38,9 @@ class LexiconEntry:
     cui: str | None
     name: str
     group: str
+    # A MeSH heading outside MeSH's disease trees ("Drosophila", "Hematopoiesis"): no disorder,
+    # whatever a recognizer's label says.
+    not_a_disorder: bool = False
 
 
 @dataclass
@@ -60,7 +63,11 @@ def build_lexicon(concepts: Iterable[ConceptNames], *, max_words: int = 8) -> Le
     best_by_id: dict[str, tuple[tuple[object, ...], LexiconEntry]] = {}
     for concept in concepts:
         entry = LexiconEntry(
-            concept.concept_id, concept.cui, concept.name, semantic_group(concept.semantic_types, concept.sources)
+            concept.concept_id,
+            concept.cui,
+            concept.name,
+            semantic_group(concept.semantic_types, concept.sources),
+            outside_mesh_disease_trees(concept.semantic_types, concept.sources),
         )
         sources = len(concept.sources)
         for position, raw in enumerate((concept.concept_id, *concept.xrefs)):

@@ -16,13 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from medgraphrag.nlp.abbreviations import abbreviation_uses, find_definitions
+from medgraphrag.nlp.abbreviations import Abbreviation, abbreviation_uses, find_definitions
 from medgraphrag.nlp.assertion import NEGATED, Assertion, assertions
 from medgraphrag.nlp.composites import composite_names
 from medgraphrag.nlp.lexicon import Lexicon, LexiconEntry
 from medgraphrag.nlp.names import normalize
 from medgraphrag.nlp.recognizer import Recognizer
-from medgraphrag.nlp.semantic_groups import DEFAULT_GROUP
+from medgraphrag.nlp.semantic_groups import DEFAULT_GROUP, DISORDERS
 from medgraphrag.nlp.sentences import Sentence, parse
 from medgraphrag.nlp.stopwords import STOP_WORDS
 
@@ -104,19 +104,9 @@ def extract_mentions(
     `recognizer`, also the disease and chemical names it finds that the vocabulary does not spell
     out, linked to the concept their words name where one does, else left without a concept."""
     definitions = find_definitions(text)
-    expansions = {}
-    for definition in definitions:
-        entry = _named(definition.long, recognizer, ruler)
-        if entry is not None:
-            expansions[definition.short] = entry
-    uses = {
-        (start, end): expansions[d.short]
-        for start, end, d in abbreviation_uses(text, definitions)
-        if d.short in expansions
-    }
     defined = {d.short for d in definitions}
     recognized = recognizer.spans([text[s.start : s.end] for s in sentences]) if recognizer and sentences else []
-    mentions: list[Mention] = []
+    matched: list[dict[tuple[int, int], tuple[LexiconEntry, str]]] = []
     for index, sentence in enumerate(sentences):
         found: dict[tuple[int, int], tuple[LexiconEntry, str]] = {}
         for start, end, entry in ruler.matches(text, sentence):
@@ -127,6 +117,21 @@ def extract_mentions(
             _add_recognized(
                 text, sentence.start + hit.start, sentence.start + hit.end, hit.group, found, ruler, recognizer
             )
+        matched.append(found)
+    expansions = {}
+    for definition in definitions:
+        entry = _named(definition.long, recognizer, ruler) or _head(definition, matched)
+        if entry is not None:
+            expansions[definition.short] = entry
+    # The short form inside its own definition ("subarachnoid haemorrhage (SAH)") is a mention too.
+    uses = {(d.short_start, d.short_end): expansions[d.short] for d in definitions if d.short in expansions}
+    uses.update(
+        ((start, end), expansions[d.short])
+        for start, end, d in abbreviation_uses(text, definitions)
+        if d.short in expansions
+    )
+    mentions: list[Mention] = []
+    for sentence, found in zip(sentences, matched, strict=True):
         for (start, end), entry in uses.items():
             if sentence.start <= start and end <= sentence.end:
                 for span in [s for s in found if s[0] < end and start < s[1]]:
@@ -155,6 +160,25 @@ def extract_mentions(
                     )
                 )
     return mentions
+
+
+def _head(
+    definition: Abbreviation, matched: Sequence[dict[tuple[int, int], tuple[LexiconEntry, str]]]
+) -> LexiconEntry | None:
+    """What the document found at the end of a definition's long form, which no name spells out
+    whole: its head ("hemolytic anemia" of "ribavirin-induced hemolytic anemia"), the longest
+    mention ending where the long form ends; a generic concept only if it is the whole long form."""
+    spans = [
+        (end - start, entry)
+        for found in matched
+        for (start, end), (entry, _) in found.items()
+        if definition.long_start <= start and end == definition.long_end
+    ]
+    if not spans:
+        return None
+    length, entry = max(spans, key=lambda s: s[0])
+    whole = length == definition.long_end - definition.long_start
+    return entry if whole or entry.group != DEFAULT_GROUP else None
 
 
 def _longer(span: tuple[int, int], start: int, end: int) -> bool:
@@ -210,8 +234,9 @@ def _add_recognized(
         return
     surface = text[start:end]
     entry = ruler.lexicon.entries.get(normalize(surface))
-    if entry is not None and entry.group not in (group, DEFAULT_GROUP):
-        return  # the vocabulary knows the name as something else ("chest X-ray": a procedure)
+    elsewhere = entry is not None and entry.group not in (group, DEFAULT_GROUP)
+    if elsewhere or (entry is not None and entry.not_a_disorder and group == DISORDERS):
+        return  # the vocabulary knows the name as something else ("chest X-ray": a procedure, "Drosophila")
     # MeSH states no type for most drugs and chemicals: the model's label is the better word. The
     # longer name of the recognized group wins over the names of other groups inside it ("copper
     # toxicosis" is a disorder, not the metal).

@@ -31,6 +31,7 @@ GROUPS: tuple[str, ...] = (
     "Procedures",
 )
 DEFAULT_GROUP = "Concepts & Ideas"
+DISORDERS = "Disorders"
 
 _TUIS: dict[str, str] = {
     **dict.fromkeys("T017 T018 T021 T022 T023 T024 T025 T026 T029 T030 T031".split(), "Anatomy"),
@@ -123,6 +124,13 @@ def semantic_group(semantic_types: Sequence[str], sources: Sequence[str] = ()) -
     if any(source.lower() in _DISORDER_SOURCES for source in sources):
         return "Disorders"
     return DEFAULT_GROUP
+
+
+def outside_mesh_disease_trees(semantic_types: Sequence[str], sources: Sequence[str]) -> bool:
+    """Whether a concept is a MeSH descriptor alone, and not one of MeSH's disease descriptors: the
+    open vocabulary knows the tree numbers of every disease descriptor (nlp's MESHTREE types), so a
+    MeSH-only concept without one is a process, organism, substance or other heading."""
+    return list(sources) == ["mesh"] and not any(t.startswith(f"{MESH_TREE}:") for t in semantic_types)
 
 
 def _group_of_type(semantic_type: str) -> str | None:
