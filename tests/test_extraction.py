@@ -133,3 +133,32 @@ def test_a_recognized_disease_is_not_a_mesh_heading_outside_the_disease_trees() 
         ("gastritis", "Disorders"),
         ("aspirin", "Chemicals & Drugs"),
     ]
+
+
+def test_a_recognized_disorder_named_by_its_adjective_is_the_disorder() -> None:
+    from medgraphrag.nlp.lexicon import ConceptNames, build_lexicon
+    from medgraphrag.nlp.names import disorder_nouns, indexed_keys
+    from medgraphrag.nlp.recognizer import Recognized
+
+    assert disorder_nouns("psychotic") == ["psychosis", "psychotia"] and disorder_nouns("toxic") == []
+    lexicon = build_lexicon(
+        [
+            ConceptNames(cid, cid, name, [], ["hpo"], indexed_keys([name]))
+            for cid, name in (("C1", "Hypothermia"), ("C2", "Psychosis"))
+        ]
+    )
+
+    class Marks:
+        identity = "test"
+
+        def spans(self, texts: list[str]) -> list[list[Recognized]]:
+            words = ("hypothermic", "psychotic", "dosing")
+            return [[Recognized(t.index(w), t.index(w) + len(w), "Disorders") for w in words if w in t] for t in texts]
+
+        def trained_name(self, surface: str) -> None:
+            return None
+
+    text = "Rats became hypothermic and psychotic after chronic dosing."
+    found = extract_mentions(text, parse([text])[0], VocabularyRuler(lexicon), Marks())  # type: ignore[arg-type]
+    # A span whose word is no adjective of a known disorder stays for the linker, without a concept.
+    assert [(m.surface, m.concept_id) for m in found] == [("hypothermic", "C1"), ("psychotic", "C2"), ("dosing", "")]

@@ -62,6 +62,11 @@ def test_keys_fold_case_accents_punctuation_plurals_and_order() -> None:
     assert normalize("Heart-Attacks") == normalize("heart attack") == "heart attack"
     assert normalize("Alzheimer's disease") == normalize("Alzheimer disease")
     assert normalize("Ménière's Diseases") == "meniere disease"
+    # British spellings fold to American ones; short words and acronyms are left alone.
+    assert normalize("Haemorrhagic oedema of the tumours") == normalize("hemorrhagic edema of the tumor")
+    assert normalize("hypokalaemia") == "hypokalemia" and normalize("leucocytoclastic") == "leukocytoclastic"
+    assert normalize("Fibres") == normalize("fiber") and normalize("diarrhoea") == "diarrhea"
+    assert normalize("vertebrae") == "vertebre" and normalize("four hours") == "four hour" and normalize("AE") == "ae"
     assert normalize("Diabetes") == "diabetes" and normalize("Crisis") == "crisis"
     assert word_bag("Diabetes mellitus, type 2") == word_bag("type 2 diabetes mellitus") == "2 diabetes mellitus"
 

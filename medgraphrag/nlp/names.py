@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _POSSESSIVE = re.compile(r"['\u2019]s\b")
@@ -30,7 +30,7 @@ _TOKEN = re.compile(r"[^\W_]+")
 _US_PLURALS = ("ruses", "tuses", "nuses", "xuses", "luses")
 KEY_START, KEY_END = "^", "$"
 # Recorded with every vocabulary load: concepts written under another format need loading again.
-KEY_FORMAT = "name_keys/1"
+KEY_FORMAT = "name_keys/2"  # 2: British spellings folded to American
 
 
 def fold(text: str) -> str:
@@ -55,16 +55,63 @@ def singular(word: str) -> str:
     return word[:-1]
 
 
+# British spellings of medical words, folded to the American ones: haemorrhage, anaemia, aetiology;
+# oedema, oesophagus, diarrhoea; tumour; fibre, centre; leucocyte. Every key goes through it, the
+# vocabulary's and the text's, so a word it folds wrongly ("poetry") still matches only itself.
+_BRITISH: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(r"(?<=[a-z]{2}[bt])re$"), "er"),  # before "ae": vertebrae is no -re word
+    (re.compile(r"(?<=[a-z]{3})our$"), "or"),
+    (re.compile(r"ae"), "e"),
+    # oedema, foetal, coeliac, amoeba, homoeopathy, dyspnoea; not a compound's o-e (angioedema)
+    (re.compile(r"^(|[cf]|amo|homo)oe|oea$"), lambda m: m.group(0).replace("oe", "e")),
+    (re.compile(r"^leuc"), "leuk"),
+)
+
+
+def american(word: str) -> str:
+    """A lower-case word in American spelling where its British spelling differs by rule."""
+    if len(word) < 5:
+        return word
+    for pattern, replacement in _BRITISH:
+        word = pattern.sub(replacement, word)
+    return word
+
+
 def normalize(text: str) -> str:
-    """The exact-match key: folded text with each word singularized, short acronyms kept (AIDS)."""
+    """The exact-match key: folded text with each word singularized and in American spelling, short
+    acronyms kept (AIDS)."""
     if "'" in text or "\u2019" in text:
         text = _POSSESSIVE.sub("", text)
     words = []
     for token in _TOKEN.findall(text):
         acronym = token.isupper() and len(token) <= 5
         for word in (token.lower(),) if token.isascii() else fold(token).split():
-            words.append(word if acronym or word[-1] != "s" else singular(word))
+            words.append(word if acronym else american(word if word[-1] != "s" else singular(word)))
     return " ".join(words)
+
+
+# The disorder an adjective names, by the endings medical English derives adjectives with:
+# arthritic -> arthritis, psychotic -> psychosis, dyskinetic -> dyskinesia, epileptic -> epilepsy,
+# edematous -> edema, ischemic -> ischemia.
+_ADJECTIVE_ENDINGS = (
+    ("itic", "itis"),
+    ("otic", "osis"),
+    ("etic", "esia"),
+    ("ptic", "psy"),
+    ("atous", "a"),
+    ("ic", "ia"),
+)
+
+
+def disorder_nouns(key: str) -> list[str]:
+    """The keys of the disorders whose adjective ends the normalized name `key` ("schizophrenic
+    patient" gives nothing, "hypothermic" gives "hypothermia"), most specific ending first."""
+    head, _, last = key.rpartition(" ")
+    return [
+        f"{head} {last[: -len(ending)]}{noun}".strip()
+        for ending, noun in _ADJECTIVE_ENDINGS
+        if last.endswith(ending) and len(last) > len(ending) + 3
+    ]
 
 
 def word_bag(text: str) -> str:

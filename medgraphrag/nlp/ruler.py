@@ -20,7 +20,7 @@ from medgraphrag.nlp.abbreviations import Abbreviation, abbreviation_uses, find_
 from medgraphrag.nlp.assertion import NEGATED, Assertion, assertions
 from medgraphrag.nlp.composites import composite_names
 from medgraphrag.nlp.lexicon import Lexicon, LexiconEntry
-from medgraphrag.nlp.names import normalize
+from medgraphrag.nlp.names import disorder_nouns, normalize
 from medgraphrag.nlp.recognizer import Recognizer
 from medgraphrag.nlp.semantic_groups import DEFAULT_GROUP, DISORDERS
 from medgraphrag.nlp.sentences import Sentence, parse
@@ -233,7 +233,12 @@ def _add_recognized(
     if any(found[s][0].group == group for s in overlapping):
         return
     surface = text[start:end]
-    entry = ruler.lexicon.entries.get(normalize(surface))
+    key = normalize(surface)
+    entry = ruler.lexicon.entries.get(key)
+    if entry is None and group == DISORDERS:
+        # A disorder the model found named by its adjective ("hypothermic", "psychotic").
+        nouns = (ruler.lexicon.entries.get(noun) for noun in disorder_nouns(key))
+        entry = next((e for e in nouns if e is not None and e.group == group), None)
     elsewhere = entry is not None and entry.group not in (group, DEFAULT_GROUP)
     if elsewhere or (entry is not None and entry.not_a_disorder and group == DISORDERS):
         return  # the vocabulary knows the name as something else ("chest X-ray": a procedure, "Drosophila")
