@@ -118,11 +118,11 @@ def extract_mentions(
                 text, sentence.start + hit.start, sentence.start + hit.end, hit.group, found, ruler, recognizer
             )
         matched.append(found)
-    expansions = {}
+    expansions: dict[str, LexiconEntry] = {}
     for definition in definitions:
-        entry = _named(definition.long, recognizer, ruler) or _head(definition, matched)
-        if entry is not None:
-            expansions[definition.short] = entry
+        expansion = _named(definition.long, recognizer, ruler) or _head(definition, matched)
+        if expansion is not None:
+            expansions[definition.short] = expansion
     # The short form inside its own definition ("subarachnoid haemorrhage (SAH)") is a mention too.
     uses = {(d.short_start, d.short_end): expansions[d.short] for d in definitions if d.short in expansions}
     uses.update(
