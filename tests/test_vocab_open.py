@@ -209,10 +209,15 @@ def test_a_lone_mesh_descriptor_joins_the_one_class_bearing_its_name() -> None:
         # A class that cross-references another descriptor already has its MeSH id.
         SourceEntry("HP:3", "hpo", "Lipoma", xrefs=["UMLS:C0023798", "MESH:D9"]),
         SourceEntry("MESH:D3", "mesh", "Lipoma"),
-        # Two descriptors name one class as strongly: which of them it is, the names do not say.
+        # A class's own name outranks its synonym: "Thromboembolism" is HPO's term, not "Embolism and
+        # Thrombosis", which HPO lists as a synonym of it.
         SourceEntry("HP:4", "hpo", "Thromboembolism", synonyms=["Embolism and thrombosis"], xrefs=["UMLS:C0040038"]),
         SourceEntry("MESH:D4", "mesh", "Thromboembolism"),
         SourceEntry("MESH:D5", "mesh", "Embolism and Thrombosis"),
+        # Two descriptors name one class as strongly: which of them it is, the names do not say.
+        SourceEntry("HP:8", "hpo", "Hiccups", synonyms=["Singultus", "Hiccough"], xrefs=["UMLS:C0019521"]),
+        SourceEntry("MESH:D10", "mesh", "Singultus"),
+        SourceEntry("MESH:D11", "mesh", "Hiccough"),
         # The descriptor's own name outranks another descriptor's entry term; word order counts.
         SourceEntry("DOID:6", "doid", "spastic paraparesis", xrefs=["UMLS:C0037771"]),
         SourceEntry("MESH:D6", "mesh", "Paraparesis, Spastic"),
@@ -224,7 +229,8 @@ def test_a_lone_mesh_descriptor_joins_the_one_class_bearing_its_name() -> None:
     assert by_concept["C0013604"].sources == ["hpo", "mesh"] and "MESH:D1" in by_concept["C0013604"].xrefs
     assert "Hydrops" in by_concept["C0013604"].synonyms
     assert "ICD10CM:R60.9" in by_concept  # "Edema, unspecified" is not the same name
-    assert {"MESH:D2", "MESH:D3", "MESH:D4", "MESH:D5", "MESH:D7"} <= set(by_concept)
+    assert {"MESH:D2", "MESH:D3", "MESH:D5", "MESH:D7", "MESH:D10", "MESH:D11"} <= set(by_concept)
+    assert "MESH:D4" in by_concept["C0040038"].xrefs
     assert by_concept["C0037771"].sources == ["doid", "mesh"] and "MESH:D6" in by_concept["C0037771"].xrefs
 
 

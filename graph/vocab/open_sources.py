@@ -13,9 +13,10 @@ Each source reader yields `SourceEntry` items (one per source term, ids prefixed
 3. A group without any CUI joins the group with a CUI that the looser cross-references of DOID and
    HPO reach, when exactly one such group is reached (no further hops).
 4. A MeSH descriptor still alone joins the one class that has its name and no MeSH descriptor or
-   cross-reference to another (case, punctuation and plurals aside; its preferred name before its
-   entry terms, the same word order before another; of several such classes, the only one with a
-   CUI), unless another descriptor names that class as strongly: "Edema" joins HPO's Edema.
+   cross-reference to another (case, punctuation and plurals aside; its preferred name as a term's
+   own name before as a synonym, before its entry terms; the same word order before another; of
+   several such classes, the only one with a CUI), unless another descriptor names that class as
+   strongly: "Edema" joins HPO's Edema.
 5. A group's id is the CUI most of its members state (the earlier source's on a tie) unless another
    group took it first; else its first member's prefixed id. Its other CUIs stay as `UMLS:C...`
    xrefs: a concept carries every CUI its sources map it to.
@@ -563,6 +564,7 @@ def _final_ids(by_id: dict[str, SourceEntry]) -> dict[str, str]:
 def _join_descriptors_by_name(classes: _EntryClasses) -> None:
     """Rule 4 of the module: lone MeSH descriptors join the class that bears their name."""
     groups = classes.members()
+    titles: dict[str, set[str]] = defaultdict(set)  # the keys of the classes' members' own names
     exact: dict[str, set[str]] = defaultdict(set)
     bags: dict[str, set[str]] = defaultdict(set)
     mesh_refs: dict[str, set[str]] = {}
@@ -578,12 +580,19 @@ def _join_descriptors_by_name(classes: _EntryClasses) -> None:
         if any(entry.cuis for entry in entries):
             with_cui.add(root)
         for entry in entries:
+            titles[normalize(entry.name)].add(root)
             for name in (entry.name, *entry.synonyms):
                 exact[normalize(name)].add(root)
                 bags[word_bag(name)].add(root)
-    # Tiers of evidence, strongest first: the descriptor's own name, then its entry terms; the same
-    # words, then the same words in another order.
-    tiers = ((exact, normalize, True), (exact, normalize, False), (bags, word_bag, True), (bags, word_bag, False))
+    # Tiers of evidence, strongest first: the descriptor's own name as a term's own name, then as any
+    # name of the class, then its entry terms; the same words, then the same words in another order.
+    tiers = (
+        (titles, normalize, True),
+        (exact, normalize, True),
+        (exact, normalize, False),
+        (bags, word_bag, True),
+        (bags, word_bag, False),
+    )
     chosen: dict[str, tuple[str, int]] = {}
     for root, descriptor in sorted(lone.items()):
         entry = classes.by_id[descriptor]
