@@ -580,9 +580,11 @@ def _join_descriptors_by_name(classes: _EntryClasses) -> None:
         if any(entry.cuis for entry in entries):
             with_cui.add(root)
         for entry in entries:
-            titles[normalize(entry.name)].add(root)
-            for name in (entry.name, *entry.synonyms):
-                exact[normalize(name)].add(root)
+            for position, name in enumerate((entry.name, *entry.synonyms)):
+                key = normalize(name)
+                if position == 0:
+                    titles[key].add(root)
+                exact[key].add(root)
                 bags[word_bag(name)].add(root)
     # Tiers of evidence, strongest first: the descriptor's own name as a term's own name, then as any
     # name of the class, then its entry terms; the same words, then the same words in another order.
@@ -597,8 +599,8 @@ def _join_descriptors_by_name(classes: _EntryClasses) -> None:
     for root, descriptor in sorted(lone.items()):
         entry = classes.by_id[descriptor]
         for tier, (index, key, preferred) in enumerate(tiers):
-            names = [entry.name] if preferred else [entry.name, *entry.synonyms]
-            targets = {t for n in names if key(n) for t in index.get(key(n), ()) if mesh_refs[t] <= {descriptor}}
+            keys = {key(n) for n in ([entry.name] if preferred else [entry.name, *entry.synonyms])} - {""}
+            targets = {t for k in keys for t in index.get(k, ()) if mesh_refs[t] <= {descriptor}}
             if len(targets) > 1:
                 targets &= with_cui
             if targets:

@@ -68,9 +68,13 @@ _BRITISH: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ..
 )
 
 
+# Whether any of the rules could apply: most words skip them (normalize is on every load's path).
+_BRITISH_HINT = re.compile(r"ae|oe|our$|[bt]re$|^leuc")
+
+
 def american(word: str) -> str:
     """A lower-case word in American spelling where its British spelling differs by rule."""
-    if len(word) < 5:
+    if len(word) < 5 or not _BRITISH_HINT.search(word):
         return word
     for pattern, replacement in _BRITISH:
         word = pattern.sub(replacement, word)
