@@ -581,10 +581,10 @@ def _join_descriptors_by_name(classes: _EntryClasses) -> None:
             with_cui.add(root)
         for entry in entries:
             for position, name in enumerate((entry.name, *entry.synonyms)):
-                key = normalize(name)
+                exact_key = normalize(name)
                 if position == 0:
-                    titles[key].add(root)
-                exact[key].add(root)
+                    titles[exact_key].add(root)
+                exact[exact_key].add(root)
                 bags[word_bag(name)].add(root)
     # Tiers of evidence, strongest first: the descriptor's own name as a term's own name, then as any
     # name of the class, then its entry terms; the same words, then the same words in another order.
