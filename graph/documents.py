@@ -204,7 +204,9 @@ class DocumentEntity(BaseModel):
 
 class DocumentMention(BaseModel):
     """A mention as stored: its document, span in the document's text, words, one-word status,
-    entity type (semantic group) and the concept it stands for, with the concept's other ids."""
+    entity type (semantic group) and the concept it stands for, with the concept's other ids and
+    its MeSH headings (its own MeSH descriptors, else those of its nearest ancestors that have one,
+    at most three IS_A steps up: how MeSH indexes a concept finer than its headings)."""
 
     doc_id: str
     external_id: str | None = None
@@ -215,6 +217,7 @@ class DocumentMention(BaseModel):
     type: str
     concept_id: str | None = None
     xrefs: list[str] = []
+    mesh_headings: list[str] = []
 
 
 class ChunkText(BaseModel):

@@ -5,6 +5,7 @@ from neo4j import Driver
 from typer.testing import CliRunner
 
 from medgraphrag.cli import app
+from medgraphrag.graph.vocab.records import ConceptRecord, ConceptRelation, SkipCounter
 from medgraphrag.service import MedGraph
 
 
@@ -107,3 +108,37 @@ def test_bad_files_are_reported_and_the_rest_ingested(
     assert result.exit_code == 1
     assert f"{corpus / 'notes' / 'latin1.txt'}: not valid UTF-8" in result.output
     assert re.search(r"documents unchanged\s+3\b", result.output)
+
+
+def test_a_mention_carries_its_concepts_mesh_headings_or_its_nearest_ancestors(
+    service: MedGraph, driver: Driver, tmp_path: Path
+) -> None:
+    disorder = ["T047:Disease or Syndrome"]
+    concepts = [
+        ConceptRecord("C1", "Urticaria", cui="C1", xrefs=["MESH:D014581"], semantic_types=disorder, sources=["t"]),
+        ConceptRecord("HP:1", "Chronic urticaria", semantic_types=disorder, sources=["t"]),
+        ConceptRecord("HP:2", "Cold urticaria", semantic_types=disorder, sources=["t"]),
+        ConceptRecord("HP:3", "Familial cold urticaria", semantic_types=disorder, sources=["t"]),
+        ConceptRecord("HP:4", "Hives of the scalp", semantic_types=disorder, sources=["t"]),
+        ConceptRecord("MESH:D5", "Pruritus", semantic_types=disorder, sources=["t"]),
+    ]
+    relations = [
+        ConceptRelation("HP:1", "C1", "IS_A", "t"),
+        ConceptRelation("HP:3", "HP:2", "IS_A", "t"),
+        ConceptRelation("HP:2", "C1", "IS_A", "t"),
+    ]
+    service.store.vocabulary.write(versions={"t": "1"}, concepts=concepts, relations=relations, skipped=SkipCounter())
+    note = tmp_path / "note.txt"
+    note.write_text(
+        "Urticaria for years. Chronic urticaria now, and familial cold urticaria in the family history. "
+        "Pruritus at night. Hives of the scalp.\n",
+        encoding="utf-8",
+    )
+    assert service.ingest([note], tier="user").documents_written == 1
+    doc_ids = [r["id"] for r in driver.execute_query("MATCH (d:Document) RETURN d.doc_id AS id").records]
+    headings = {m.surface.lower(): m.mesh_headings for m in service.document_mentions(doc_ids)}
+    assert headings["urticaria"] == ["MESH:D014581"]  # its own descriptor
+    assert headings["chronic urticaria"] == ["MESH:D014581"]  # its parent's
+    assert headings["familial cold urticaria"] == ["MESH:D014581"]  # two steps up, past a parent without one
+    assert headings["pruritus"] == ["MESH:D5"]  # a MeSH concept is its own heading
+    assert headings["hives of the scalp"] == []  # no ancestor has one
