@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 
 from bench.ner import Counts
-from medgraphrag.nlp.names import normalized_id
-from medgraphrag.nlp.ner_training import name_table
+from medgraphrag.nlp.names import normalize, normalized_id
+from medgraphrag.nlp.ner_training import name_table, unmarked_names
 from medgraphrag.nlp.pubtator import Annotation, read_pubtator
 
 PUBTATOR = """\
@@ -70,3 +70,18 @@ def test_mention_and_document_figures() -> None:
     assert figures["norm_acc"] == 0.5
     # the spurious mention has no concept: it predicts no id
     assert figures["doc_concept_p"] == 0.5 and figures["doc_concept_r"] == 0.5
+
+
+def test_the_unmarked_table_keeps_phrases_seen_often_and_rarely_marked_as_a_disease(tmp_path: Path) -> None:
+    path = tmp_path / "train.PubTator.txt"
+    abstracts = [
+        f"{pmid}|t|Wilson disease in pregnancy.\n{pmid}|a|Cases occur.\n"
+        f"{pmid}\t0\t14\tWilson disease\tSpecificDisease\tD006527\n\n"
+        for pmid in range(100, 106)
+    ]
+    path.write_text("".join(abstracts), encoding="utf-8")
+    table = unmarked_names([path], min_occurrences=5, max_marked_share=0.1)
+    assert table["pregnancy"] == (6, 0) and table[normalize("Cases occur")] == (6, 0)
+    # marked every time (Wilson disease) or too rarely seen (a phrase of five words) is not in it
+    assert "wilson disease" not in table and "wilson" not in table and normalize("disease in pregnancy") not in table
+    assert all(len(name.split()) <= 4 for name in table)

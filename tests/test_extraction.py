@@ -125,6 +125,9 @@ def test_a_recognized_disease_is_not_a_mesh_heading_outside_the_disease_trees() 
         def trained_name(self, surface: str) -> None:
             return None
 
+        def unmarked_name(self, surface: str) -> bool:
+            return False
+
     text = "Drosophila had gastritis after aspirin."
     found = extract_mentions(text, parse([text])[0], VocabularyRuler(lexicon), Marks())  # type: ignore[arg-type]
     # The fly stays the heading it is; the model's labels type the disease and the drug.
@@ -158,7 +161,36 @@ def test_a_recognized_disorder_named_by_its_adjective_is_the_disorder() -> None:
         def trained_name(self, surface: str) -> None:
             return None
 
+        def unmarked_name(self, surface: str) -> bool:
+            return False
+
     text = "Rats became hypothermic and psychotic after chronic dosing."
     found = extract_mentions(text, parse([text])[0], VocabularyRuler(lexicon), Marks())  # type: ignore[arg-type]
     # A span whose word is no adjective of a known disorder stays for the linker, without a concept.
     assert [(m.surface, m.concept_id) for m in found] == [("hypothermic", "C1"), ("psychotic", "C2"), ("dosing", "")]
+
+
+def test_names_the_training_annotators_leave_unmarked_are_no_disease_mentions(tmp_path) -> None:
+    import shutil
+
+    from medgraphrag.nlp.lexicon import ConceptNames, build_lexicon
+    from medgraphrag.nlp.names import indexed_keys
+    from medgraphrag.nlp.recognizer import MODEL_DIR, UNMARKED_FILE, Recognizer
+
+    model = tmp_path / "model"
+    shutil.copytree(MODEL_DIR, model)
+    (model / UNMARKED_FILE).write_text("# name\toccurrences\tmarked\npregnancy\t21\t0\nmen\t28\t0\n", encoding="utf-8")
+    recognizer = Recognizer(model)
+    assert recognizer.identity != Recognizer(MODEL_DIR).identity  # documents are extracted again
+    lexicon = build_lexicon(
+        [
+            ConceptNames(cid, cid, name, ["HPO:HP:0000118"], ["hpo"], indexed_keys([name]))
+            for cid, name in (("C1", "Pregnancy"), ("C2", "Preeclampsia"), ("C3", "MEN"))
+        ]
+    )
+    text = "Preeclampsia in pregnancy. Pregnancy was uneventful. MEN was confirmed."
+    found = extract_mentions(text, parse([text])[0], VocabularyRuler(lexicon), recognizer)
+    types = {(m.surface, m.type) for m in found}
+    # The concept stays, as a general one; a short form in capitals is not the word it spells.
+    assert {("pregnancy", "Concepts & Ideas"), ("Pregnancy", "Concepts & Ideas")} <= types
+    assert ("Preeclampsia", "Disorders") in types and ("MEN", "Disorders") in types

@@ -7,13 +7,17 @@ features, seed 0, at most 12 epochs) on the training splits of NCBI-disease and 
 domain; PubTator format) with two labels, DISEASE (every disease type) and CHEMICAL, keeps the
 model that scores best on the development splits, and writes it where the package ships it, with
 the name table of the training splits (`names.tsv`: each annotated name, normalized, with the id
-its annotations give it most often; `--names-only` writes just the table). The training and
+its annotations give it most often) and the table of the names their annotators leave unmarked
+(`unmarked.tsv`: a phrase of one to four words that the training texts use at least
+`MIN_OCCURRENCES` times and mark as a disease at most `MAX_MARKED_SHARE` of them, "pregnancy",
+"oxidative stress", "recurrence"); `--names-only` writes just the tables. The training and
 development files are read, never copied.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import tempfile
 from collections import Counter, defaultdict
@@ -22,13 +26,19 @@ from pathlib import Path
 
 from medgraphrag.nlp.names import normalize
 from medgraphrag.nlp.pubtator import read_pubtator
-from medgraphrag.nlp.recognizer import GROUP_OF_LABEL, MODEL_DIR, NAMES_FILE
+from medgraphrag.nlp.recognizer import GROUP_OF_LABEL, MODEL_DIR, NAMES_FILE, UNMARKED_FILE
+from medgraphrag.nlp.semantic_groups import DISORDERS
 
 CONFIG = Path(__file__).parent / "ner_training.cfg"
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 TRAIN = (DATA / "ncbi-disease" / "train.PubTator.txt", DATA / "bc5cdr" / "train.PubTator.txt")
 DEV = (DATA / "ncbi-disease" / "dev.PubTator.txt", DATA / "bc5cdr" / "dev.PubTator.txt")
 LABEL_OF_GROUP = {group: label for label, group in GROUP_OF_LABEL.items()}
+# A phrase the annotators saw this often and marked this rarely is, to them, not a disease name.
+MIN_OCCURRENCES = 5
+MAX_MARKED_SHARE = 0.1
+MAX_PHRASE_WORDS = 4
+_WORD = re.compile(r"[^\W_][\w'-]*")
 
 
 def to_docbin(paths: Sequence[Path], out: Path) -> int:
@@ -73,13 +83,48 @@ def name_table(paths: Sequence[Path]) -> dict[str, tuple[str, str, int]]:
     return table
 
 
+def unmarked_names(
+    paths: Sequence[Path], *, min_occurrences: int = MIN_OCCURRENCES, max_marked_share: float = MAX_MARKED_SHARE
+) -> dict[str, tuple[int, int]]:
+    """Each normalized phrase of one to `MAX_PHRASE_WORDS` words that the files' texts hold at least
+    `min_occurrences` times, overlapping a disease annotation at most `max_marked_share` of them,
+    with its occurrences and the marked ones among them."""
+    seen: Counter[str] = Counter()
+    marked: Counter[str] = Counter()
+    for path in paths:
+        for abstract in read_pubtator(path):
+            diseases = [(g.start, g.end) for g in abstract.gold if g.group == DISORDERS]
+            words = [(m.start(), m.end()) for m in _WORD.finditer(abstract.text)]
+            for i in range(len(words)):
+                for last in range(i, min(i + MAX_PHRASE_WORDS, len(words))):
+                    start, end = words[i][0], words[last][1]
+                    key = normalize(abstract.text[start:end])
+                    if key:
+                        seen[key] += 1
+                        marked[key] += any(s < end and start < e for s, e in diseases)
+    return {
+        key: (count, marked[key])
+        for key, count in sorted(seen.items())
+        if count >= min_occurrences and marked[key] <= max_marked_share * count
+    }
+
+
 def write_names(train_files: Sequence[Path], output: Path) -> None:
-    """Write the name table of the training files into the model folder `output`."""
+    """Write the name table and the unmarked-name table of the training files into the model folder
+    `output`."""
     table = name_table(train_files)
     lines = ["# name\tid\tlabel\tannotations (the training splits' most frequent id and label of each name)"]
     lines += [f"{name}\t{concept}\t{label}\t{count}" for name, (concept, label, count) in table.items()]
     (output / NAMES_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"{len(table)} names written to {output / NAMES_FILE}")
+    unmarked = unmarked_names(train_files)
+    lines = [
+        f"# name\toccurrences\tmarked (phrases of the training texts seen at least {MIN_OCCURRENCES} times and "
+        f"marked as a disease at most {MAX_MARKED_SHARE:.0%} of them)"
+    ]
+    lines += [f"{name}\t{count}\t{hits}" for name, (count, hits) in unmarked.items()]
+    (output / UNMARKED_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"{len(unmarked)} unmarked names written to {output / UNMARKED_FILE}")
 
 
 def train(train_files: Sequence[Path], dev_files: Sequence[Path], output: Path = MODEL_DIR) -> None:
@@ -108,7 +153,7 @@ def main() -> None:
     parser.add_argument("--train", type=Path, nargs="+", default=list(TRAIN), help="PubTator training files")
     parser.add_argument("--dev", type=Path, nargs="+", default=list(DEV), help="PubTator development files")
     parser.add_argument("--output", type=Path, default=MODEL_DIR, help="where the model goes")
-    parser.add_argument("--names-only", action="store_true", help="write only the name table into --output")
+    parser.add_argument("--names-only", action="store_true", help="write only the name tables into --output")
     args = parser.parse_args()
     if args.names_only:
         write_names(args.train, args.output)

@@ -7,8 +7,11 @@ training splits marks such spans as DISEASE or CHEMICAL; nlp/ruler.py then links
 vocabulary. Beside the weights, the model keeps the names the training splits annotate with the id
 and type their annotators chose most often (`names.tsv`: "Wilson disease" -> MESH:D006527, a
 disease), the way trained normalizers learn from their training names; a name found there is
-normalized to that id's concept before anything else is tried. `medgraphrag.nlp.ner_training` builds the model (`make
-ner-model`); it ships in the package (`medgraphrag/nlp/ner_model/`).
+normalized to that id's concept before anything else is tried. It also keeps the phrases the
+training texts use often and their annotators almost never mark as a disease (`unmarked.tsv`:
+"pregnancy", "oxidative stress", "recurrence", "fall"), which are no disease mentions whatever a
+vocabulary calls them. `medgraphrag.nlp.ner_training` builds the model (`make ner-model`); it ships
+in the package (`medgraphrag/nlp/ner_model/`).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
 
 MODEL_DIR = Path(__file__).parent / "ner_model"
 NAMES_FILE = "names.tsv"
+UNMARKED_FILE = "unmarked.tsv"
 # The model's labels and the semantic groups they name.
 GROUP_OF_LABEL = {"DISEASE": "Disorders", "CHEMICAL": "Chemicals & Drugs"}
 _NOT_IN_A_NAME = frozenset(":;\n")
@@ -53,19 +57,29 @@ class TrainedName:
 class Recognizer:
     """Disease and chemical spans of texts, by a trained spaCy NER model."""
 
+    unmarked: frozenset[str] = frozenset()
+
     def __init__(self, path: Path = MODEL_DIR) -> None:
         self.path = path
         self._lock = threading.Lock()
-        table = path / NAMES_FILE
+        table, unmarked = path / NAMES_FILE, path / UNMARKED_FILE
         self.names = read_names(table) if table.is_file() else {}
-        # The weights' and names' digest: a model trained again rebuilds the documents it extracted from.
-        weights = (path / "ner" / "model").read_bytes()
-        self.identity = hashlib.sha256(weights + (table.read_bytes() if table.is_file() else b"")).hexdigest()[:12]
+        self.unmarked = read_unmarked(unmarked) if unmarked.is_file() else frozenset()
+        # The weights' and tables' digest: a model trained again rebuilds the documents it extracted from.
+        digest = hashlib.sha256((path / "ner" / "model").read_bytes())
+        for file in (table, unmarked):
+            digest.update(file.read_bytes() if file.is_file() else b"")
+        self.identity = digest.hexdigest()[:12]
 
     def trained_name(self, surface: str) -> TrainedName | None:
         """The id and group the training annotations give the name `surface` most often; None if
         they never name it."""
         return self.names.get(normalize(surface))
+
+    def unmarked_name(self, surface: str) -> bool:
+        """Whether the training annotators leave the phrase `surface` unmarked as a disease; a
+        short form written in capitals ("WAS", "MEN") is never taken for the word it spells."""
+        return not any(c.isupper() for c in surface[1:]) and normalize(surface) in self.unmarked
 
     def spans(self, texts: Sequence[str]) -> list[list[Recognized]]:
         """The spans of each text."""
@@ -97,6 +111,12 @@ def read_names(path: Path) -> dict[str, TrainedName]:
             name, concept, label, _count = line.split("\t")
             names[name] = TrainedName(concept, GROUP_OF_LABEL[label])
     return names
+
+
+def read_unmarked(path: Path) -> frozenset[str]:
+    """The unmarked-name table of a model: its normalized phrases."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.split("\t", 1)[0] for line in lines if line and not line.startswith("#"))
 
 
 def available(path: Path = MODEL_DIR) -> bool:

@@ -137,6 +137,8 @@ def extract_mentions(
                 for span in [s for s in found if s[0] < end and start < s[1]]:
                     del found[span]
                 found[(start, end)] = (entry, "abbreviation")
+        if recognizer is not None:
+            _not_diseases(text, found, recognizer)
         spans = sorted(found)
         sentence_text = text[sentence.start : sentence.end]
         relative = [(s - sentence.start, e - sentence.start) for s, e in spans]
@@ -246,6 +248,18 @@ def _add_recognized(
     # longer name of the recognized group wins over the names of other groups inside it ("copper
     # toxicosis" is a disorder, not the metal).
     place(LexiconEntry("", None, surface, group) if entry is None else _typed(entry, group))
+
+
+def _not_diseases(text: str, found: dict[tuple[int, int], tuple[LexiconEntry, str]], recognizer: Recognizer) -> None:
+    """Take the disorder type off the ruler's and recognizer's names that the training annotators
+    leave unmarked ("pregnancy", "recurrence", "fall"): their concept stays, as a general one; a
+    recognized span without a concept is dropped."""
+    for span, (entry, method) in list(found.items()):
+        if entry.group == DISORDERS and method != "abbreviation" and recognizer.unmarked_name(text[span[0] : span[1]]):
+            if entry.concept_id:
+                found[span] = (replace(entry, group=DEFAULT_GROUP), method)
+            else:
+                del found[span]
 
 
 def _trained(surface: str, recognizer: Recognizer | None, ruler: VocabularyRuler) -> LexiconEntry | None:
