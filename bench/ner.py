@@ -10,9 +10,10 @@ Drugs), so a correct drug name does not count against a disease corpus.
 
 Per corpus: mention precision, recall and F1 with exact spans and with overlapping spans;
 normalization accuracy on the gold mentions found (an overlapping extracted mention whose concept
-carries one of the gold MeSH or OMIM ids among its ids or MeSH headings: a concept finer than MeSH,
-such as HPO's "Chronic urticaria", is indexed under its nearest ancestor's descriptor, Urticaria, as
-the corpora's guidelines ask for the most specific MeSH heading); document-level concept-id precision,
+carries one of the gold MeSH or OMIM ids among its ids or MeSH headings: a concept finer than MeSH
+is indexed under the descriptor whose entry terms name it (HPO's "Restlessness": Psychomotor
+Agitation), else under its nearest ancestor's ("Chronic urticaria": Urticaria), as the corpora's
+guidelines ask for the most specific MeSH heading); document-level concept-id precision,
 recall and F1 (the PubTator evaluation: per abstract, the gold ids against the ids of the concepts
 extracted; an extracted concept that carries none of the gold ids is a false positive, a mention
 left without a concept predicts no id); and

@@ -205,8 +205,10 @@ class DocumentEntity(BaseModel):
 class DocumentMention(BaseModel):
     """A mention as stored: its document, span in the document's text, words, one-word status,
     entity type (semantic group) and the concept it stands for, with the concept's other ids and
-    its MeSH headings (its own MeSH descriptors, else those of its nearest ancestors that have one,
-    at most three IS_A steps up: how MeSH indexes a concept finer than its headings)."""
+    its MeSH headings: its own MeSH descriptors; else those of the one other concept carrying a
+    descriptor that has its preferred name among its names (a MeSH entry term, mostly); else those
+    of its nearest ancestors that have one, at most three IS_A steps up (how MeSH indexes a concept
+    finer than its headings)."""
 
     doc_id: str
     external_id: str | None = None

@@ -121,17 +121,25 @@ def test_a_mention_carries_its_concepts_mesh_headings_or_its_nearest_ancestors(
         ConceptRecord("HP:3", "Familial cold urticaria", semantic_types=disorder, sources=["t"]),
         ConceptRecord("HP:4", "Hives of the scalp", semantic_types=disorder, sources=["t"]),
         ConceptRecord("MESH:D5", "Pruritus", semantic_types=disorder, sources=["t"]),
+        # MeSH's entry term "Restlessness" names HPO's Restlessness, which has no descriptor of its own.
+        ConceptRecord("HP:5", "Restlessness", semantic_types=disorder, sources=["t"]),
+        ConceptRecord("C6", "Psychomotor Agitation", cui="C6", synonyms=["Restlessness"], xrefs=["MESH:D011595"]),
+        # Named by two concepts with descriptors: no one heading by name, so its parent's.
+        ConceptRecord("HP:7", "Wheals", semantic_types=disorder, sources=["t"]),
+        ConceptRecord("C8", "Skin wheal", cui="C8", synonyms=["wheals"], xrefs=["MESH:D8"]),
+        ConceptRecord("C9", "Weal", cui="C9", synonyms=["wheals"], xrefs=["MESH:D9"]),
     ]
     relations = [
         ConceptRelation("HP:1", "C1", "IS_A", "t"),
         ConceptRelation("HP:3", "HP:2", "IS_A", "t"),
         ConceptRelation("HP:2", "C1", "IS_A", "t"),
+        ConceptRelation("HP:7", "C1", "IS_A", "t"),
     ]
     service.store.vocabulary.write(versions={"t": "1"}, concepts=concepts, relations=relations, skipped=SkipCounter())
     note = tmp_path / "note.txt"
     note.write_text(
         "Urticaria for years. Chronic urticaria now, and familial cold urticaria in the family history. "
-        "Pruritus at night. Hives of the scalp.\n",
+        "Pruritus at night. Hives of the scalp. Restlessness and wheals.\n",
         encoding="utf-8",
     )
     assert service.ingest([note], tier="user").documents_written == 1
@@ -142,3 +150,5 @@ def test_a_mention_carries_its_concepts_mesh_headings_or_its_nearest_ancestors(
     assert headings["familial cold urticaria"] == ["MESH:D014581"]  # two steps up, past a parent without one
     assert headings["pruritus"] == ["MESH:D5"]  # a MeSH concept is its own heading
     assert headings["hives of the scalp"] == []  # no ancestor has one
+    assert headings["restlessness"] == ["MESH:D011595"]  # the descriptor whose names name it
+    assert headings["wheals"] == ["MESH:D014581"]
