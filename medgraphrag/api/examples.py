@@ -170,6 +170,7 @@ EXAMPLES: dict[str, Any] = {
                 "type": "Chemicals & Drugs",
                 "concept_id": "C0025598",
                 "xrefs": ["MESH:D008687"],
+                "mesh_headings": ["MESH:D008687"],
             }
         ],
     },
