@@ -357,9 +357,18 @@ class DocumentStore:
         return [DocumentSummary.model_validate(r.data()) for r in records]
 
     def mentions(self, doc_ids: Sequence[str]) -> list[DocumentMention]:
-        """Every mention of the documents, by document and then position."""
+        """Every mention of the documents, by document and then position, with its concept's MeSH
+        headings."""
+        rows = [r.data() for r in self._db.read("document_mentions", doc_ids=list(doc_ids))]
+        # A document names its concepts many times: each concept's headings are worked out once.
+        concepts = sorted({row["concept_id"] for row in rows if row["concept_id"]})
+        headings = {
+            r["concept_id"]: r["mesh_headings"]
+            for r in (self._db.read("mesh_headings", concept_ids=concepts) if concepts else [])
+        }
         return [
-            DocumentMention.model_validate(r.data()) for r in self._db.read("document_mentions", doc_ids=list(doc_ids))
+            DocumentMention.model_validate({**row, "mesh_headings": headings.get(row["concept_id"], [])})
+            for row in rows
         ]
 
     def text(self, doc_id: str) -> DocumentText | None:
