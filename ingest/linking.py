@@ -13,7 +13,9 @@ normalized name keys (nlp/names.py), never a scan of the vocabulary:
    by embedding similarity of the span and each candidate's matched name (the last resort; the
    vocabulary itself is never embedded in bulk).
 Each lookup also runs on variants of the span: without a parenthetical, with the parenthetical as
-an abbreviation, and with "head - qualifier" / "head, qualifier" inverted or reduced to the head.
+an abbreviation, with "head - qualifier" / "head, qualifier" inverted or reduced to the head, with
+a body site said the other way ("renal" / "kidney") and, for a site's problem in general words
+("renal impairment"), as the site's disease class (kidney disease), each worth a little less.
 A semantic type (a TUI such as "T047" or words such as "disorder") that a concept's types agree or
 disagree with moves it up or down. A concept carries every UMLS CUI its sources map it to: its id
 CUI first, then the `UMLS:` cross-references.
@@ -33,6 +35,7 @@ from medgraphrag.graph.vocabulary import ConceptCandidate, VocabularyStore
 from medgraphrag.models.embeddings import Embedder
 from medgraphrag.nlp.names import key_phrase, normalize, word_bag
 from medgraphrag.nlp.semantic_groups import DEFAULT_GROUP, GROUPS, semantic_group
+from medgraphrag.nlp.sites import site_disease_keys, site_rewrites
 from medgraphrag.nlp.stopwords import STOP_WORDS
 
 METHOD_SCORES = {"exact": 1.0, "word_order": 0.95, "contained": 0.9}
@@ -89,6 +92,11 @@ def span_variants(text: str) -> list[Variant]:
         found.append(Variant(head, 0.9))
         # The qualifier alone ("aftercare", "self-care") rarely names the topic: a last resort.
         found.append(Variant(rest, 0.5))
+    # A site said the other way, then a site's problem in general words as the site's disease class
+    # (nlp/sites.py): "myocardial hypertrophy" -> cardiac hypertrophy, "renal impairment" -> kidney disease.
+    key = normalize(base)
+    found.extend(Variant(rewrite, 0.95) for rewrite in site_rewrites(key))
+    found.extend(Variant(disease, 0.85) for disease in site_disease_keys(key))
     unique: dict[str, Variant] = {}
     for variant in found:
         key = normalize(variant.text)

@@ -194,3 +194,77 @@ def test_names_the_training_annotators_leave_unmarked_are_no_disease_mentions(tm
     # The concept stays, as a general one; a short form in capitals is not the word it spells.
     assert {("pregnancy", "Concepts & Ideas"), ("Pregnancy", "Concepts & Ideas")} <= types
     assert ("Preeclampsia", "Disorders") in types and ("MEN", "Disorders") in types
+
+
+def test_a_site_said_the_other_way_or_its_problem_in_general_words_names_the_sites_disorder() -> None:
+    from medgraphrag.nlp.lexicon import ConceptNames, build_lexicon
+    from medgraphrag.nlp.names import indexed_keys
+    from medgraphrag.nlp.recognizer import Recognized
+    from medgraphrag.nlp.sites import site_disease_keys, site_rewrites
+
+    assert site_rewrites("vein thrombosis") == ["venous thrombosis"]
+    assert "cardiac hypertrophy" in site_rewrites("myocardial hypertrophy")
+    assert site_rewrites("neurological dysfunction")[0] == "nervous system dysfunction"
+    assert site_rewrites("nervous system disease")[0] == "neurological disease"
+    assert site_disease_keys("renal impairment") == [
+        "renal disease",
+        "renal disorder",
+        "kidney disease",
+        "kidney disorder",
+    ]
+    # Only a site followed by a general problem noun is a site's problem.
+    assert site_disease_keys("renal cell carcinoma") == [] and site_disease_keys("drug toxicity") == []
+    lexicon = build_lexicon(
+        [
+            ConceptNames(cid, cid, name, ["HPO:HP:0000118"], ["hpo"], indexed_keys([name]))
+            for cid, name in (
+                ("C1", "Cardiac hypertrophy"),
+                ("C2", "Hypertrophy"),
+                ("C3", "Kidney disease"),
+                ("C4", "Vision disorder"),
+                ("C5", "Injury"),
+                ("C6", "Bile duct disease"),
+                ("C8", "Eye abnormality"),
+                ("C9", "Ocular abnormality"),
+            )
+        ]
+        + [ConceptNames("C7", "C7", "Kidney", ["MESHTREE:A05.810.453"], ["mesh"], indexed_keys(["Kidney"]))]
+    )
+    phrases = (
+        "myocardial hypertrophy",
+        "chronic renal impairment",
+        "visual deficits",
+        "bile duct injury",
+        "kidney stones",
+        "severe eye abnormalities",
+    )
+
+    class Marks:
+        identity = "test"
+
+        def spans(self, texts: list[str]) -> list[list[Recognized]]:
+            return [
+                [Recognized(t.index(w), t.index(w) + len(w), "Disorders") for w in phrases if w in t] for t in texts
+            ]
+
+        def trained_name(self, surface: str) -> None:
+            return None
+
+        def unmarked_name(self, surface: str) -> bool:
+            return False
+
+    text = (
+        "He had myocardial hypertrophy, chronic renal impairment, visual deficits, bile duct injury and kidney "
+        "stones; severe eye abnormalities."
+    )
+    found = extract_mentions(text, parse([text])[0], VocabularyRuler(lexicon), Marks())  # type: ignore[arg-type]
+    assert [(m.surface, m.concept_id) for m in found] == [
+        ("myocardial hypertrophy", "C1"),  # over the "hypertrophy" inside it
+        ("chronic renal impairment", "C3"),  # the words before the site aside
+        ("visual deficits", "C4"),
+        ("bile duct injury", "C6"),
+        # No site's general problem: the span stays for the linker, the site as the ruler found it.
+        ("kidney stones", ""),
+        # A name inside the span, as written, is not said the other way.
+        ("eye abnormalities", "C8"),
+    ]

@@ -128,18 +128,22 @@ def test_a_mention_carries_its_concepts_mesh_headings_or_its_nearest_ancestors(
         ConceptRecord("HP:7", "Wheals", semantic_types=disorder, sources=["t"]),
         ConceptRecord("C8", "Skin wheal", cui="C8", synonyms=["wheals"], xrefs=["MESH:D8"]),
         ConceptRecord("C9", "Weal", cui="C9", synonyms=["wheals"], xrefs=["MESH:D9"]),
+        # A supplementary concept record (a C id) only: it keeps it and gains its parent's descriptor.
+        ConceptRecord("C10", "Hepatitis", cui="C10", xrefs=["MESH:D006505"], semantic_types=disorder, sources=["t"]),
+        ConceptRecord("HP:11", "Halothane hepatitis", xrefs=["MESH:C562477"], semantic_types=disorder, sources=["t"]),
     ]
     relations = [
         ConceptRelation("HP:1", "C1", "IS_A", "t"),
         ConceptRelation("HP:3", "HP:2", "IS_A", "t"),
         ConceptRelation("HP:2", "C1", "IS_A", "t"),
         ConceptRelation("HP:7", "C1", "IS_A", "t"),
+        ConceptRelation("HP:11", "C10", "IS_A", "t"),
     ]
     service.store.vocabulary.write(versions={"t": "1"}, concepts=concepts, relations=relations, skipped=SkipCounter())
     note = tmp_path / "note.txt"
     note.write_text(
         "Urticaria for years. Chronic urticaria now, and familial cold urticaria in the family history. "
-        "Pruritus at night. Hives of the scalp. Restlessness and wheals.\n",
+        "Pruritus at night. Hives of the scalp. Restlessness and wheals. Halothane hepatitis.\n",
         encoding="utf-8",
     )
     assert service.ingest([note], tier="user").documents_written == 1
@@ -152,3 +156,4 @@ def test_a_mention_carries_its_concepts_mesh_headings_or_its_nearest_ancestors(
     assert headings["hives of the scalp"] == []  # no ancestor has one
     assert headings["restlessness"] == ["MESH:D011595"]  # the descriptor whose names name it
     assert headings["wheals"] == ["MESH:D014581"]
+    assert headings["halothane hepatitis"] == ["MESH:C562477", "MESH:D006505"]

@@ -47,6 +47,8 @@ CONCEPTS = [
     ConceptRecord(
         "C0878544", "Cardiomyopathy", cui="C0878544", xrefs=["DOID:0050700", "UMLS:C0033141"], sources=["HPO", "DOID"]
     ),
+    ConceptRecord("C0022658", "Kidney disease", cui="C0022658", sources=["DOID"]),
+    ConceptRecord("C0042487", "Venous thrombosis", cui="C0042487", sources=["DOID"]),
 ]
 
 
@@ -76,6 +78,12 @@ def test_span_variants() -> None:
     assert texts == ["Cystitis - acute", "acute Cystitis", "Cystitis", "acute"]
     texts = [v.text for v in span_variants("Acute lymphoblastic leukemia (ALL)")]
     assert texts[:3] == ["Acute lymphoblastic leukemia (ALL)", "Acute lymphoblastic leukemia", "ALL"]
+    variants = span_variants("Renal impairment")
+    assert [(v.text, v.weight) for v in variants[:3]] == [
+        ("Renal impairment", 1.0),
+        ("kidney impairment", 0.95),
+        ("renal disease", 0.85),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -91,6 +99,8 @@ def test_span_variants() -> None:
         ("Acute lymphoblastic leukemia (ALL)", "C0023449", "exact"),
         ("type 2 diabetes mellitus", "C0011860", "word_order"),
         ("myocardial infraction", "C0027051", "fuzzy"),
+        ("vein thrombosis", "C0042487", "exact"),
+        ("renal impairment", "C0022658", "exact"),
     ],
 )
 def test_link_finds_the_concept(linker: ConceptLinker, text: str, cui: str, method: str) -> None:
@@ -123,6 +133,12 @@ def test_plurals_of_aches_and_latin_us_nouns_fold_to_their_singular() -> None:
     assert normalize("headaches") == "headache" and normalize("reaches") == "reach"
     assert normalize("viruses") == "virus" and normalize("Sinuses") == "sinus"
     assert normalize("causes") == "cause" and normalize("branches") == "branch"
+
+
+def test_plurals_of_greek_and_latin_a_nouns_fold_but_other_latin_endings_stay() -> None:
+    assert normalize("prostate carcinomas") == "prostate carcinoma" and normalize("Edemas") == "edema"
+    assert normalize("ventricular arrhythmias") == "ventricular arrhythmia" and normalize("traumas") == "trauma"
+    assert normalize("pancreas") == "pancreas" and normalize("bias") == "bias" and normalize("psychosis") == "psychosis"
 
 
 def test_keys_are_stored_between_markers_so_a_phrase_matches_whole_names_only() -> None:

@@ -28,9 +28,11 @@ _SINGULAR_NOUNS = frozenset(
 _TOKEN = re.compile(r"[^\W_]+")
 # Latin and Greek nouns whose plural adds -es to a stem ending in -us: viruses, fetuses, sinuses.
 _US_PLURALS = ("ruses", "tuses", "nuses", "xuses", "luses")
+# Greek and Latin nouns in -a whose plural adds -s: carcinomas, edemas, traumas, arrhythmias.
+_A_PLURALS = ("omas", "emas", "umas", "ias")
 KEY_START, KEY_END = "^", "$"
 # Recorded with every vocabulary load: concepts written under another format need loading again.
-KEY_FORMAT = "name_keys/2"  # 2: British spellings folded to American
+KEY_FORMAT = "name_keys/3"  # 2: British spellings folded to American; 3: plurals of -a nouns
 
 
 def fold(text: str) -> str:
@@ -43,7 +45,10 @@ def fold(text: str) -> str:
 
 
 def singular(word: str) -> str:
-    """A conservative English singular: only regular plurals, never Latin or Greek endings."""
+    """A conservative English singular: regular plurals and those of Greek and Latin -a nouns
+    ("carcinomas", "arrhythmias"), never another Latin or Greek ending ("pancreas", "diagnosis")."""
+    if len(word) > 5 and word.endswith(_A_PLURALS):
+        return word[:-1]
     if len(word) <= 3 or not word.endswith("s") or word.endswith(_INVARIANT) or word in _SINGULAR_NOUNS:
         return word
     if word.endswith("ies") and len(word) > 4:

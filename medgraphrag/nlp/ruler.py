@@ -24,6 +24,7 @@ from medgraphrag.nlp.names import disorder_nouns, normalize
 from medgraphrag.nlp.recognizer import Recognizer
 from medgraphrag.nlp.semantic_groups import DEFAULT_GROUP, DISORDERS
 from medgraphrag.nlp.sentences import Sentence, parse
+from medgraphrag.nlp.sites import site_disease_keys, site_rewrites
 from medgraphrag.nlp.stopwords import STOP_WORDS
 
 _BREAKERS = frozenset(",;:()[]{}.!?")
@@ -231,12 +232,23 @@ def _add_recognized(
         # The names of a composite ("breast and ovarian cancer") take the place of the one inside it.
         place(LexiconEntry("", None, text[start:end], group))
         return
-    # A vocabulary name of the same group inside or over the span already says what it is.
-    if any(found[s][0].group == group for s in overlapping):
-        return
     surface = text[start:end]
     key = normalize(surface)
     entry = ruler.lexicon.entries.get(key)
+    # A site said the other way ("myocardial hypertrophy": cardiac hypertrophy), or a site's problem
+    # in general words ("renal impairment": kidney disease), says more than the disorder name inside
+    # it ("hypertrophy").
+    if (
+        entry is None
+        and group == DISORDERS
+        and all(_longer((start, end), *s) for s in overlapping)
+        and (reworded := _site_named(key, ruler.lexicon)) is not None
+    ):
+        place(reworded)
+        return
+    # A vocabulary name of the same group inside or over the span already says what it is.
+    if any(found[s][0].group == group for s in overlapping):
+        return
     if entry is None and group == DISORDERS:
         # A disorder the model found named by its adjective ("hypothermic", "psychotic").
         nouns = (ruler.lexicon.entries.get(noun) for noun in disorder_nouns(key))
@@ -248,6 +260,22 @@ def _add_recognized(
     # longer name of the recognized group wins over the names of other groups inside it ("copper
     # toxicosis" is a disorder, not the metal).
     place(LexiconEntry("", None, surface, group) if entry is None else _typed(entry, group))
+
+
+def _site_named(key: str, lexicon: Lexicon) -> LexiconEntry | None:
+    """The disorder a name of a site's problem stands for where the vocabulary spells it another
+    way: with the site's other word, else as the site's disease class (nlp/sites.py); the words
+    before the site ("chronic", "end-stage") left out where the whole name gives none."""
+    words = key.split()
+    for start in range(max(1, len(words) - 1)):
+        rest = " ".join(words[start:])
+        if start and rest in lexicon.entries:
+            return None  # the name inside, as written, says what it is ("severe eye abnormalities")
+        for candidate in (*site_rewrites(rest), *site_disease_keys(rest)):
+            entry = lexicon.entries.get(candidate)
+            if entry is not None and entry.group == DISORDERS:
+                return entry
+    return None
 
 
 def _not_diseases(text: str, found: dict[tuple[int, int], tuple[LexiconEntry, str]], recognizer: Recognizer) -> None:
@@ -272,8 +300,10 @@ def _trained(surface: str, recognizer: Recognizer | None, ruler: VocabularyRuler
 
 
 def _named(name: str, recognizer: Recognizer | None, ruler: VocabularyRuler) -> LexiconEntry | None:
-    """The concept a name stands for: by the training names, else by the vocabulary's names."""
-    return _trained(name, recognizer, ruler) or ruler.lexicon.entries.get(normalize(name))
+    """The concept a name stands for: by the training names, else by the vocabulary's names, else
+    by the site it names a problem of."""
+    key = normalize(name)
+    return _trained(name, recognizer, ruler) or ruler.lexicon.entries.get(key) or _site_named(key, ruler.lexicon)
 
 
 def _typed(entry: LexiconEntry, group: str) -> LexiconEntry:
