@@ -196,7 +196,7 @@ def test_names_the_training_annotators_leave_unmarked_are_no_disease_mentions(tm
     assert ("Preeclampsia", "Disorders") in types and ("MEN", "Disorders") in types
 
 
-def test_a_site_said_the_other_way_or_its_problem_in_general_words_names_the_sites_disorder() -> None:
+def test_a_recognized_disorder_spelled_another_way_than_the_vocabulary_names_that_disorder() -> None:
     from medgraphrag.nlp.lexicon import ConceptNames, build_lexicon
     from medgraphrag.nlp.names import indexed_keys
     from medgraphrag.nlp.recognizer import Recognized
@@ -226,6 +226,10 @@ def test_a_site_said_the_other_way_or_its_problem_in_general_words_names_the_sit
                 ("C6", "Bile duct disease"),
                 ("C8", "Eye abnormality"),
                 ("C9", "Ocular abnormality"),
+                ("C11", "Hepatitis B"),
+                ("C12", "Hepatitis"),
+                ("C13", "Venous thromboembolism"),
+                ("C14", "Embolism"),
             )
         ]
         + [ConceptNames("C7", "C7", "Kidney", ["MESHTREE:A05.810.453"], ["mesh"], indexed_keys(["Kidney"]))]
@@ -237,6 +241,8 @@ def test_a_site_said_the_other_way_or_its_problem_in_general_words_names_the_sit
         "bile duct injury",
         "kidney stones",
         "severe eye abnormalities",
+        "type B hepatitis",
+        "venous thrombo-embolism",
     )
 
     class Marks:
@@ -255,7 +261,7 @@ def test_a_site_said_the_other_way_or_its_problem_in_general_words_names_the_sit
 
     text = (
         "He had myocardial hypertrophy, chronic renal impairment, visual deficits, bile duct injury and kidney "
-        "stones; severe eye abnormalities."
+        "stones; severe eye abnormalities. Then type B hepatitis and venous thrombo-embolism."
     )
     found = extract_mentions(text, parse([text])[0], VocabularyRuler(lexicon), Marks())  # type: ignore[arg-type]
     assert [(m.surface, m.concept_id) for m in found] == [
@@ -267,4 +273,14 @@ def test_a_site_said_the_other_way_or_its_problem_in_general_words_names_the_sit
         ("kidney stones", ""),
         # A name inside the span, as written, is not said the other way.
         ("eye abnormalities", "C8"),
+        ("type B hepatitis", "C11"),  # its words in another order, over the "hepatitis" inside
+        ("venous thrombo-embolism", "C13"),  # its hyphenated words joined
     ]
+    # Words that name two disorders in two orders name neither.
+    two = build_lexicon(
+        [
+            ConceptNames(cid, cid, name, ["HPO:HP:0000118"], ["hpo"], indexed_keys([name]))
+            for cid, name in (("C1", "Cell lymphoma T"), ("C2", "T cell lymphoma"), ("C3", "Hepatitis B"))
+        ]
+    )
+    assert "b hepatitis" in two.disorder_bags and "cell lymphoma t" not in two.disorder_bags

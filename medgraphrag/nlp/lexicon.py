@@ -4,7 +4,9 @@ Built from the `name_keys` the vocabulary writer stores (nlp/names.py), so text 
 exactly the keys the vocabulary was indexed with. Where several concepts share a key, the one whose
 preferred name it is wins, then the one with a UMLS CUI, then the one more sources agree on, then
 the smallest id (deterministic). The lexicon also finds a concept by any of its ids (its own and
-its cross-references: `MESH:D003924`), for names a trained model normalizes to an id.
+its cross-references: `MESH:D003924`), for names a trained model normalizes to an id, and a
+disorder by the words of its name in any order ("type B hepatitis": hepatitis B), where those
+words name one disorder only.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from medgraphrag.nlp.names import normalized_id, stored_key
-from medgraphrag.nlp.semantic_groups import outside_mesh_disease_trees, semantic_group
+from medgraphrag.nlp.names import normalized_id, stored_key, word_bag
+from medgraphrag.nlp.semantic_groups import DISORDERS, outside_mesh_disease_trees, semantic_group
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +48,13 @@ class LexiconEntry:
 @dataclass
 class Lexicon:
     """Normalized name -> concept, per first word the longest name it starts (in words), so a
-    matcher tries only lengths some name has, and normalized id -> concept."""
+    matcher tries only lengths some name has, normalized id -> concept, and the word bag of a
+    disorder's name of two words or more -> the one disorder so named."""
 
     entries: dict[str, LexiconEntry]
     longest_from: dict[str, int]
     by_id: dict[str, LexiconEntry] = field(default_factory=dict)
+    disorder_bags: dict[str, LexiconEntry] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -88,8 +92,14 @@ def build_lexicon(concepts: Iterable[ConceptNames], *, max_words: int = 8) -> Le
         first, words = key.split(" ", 1)[0], key.count(" ") + 1
         if words > longest_from.get(first, 0):
             longest_from[first] = words
+    bags: dict[str, LexiconEntry | None] = {}
+    for key, (_, entry) in best.items():
+        if entry.group == DISORDERS and (bag := word_bag(key)).count(" "):
+            # Words two disorders' names share tell neither apart.
+            bags[bag] = entry if bags.get(bag, entry) == entry else None
     return Lexicon(
         {key: entry for key, (_, entry) in best.items()},
         longest_from,
         {key: entry for key, (_, entry) in best_by_id.items()},
+        {bag: entry for bag, entry in bags.items() if entry is not None},
     )

@@ -12,6 +12,7 @@ conditional) from its sentence, by ConText (nlp/assertion.py).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -20,7 +21,7 @@ from medgraphrag.nlp.abbreviations import Abbreviation, abbreviation_uses, find_
 from medgraphrag.nlp.assertion import NEGATED, Assertion, assertions
 from medgraphrag.nlp.composites import composite_names
 from medgraphrag.nlp.lexicon import Lexicon, LexiconEntry
-from medgraphrag.nlp.names import disorder_nouns, normalize
+from medgraphrag.nlp.names import disorder_nouns, normalize, word_bag
 from medgraphrag.nlp.recognizer import Recognizer
 from medgraphrag.nlp.semantic_groups import DEFAULT_GROUP, DISORDERS
 from medgraphrag.nlp.sentences import Sentence, parse
@@ -28,6 +29,7 @@ from medgraphrag.nlp.sites import site_disease_keys, site_rewrites
 from medgraphrag.nlp.stopwords import STOP_WORDS
 
 _BREAKERS = frozenset(",;:()[]{}.!?")
+_JOINED_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
 # Vocabularies hold concepts named by everyday or study-design words ("Patients", "Time", "Severe",
 # "Left"); as single words in running text they are noise, not clinical entities.
 _GENERIC = frozenset(
@@ -235,14 +237,13 @@ def _add_recognized(
     surface = text[start:end]
     key = normalize(surface)
     entry = ruler.lexicon.entries.get(key)
-    # A site said the other way ("myocardial hypertrophy": cardiac hypertrophy), or a site's problem
-    # in general words ("renal impairment": kidney disease), says more than the disorder name inside
-    # it ("hypertrophy").
+    # The whole name spelled another way ("type B hepatitis"; "myocardial hypertrophy": cardiac
+    # hypertrophy; "renal impairment": kidney disease) says more than the disorder inside ("hepatitis").
     if (
         entry is None
         and group == DISORDERS
         and all(_longer((start, end), *s) for s in overlapping)
-        and (reworded := _site_named(key, ruler.lexicon)) is not None
+        and (reworded := _spelled_otherwise(surface, ruler.lexicon)) is not None
     ):
         place(reworded)
         return
@@ -262,11 +263,18 @@ def _add_recognized(
     place(LexiconEntry("", None, surface, group) if entry is None else _typed(entry, group))
 
 
-def _site_named(key: str, lexicon: Lexicon) -> LexiconEntry | None:
-    """The disorder a name of a site's problem stands for where the vocabulary spells it another
-    way: with the site's other word, else as the site's disease class (nlp/sites.py); the words
-    before the site ("chronic", "end-stage") left out where the whole name gives none."""
-    words = key.split()
+def _spelled_otherwise(surface: str, lexicon: Lexicon) -> LexiconEntry | None:
+    """The disorder a recognized name stands for where the vocabulary spells it another way: its
+    hyphenated words joined ("thrombo-embolism"), its words in another order ("type B hepatitis"),
+    or a site in it said the other way, else the site's problem as the site's disease class
+    (nlp/sites.py); the words before the site ("chronic", "end-stage") left out where the whole
+    name gives none."""
+    joined = lexicon.entries.get(normalize(_JOINED_HYPHEN.sub("", surface))) if "-" in surface else None
+    if joined is not None and joined.group == DISORDERS:
+        return joined
+    if (ordered := lexicon.disorder_bags.get(word_bag(surface))) is not None:
+        return ordered
+    words = normalize(surface).split()
     for start in range(max(1, len(words) - 1)):
         rest = " ".join(words[start:])
         if start and rest in lexicon.entries:
@@ -300,10 +308,10 @@ def _trained(surface: str, recognizer: Recognizer | None, ruler: VocabularyRuler
 
 
 def _named(name: str, recognizer: Recognizer | None, ruler: VocabularyRuler) -> LexiconEntry | None:
-    """The concept a name stands for: by the training names, else by the vocabulary's names, else
-    by the site it names a problem of."""
-    key = normalize(name)
-    return _trained(name, recognizer, ruler) or ruler.lexicon.entries.get(key) or _site_named(key, ruler.lexicon)
+    """The concept a name stands for: by the training names, else by the vocabulary's names as
+    written, else as the vocabulary spells the disorder otherwise."""
+    entry = _trained(name, recognizer, ruler) or ruler.lexicon.entries.get(normalize(name))
+    return entry or _spelled_otherwise(name, ruler.lexicon)
 
 
 def _typed(entry: LexiconEntry, group: str) -> LexiconEntry:
