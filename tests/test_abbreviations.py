@@ -35,6 +35,13 @@ def definitions_by_short(text: str) -> dict[str, Abbreviation]:
         ),
         ("Acute myocardial infarction (MI; n = 40) was common.", "MI", "myocardial infarction"),
         ('He had a "myocardial infarction" (MI).', "MI", "myocardial infarction"),
+        # The shortest suffix would read AAPC off "adenomatous polyposis coli"; the initials say more.
+        (
+            "A variant, called attenuated adenomatous polyposis coli (AAPC), was found.",
+            "AAPC",
+            "attenuated adenomatous polyposis coli",
+        ),
+        ("Rats with adjuvant-induced arthritis (AIA) were used.", "AIA", "adjuvant-induced arthritis"),
     ],
 )
 def test_long_form_before_short_form(text: str, short: str, long: str) -> None:

@@ -9,7 +9,9 @@ biomedical text". A definition is "long form (SF)" or, reversed, "SF (long form)
 - text in parentheses after ", " or "; " is dropped ("(MI; n = 12)" defines MI);
 - the long form is sought among the min(|SF| + 5, 2 |SF|) words before the parenthesis, within
   the same sentence: the characters of the short form are matched right to left, the first one at
-  the start of a word, and the shortest such suffix of the words is the long form;
+  the start of a word, and the shortest such suffix of the words is the long form, unless the
+  short form is the initials of a longer one ("attenuated adenomatous polyposis coli (AAPC)", where
+  the shortest suffix would take an "a" from inside "adenomatous"): words split at hyphens too;
 - the reversed pattern is tried when the forward one gives nothing, the word before the
   parenthesis looks like a short form and the text in parentheses is longer than it;
 - a long form shorter than its short form, or containing the short form as a word, is rejected.
@@ -29,6 +31,7 @@ _INNER_CUT = re.compile(r"[,;]\s")
 _TOKEN = re.compile(r"\S+")
 # The word right before a parenthesis, a candidate short form of the reversed pattern.
 _WORD_BEFORE = re.compile(r"(?<!\S)(\w[\w+/-]*)\s+$")
+_INITIAL_WORD = re.compile(r"[^\s-]+")
 _MAX_SHORT_FORM = 10
 
 
@@ -84,6 +87,16 @@ def _best_long_form_start(short: str, candidate: str) -> int | None:
     return start
 
 
+def _initials_start(short: str, candidate: str) -> int | None:
+    """Where in `candidate` the words begin whose initials spell `short`, ending it; None if they
+    do not."""
+    letters = [c.lower() for c in short if c.isalnum()]
+    words = list(_INITIAL_WORD.finditer(candidate))[-len(letters) :] if letters else []
+    if len(words) != len(letters) or any(w.group()[0].lower() != c for w, c in zip(words, letters, strict=True)):
+        return None
+    return words[0].start()
+
+
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     """`[start, end)` narrowed to begin and end on a letter or digit (empty if it has none)."""
     while start < end and not text[start].isalnum():
@@ -101,9 +114,13 @@ def _definition(text: str, short_start: int, short_end: int, window_start: int, 
     if not tokens:
         return None
     candidate_start, candidate_end = tokens[0][0], tokens[-1][1]
-    offset = _best_long_form_start(short, text[candidate_start:candidate_end])
+    candidate = text[candidate_start:candidate_end]
+    offset = _best_long_form_start(short, candidate)
     if offset is None:
         return None
+    initials = _initials_start(short, candidate)
+    if initials is not None and initials < offset:
+        offset = initials
     long_start, long_end = _trimmed(text, candidate_start + offset, candidate_end)
     long = text[long_start:long_end]
     if len(long) < len(short) or re.search(rf"(?<!\w){re.escape(short)}(?!\w)", long, re.IGNORECASE):
