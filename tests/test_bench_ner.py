@@ -51,6 +51,9 @@ def test_the_name_table_keeps_each_names_most_frequent_single_id(tmp_path: Path)
 def test_ids_are_compared_in_one_form() -> None:
     assert normalized_id("D008107") == normalized_id("MESH:D008107") == "MESH:D008107"
     assert normalized_id("OMIM:215600") == "OMIM:215600" and normalized_id("-1") is None
+    # A bare CUI (a concept's own id) is no MeSH supplementary id; an explicit MeSH one is.
+    assert normalized_id("C0263338") is None and normalized_id("C538265") == "MESH:C538265"
+    assert normalized_id("MESH:C000596597") == "MESH:C000596597"
 
 
 def test_mention_and_document_figures() -> None:

@@ -31,6 +31,7 @@ _US_PLURALS = ("ruses", "tuses", "nuses", "xuses", "luses")
 # Greek and Latin nouns in -a whose plural adds -s: carcinomas, edemas, traumas, arrhythmias.
 _A_PLURALS = ("omas", "emas", "umas", "ias")
 KEY_START, KEY_END = "^", "$"
+_CUI = re.compile(r"C\d{7}")
 # Recorded with every vocabulary load: concepts written under another format need loading again.
 KEY_FORMAT = "name_keys/3"  # 2: British spellings folded to American; 3: plurals of -a nouns
 
@@ -145,12 +146,15 @@ def stored_key(indexed: str) -> str:
 
 
 def normalized_id(raw: str) -> str | None:
-    """A PubTator or vocabulary id in one form (`MESH:D008107`, `OMIM:215600`); None for none."""
+    """A PubTator or vocabulary id in one form (`MESH:D008107`, `OMIM:215600`); None for none and
+    for a bare UMLS CUI (`C0263338`, seven digits), which is no MeSH supplementary id (`C538265`)."""
     raw = raw.strip()
     if not raw or raw == "-1":
         return None
     prefix, _, rest = raw.rpartition(":")
     prefix = prefix.upper()
+    if not prefix and _CUI.fullmatch(rest):
+        return None
     if prefix in ("", "MESH", "MSH"):
         return f"MESH:{rest}" if rest[:1] in "DC" and rest[1:].isdigit() else None
     return f"{prefix}:{rest}"
