@@ -13,7 +13,9 @@ p95 (steady state: of a second pass over the queries; the first pass's p95 besid
 nDCG@10 paired by query against the best baseline (BM25 or a single-index mode; for a baseline
 the best other one): the mean difference, a randomization test's p-value and a 95% bootstrap
 interval. --limit-queries and --limit-documents (the judged documents of the chosen
-queries plus the first N others) make a quick run.
+queries plus the first N others) make a quick run. --per-query FILE writes each query's nDCG@10 per
+mode (TSV); --against FILE pairs this run's modes with that file's, written by a run with other
+settings (another chunking, another model), and adds the comparison to the JSON line.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.ingest import DATA
-from bench.report import print_report
+from bench.report import print_report, print_table
 from bench.retrieval import (
     BASELINES,
     Search,
@@ -41,7 +43,14 @@ from bench.retrieval import (
     source_documents,
     working_folder,
 )
-from bench.stats import COMPARISON_COLUMNS, compare_to_best, comparison_cells
+from bench.stats import (
+    COMPARISON_COLUMNS,
+    compare_runs,
+    compare_to_best,
+    comparison_cells,
+    read_per_query,
+    write_per_query,
+)
 from medgraphrag.graph.vocab.open_sources import DEFAULT_VOCAB_DIR
 from medgraphrag.retrieval.retriever import MODES
 
@@ -159,7 +168,12 @@ def main() -> None:
         help="where the converted corpus, local state and the graph are kept (default: temporary)",
     )
     parser.add_argument("--vocab", type=Path, default=DEFAULT_VOCAB_DIR, help="open vocabulary data folder")
+    parser.add_argument("--per-query", type=Path, default=None, help="write each query's nDCG@10 per mode here (TSV)")
+    parser.add_argument(
+        "--against", type=Path, default=None, help="pair each mode with the same mode of this --per-query file"
+    )
     args = parser.parse_args()
+    earlier = read_per_query(args.against) if args.against else None
     collection = read_collection(args.queries, args.qrels, args.limit_queries)
     keep = {d for grades in collection.qrels.values() for d in grades} if args.limit_documents is not None else None
     with working_folder(args.workdir) as workdir:
@@ -178,6 +192,16 @@ def main() -> None:
             figures, ndcg10 = evaluate(searches, collection)
             evaluate_s = time.perf_counter() - started
     comparisons = compare_to_best(ndcg10, BASELINES)
+    per_query = {mode: dict(zip(collection.queries, scores)) for mode, scores in ndcg10.items()}
+    if args.per_query:
+        write_per_query(args.per_query, per_query)
+    against = compare_runs(per_query, earlier) if earlier is not None else {}
+    if earlier is not None:
+        print_table(
+            f"nDCG@10 of each mode against the same mode of {args.against}, paired by query",
+            ["mode", *COMPARISON_COLUMNS],
+            [[name, *comparison_cells(against.get(name))] for name in figures],
+        )
     columns = [*METRICS, "docs_ranked", "p50_ms", "p95_ms", "p95_first_ms"]
     print_report(
         f"{args.corpus.parent.name or 'BEIR'}: {len(collection.queries):,} judged queries over {len(documents):,} "
@@ -201,6 +225,7 @@ def main() -> None:
                 }
                 for name, row in figures.items()
             },
+            **({"against": {name: c.figures() for name, c in against.items()}} if earlier is not None else {}),
         },
     )
 

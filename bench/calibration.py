@@ -12,7 +12,9 @@ the first model's distribution of that kind of similarity and Q' the second's qu
 both measured on the same texts. The kinds, as the pipeline computes them:
 
 - topic (MEDGRAPH_CHUNK_TOPIC_THRESHOLD): at each sentence boundary of an NFCorpus document, the
-  mean vector of the two sentences before against the two after (ingest/chunking.py);
+  mean vector of the two sentences before against the two after (ingest/chunking.py); and, for
+  the default words signal, which no model changes, the share of boundaries whose two sides share
+  no content word (similarity under 0.01) beside the share the second model breaks at;
 - reference and same_as: each entity name's nearest other name among vocabulary names (DOID labels
   and MeSH headings), the similarity of REFERENCE_OF by embedding and of SAME_AS;
 - tag merge (MEDGRAPH_TAG_MERGE_THRESHOLD): each document's nearest other document, as tag
@@ -39,9 +41,9 @@ import numpy as np
 
 from bench.beir import NFCORPUS, read_collection
 from bench.report import print_report
-from medgraphrag.core.settings import load_settings, similarity_thresholds
+from medgraphrag.core.settings import WORDS_TOPIC_THRESHOLD, load_settings, similarity_thresholds
 from medgraphrag.graph.vocab.open_sources import DEFAULT_VOCAB_DIR
-from medgraphrag.ingest.chunking import boundary_similarities
+from medgraphrag.ingest.chunking import boundary_similarities, word_similarities
 from medgraphrag.ingest.context import contextual
 from medgraphrag.models.embeddings import BUNDLED_MODEL, Embedder, model_cache_dir
 from medgraphrag.nlp.sentences import parse
@@ -205,6 +207,25 @@ def main() -> None:
         share, value = carry(given, source, target)
         figures[threshold.setting] = {"from": given, "share_below": round(share, 4), "to": round(value, 3)}
         rows.append([threshold.setting, threshold.kind, len(source), given, share, round(value, 3)])
+    words = np.concatenate([word_similarities(sentences) for sentences in texts.sentences])
+    target_topic = similarity_thresholds(args.target).topic
+    target_share = float(np.mean(measured[args.target]["topic"] < target_topic))
+    words_share = float(np.mean(words < WORDS_TOPIC_THRESHOLD))
+    figures["words_topic"] = {
+        "threshold": WORDS_TOPIC_THRESHOLD,
+        "share_below": round(words_share, 4),
+        f"share_below_{args.target}": round(target_share, 4),
+    }
+    rows.append(
+        [
+            "MEDGRAPH_CHUNK_TOPIC_THRESHOLD, words signal",
+            "topic",
+            len(words),
+            f"{args.target}: {target_topic} ({target_share:.3f} below)",
+            words_share,
+            WORDS_TOPIC_THRESHOLD,
+        ]
+    )
     print_report(
         f"Thresholds of {args.source} carried to {args.target} ({len(texts.documents):,} documents, "
         f"{len(texts.names):,} names, {len(texts.questions):,} questions; {time.perf_counter() - started:.0f} s)",

@@ -12,7 +12,9 @@ top-5 evidence includes a chunk of the gold PMID. Paired by question, per varian
 nDCG@10 against the best baseline (BM25 or a single-index mode; for a baseline the best other one):
 the mean difference, a randomization test's p-value and a 95% bootstrap interval (bench/stats.py).
 By default a throwaway neo4j-local is started and both corpora are ingested; --use-configured
-searches what NEO4J_URI already holds.
+searches what NEO4J_URI already holds. --per-query FILE writes each question's nDCG@10 per mode
+(TSV); --against FILE pairs each mode with the same mode of that file, written by a run with other
+settings, and adds the comparison to the JSON line.
 """
 
 from __future__ import annotations
@@ -34,7 +36,16 @@ import Stemmer
 
 from bench.ingest import DATA, medquad_corpus
 from bench.report import print_report, print_table
-from bench.stats import COMPARISON_COLUMNS, Comparison, compare_to_best, comparison_cells, latency_ms
+from bench.stats import (
+    COMPARISON_COLUMNS,
+    Comparison,
+    compare_runs,
+    compare_to_best,
+    comparison_cells,
+    latency_ms,
+    read_per_query,
+    write_per_query,
+)
 from medgraphrag.cli.output import progress, progress_bars
 from medgraphrag.core.settings import load_settings
 from medgraphrag.graph.server import scratch_local_server
@@ -217,9 +228,9 @@ def _evaluate(
     questions: Sequence[LiveQuestion],
     qrels: dict[int, dict[str, int]],
     pubmedqa: dict[str, str],
-) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, Comparison]]]:
-    """The figures per mode, and per variant each mode's nDCG@10 against the best baseline's,
-    paired by question."""
+) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, Comparison]], dict[str, dict[str, float]]]:
+    """The figures per mode; per variant each mode's nDCG@10 against the best baseline's, paired by
+    question; and per mode each question's nDCG@10, keyed `variant:number`."""
     figures: dict[str, dict[str, float]] = {}
     ndcg10: dict[str, dict[str, list[float]]] = {variant: {} for variant in VARIANTS}
     judged = [q for q in questions if q.number in qrels]
@@ -240,7 +251,15 @@ def _evaluate(
             row["pubmedqa_top5_gold"] = statistics.fmean(float(pmid in search(q, 5)) for pmid, q in pubmedqa.items())
         row.update(timed.latencies())
         figures[name] = row
-    return figures, {variant: compare_to_best(scores, BASELINES) for variant, scores in ndcg10.items()}
+    per_query = {
+        name: {
+            f"{variant}:{question.number}": score
+            for variant in VARIANTS
+            for question, score in zip(judged, ndcg10[variant][name])
+        }
+        for name in searches
+    }
+    return figures, {variant: compare_to_best(scores, BASELINES) for variant, scores in ndcg10.items()}, per_query
 
 
 def main() -> None:
@@ -262,7 +281,12 @@ def main() -> None:
         default=None,
         help="where the converted corpus, local state and the graph are kept for the next run (default: temporary)",
     )
+    parser.add_argument("--per-query", type=Path, default=None, help="write each question's nDCG@10 per mode (TSV)")
+    parser.add_argument(
+        "--against", type=Path, default=None, help="pair each mode with the same mode of this --per-query file"
+    )
     args = parser.parse_args()
+    earlier = read_per_query(args.against) if args.against else None
     questions, qrels = read_questions(args.questions), read_qrels(args.qrels)
     with working_folder(args.workdir) as workdir:
         corpus = medquad_corpus(args.medquad, args.judged, args.medquad_limit, workdir)
@@ -271,7 +295,9 @@ def main() -> None:
         pubmedqa = {d.unit: dict(d.metadata).get("question", "") for d in source_documents(pubmedqa_path)}
         searches: dict[str, Search] = {"bm25": bm25_search(documents + source_documents(pubmedqa_path))}
 
-        def run(service: MedGraph) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, Comparison]]]:
+        def run(
+            service: MedGraph,
+        ) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, Comparison]], dict[str, dict[str, float]]]:
             if not args.use_configured:
                 ingest_reference(service, [*corpus, *pubmedqa_path], args.vocab)
             searches.update({mode: ranked_units(service, mode) for mode in MODES})
@@ -279,12 +305,15 @@ def main() -> None:
 
         if args.use_configured:
             with MedGraph(load_settings()) as service:
-                figures, comparisons = run(service)
+                figures, comparisons, per_query = run(service)
         else:
             # With --workdir the graph is kept: a later run re-ingests only what changed.
             home = None if args.workdir is None else workdir / "neo4j"
             with scratch_service(paths={"data_dir": workdir / "medgraph"}, home=home) as service:
-                figures, comparisons = run(service)
+                figures, comparisons, per_query = run(service)
+    if args.per_query:
+        write_per_query(args.per_query, per_query)
+    against = compare_runs(per_query, earlier) if earlier is not None else {}
     paired: dict[str, dict[str, object]] = {name: {} for name in figures}
     for variant, by_mode in comparisons.items():
         for name, comparison in by_mode.items():
@@ -315,6 +344,12 @@ def main() -> None:
             for name in figures
         ],
     )
+    if earlier is not None:
+        print_table(
+            f"nDCG@10 of each mode against the same mode of {args.against}, paired by question (both variants)",
+            ["mode", *COMPARISON_COLUMNS],
+            [[name, *comparison_cells(against.get(name))] for name in figures],
+        )
     print_report(
         f"PubMedQA-L: {len(pubmedqa):,} questions, share with the gold PMID in the top 5",
         ["mode", "pubmedqa_top5_gold"],
@@ -326,6 +361,7 @@ def main() -> None:
             "modes": {
                 name: {**{k: round(v, 4) for k, v in row.items()}, **paired[name]} for name, row in figures.items()
             },
+            **({"against": {name: c.figures() for name, c in against.items()}} if earlier is not None else {}),
         },
     )
 

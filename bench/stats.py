@@ -2,7 +2,9 @@
 
 A randomization (sign-flip) test gives a two-sided p-value for the mean difference, a percentile
 bootstrap its 95% interval; both with a fixed seed, so a run is reproducible. Each system is
-compared with the best baseline by mean score (a baseline with the best other baseline).
+compared with the best baseline by mean score (a baseline with the best other baseline). Per-query
+scores written by one run (`write_per_query`) pair each system with itself in a later run under other
+settings (`compare_runs`).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -139,3 +142,34 @@ def latency_ms(seconds: Sequence[float]) -> tuple[float, float]:
     if not ordered:
         return (0.0, 0.0)
     return (1000 * ordered[len(ordered) // 2], 1000 * ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))])
+
+
+PerQuery = Mapping[str, Mapping[str, float]]  # system -> query id -> score
+
+
+def write_per_query(path: Path, scores: PerQuery) -> None:
+    """Each system's score per query, as `query-id system score` lines (TSV) with a header."""
+    lines = ["query-id\tsystem\tscore"]
+    lines += [f"{query}\t{system}\t{score:.6f}" for system, own in scores.items() for query, score in own.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def read_per_query(path: Path) -> dict[str, dict[str, float]]:
+    """Per system: query id -> score, from a file `write_per_query` wrote."""
+    scores: dict[str, dict[str, float]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines()[1:]:
+        query, system, score = line.split("\t")
+        scores.setdefault(system, {})[query] = float(score)
+    return scores
+
+
+def compare_runs(scores: PerQuery, earlier: PerQuery) -> dict[str, Comparison]:
+    """Each system of this run against the same system of an earlier run, paired by query on the
+    queries both asked; a system the earlier run lacks is left out."""
+    comparisons = {}
+    for system, own in scores.items():
+        theirs = earlier.get(system, {})
+        shared = [query for query in own if query in theirs]
+        if shared:
+            comparisons[system] = compare([own[q] for q in shared], [theirs[q] for q in shared], "earlier run")
+    return comparisons

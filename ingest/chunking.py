@@ -1,11 +1,13 @@
 """Hybrid static-semantic chunking (paper 2.1.1): contiguous chunks with exact character offsets.
 
-Static first: paragraphs and sentences (ingest/nlp.py) are packed into small *units* that never
+Static first: paragraphs and sentences (nlp/sentences.py) are packed into small *units* that never
 cross a paragraph. Semantic second, one of:
-- offline: each unit is embedded once; the similarity of the windows on either side of each unit
-  boundary says where the topic changes. A span of units stays one chunk unless it is over the
-  token budget or holds a topic break; it is then cut at its weakest boundary, paragraph breaks and
-  balanced halves preferred, recursively. A document too short to be cut needs no unit vectors.
+- offline: the similarity of the windows on either side of each unit boundary says where the topic
+  changes: by default their lexical cohesion (the content words they share, as TextTiling measures
+  it: Hearst, 1997), or the cosine of their embeddings, which costs a second embedding pass over the
+  whole text. A span of units stays one chunk unless it is over the token budget or holds a topic
+  break; it is then cut at its weakest boundary, paragraph breaks and balanced halves preferred,
+  recursively. A document too short to be cut needs no similarities.
 - with an LLM: paragraph by paragraph, the model decides whether the next paragraph continues the
   current chunk's topic, seeing a sliding window of five paragraphs; the budget is a hard cap.
 Every chunk is `text[start:end]` of its document, so a citation slices back out of the source.
@@ -13,15 +15,21 @@ Every chunk is `text[start:end]` of its document, so a citation slices back out 
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from medgraphrag.nlp.names import normalize
 from medgraphrag.nlp.sentences import Sentence
+from medgraphrag.nlp.stopwords import STOP_WORDS
 
 # How much better a paragraph break is than a sentence break inside a paragraph, in cosine units.
 PARAGRAPH_PREFERENCE = 0.1
+# A content word: starts with a letter and is longer than two characters ("pH" and "IV" say no topic).
+_CONTENT_WORD = re.compile(r"[a-z][a-z0-9]{2,}")
 
 
 @dataclass(frozen=True)
@@ -80,19 +88,43 @@ def boundary_similarities(vectors: np.ndarray, *, window: int = 2) -> np.ndarray
     return similarities
 
 
+def content_words(text: str) -> Counter[str]:
+    """How often each content word of `text` occurs, as name keys spell words (lower case, singular,
+    American spelling); no stop word, number or word of two letters."""
+    return Counter(word for word in normalize(text).split() if _CONTENT_WORD.fullmatch(word) and word not in STOP_WORDS)
+
+
+def word_similarities(texts: Sequence[str], *, window: int = 2) -> np.ndarray:
+    """Lexical cohesion at each boundary between texts i and i+1: the cosine similarity of the
+    content-word counts of the `window` texts before and the `window` texts after it."""
+    bags = [content_words(text) for text in texts]
+    similarities = np.zeros(max(0, len(bags) - 1))
+    for i in range(len(bags) - 1):
+        left: Counter[str] = Counter()
+        right: Counter[str] = Counter()
+        for bag in bags[max(0, i + 1 - window) : i + 1]:
+            left.update(bag)
+        for bag in bags[i + 1 : i + 1 + window]:
+            right.update(bag)
+        shared = sum(count * right[word] for word, count in left.items() if word in right)
+        denominator = np.sqrt(sum(c * c for c in left.values()) * sum(c * c for c in right.values()))
+        similarities[i] = shared / denominator if denominator else 0.0
+    return similarities
+
+
 def semantic_chunks(
     text: str,
     pieces: Sequence[Unit],
-    vectors: np.ndarray,
+    similarities: np.ndarray,
     *,
     max_tokens: int,
     topic_threshold: float,
     min_tokens: int,
 ) -> list[TextChunk]:
-    """Chunks of `pieces`, cut where their unit `vectors` say the topic changes or the budget ends."""
+    """Chunks of `pieces`, cut where the `similarities` at their boundaries (`word_similarities`
+    or `boundary_similarities` of their vectors) say the topic changes, or where the budget ends."""
     if not pieces:
         return []
-    similarities = boundary_similarities(vectors)
     sizes = np.cumsum([0] + [u.tokens for u in pieces])
     spans: list[tuple[int, int]] = []
 

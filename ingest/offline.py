@@ -1,6 +1,7 @@
 """The offline construction stages: deterministic, no network, no LLM (the default).
 
-- chunking: hybrid static-semantic chunks from unit embeddings (ingest/chunking.py);
+- chunking: hybrid static-semantic chunks, cut where the units' words or embeddings say the topic
+  changes (ingest/chunking.py);
 - mentions: the vocabulary ruler, abbreviations and assertion status (nlp/ruler.py);
 - relations: co-occurrence in a sentence, typed by the vocabulary's own relation where one exists;
 - tag summaries: the entities sorted into the fixed categories by semantic group, negated findings
@@ -10,14 +11,24 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
+
+import numpy as np
 
 from medgraphrag.core.settings import IngestSettings
 from medgraphrag.graph.documents import EntityRecord, RelationRecord
 from medgraphrag.graph.tags import LeafEntity
 from medgraphrag.graph.vocabulary import VocabularyStore
-from medgraphrag.ingest.chunking import TextChunk, semantic_chunks, splittable, units
+from medgraphrag.ingest.chunking import (
+    TextChunk,
+    Unit,
+    boundary_similarities,
+    semantic_chunks,
+    splittable,
+    units,
+    word_similarities,
+)
 from medgraphrag.ingest.construction import ChunkedDocument, ChunkMentions, DocumentFailure, ParsedDocument
 from medgraphrag.ingest.context import embed_in_context
 from medgraphrag.ingest.linking import ConceptLinker, ConceptMatch
@@ -42,7 +53,8 @@ _NOT_THE_PATIENTS_CATEGORY = {NEGATED: ABSENT, FAMILY: FAMILY_HISTORY, CONDITION
 
 
 class SemanticChunker:
-    """Chunks cut where the embeddings of neighbouring units say the topic changes."""
+    """Chunks cut where the topic changes between units: by the content words they share, or by
+    their embeddings (`IngestSettings.topic_signal`)."""
 
     fallbacks = 0
 
@@ -51,17 +63,15 @@ class SemanticChunker:
         self.settings = settings
 
     def chunk(self, batch: Sequence[ParsedDocument]) -> list[ChunkedDocument | DocumentFailure]:
-        """Each document's chunks with their contexts and their vectors embedded with them; the units
-        of the documents that could be cut are embedded (all in one call) to find the topic breaks."""
+        """Each document's chunks with their contexts and their vectors embedded with them; with the
+        embedding signal, the units of the documents that could be cut are embedded first (all in
+        one call) to find the topic breaks."""
         max_tokens = self.settings.chunk_tokens
         min_tokens = max_tokens // 3
         pieces = [units(p.sentences, max_tokens=min(self.settings.unit_tokens, max_tokens)) for p in batch]
         cut = [splittable(own, max_tokens=max_tokens, min_tokens=min_tokens) for own in pieces]
-        vectors = self.embedder.embed(
-            [p.document.text[u.start : u.end] for p, own, c in zip(batch, pieces, cut) if c for u in own]
-        )
+        similarities = self._similarities([(p.document.text, own) for p, own, c in zip(batch, pieces, cut) if c])
         chunks: list[list[TextChunk]] = []
-        offset = 0
         for parsed, own, c in zip(batch, pieces, cut):
             text = parsed.document.text
             if not c:
@@ -73,18 +83,29 @@ class SemanticChunker:
                 semantic_chunks(
                     text,
                     own,
-                    vectors[offset : offset + len(own)],
+                    next(similarities),
                     max_tokens=max_tokens,
                     topic_threshold=self.settings.topic_for(self.embedder.name),
                     min_tokens=min_tokens,
                 )
             )
-            offset += len(own)
         embedded = embed_in_context(self.embedder, [(p.document, own) for p, own in zip(batch, chunks)])
         return [
             ChunkedDocument(p.document, p.sentences, own, own_vectors, contexts=contexts)
             for p, own, (contexts, own_vectors) in zip(batch, chunks, embedded)
         ]
+
+    def _similarities(self, documents: Sequence[tuple[str, Sequence[Unit]]]) -> Iterator[np.ndarray]:
+        """The boundary similarities of each document's units, in order."""
+        texts = [[text[u.start : u.end] for u in own] for text, own in documents]
+        if self.settings.topic_signal == "words":
+            yield from (word_similarities(own) for own in texts)
+            return
+        vectors = self.embedder.embed([t for own in texts for t in own])
+        offset = 0
+        for own in texts:
+            yield boundary_similarities(vectors[offset : offset + len(own)])
+            offset += len(own)
 
 
 class RulerExtractor:

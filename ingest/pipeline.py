@@ -199,7 +199,7 @@ def fingerprint(settings: IngestSettings, embedder: Embedder, construction: Cons
     vocabulary it linked against and the construction LLM, if any."""
     key = (
         f"v{PIPELINE_VERSION}|chunk_tokens={settings.chunk_tokens}|unit_tokens={settings.unit_tokens}"
-        f"|topic={settings.topic_for(embedder.name)}|model={embedder.name}|dim={embedder.dimension}"
+        f"|topic={settings.topic_signal}:{settings.topic_for(embedder.name)}|model={embedder.name}|dim={embedder.dimension}"
         f"|vocabulary={construction.vocabulary}|llm={construction.name or 'offline'}"
         f"|extractor={construction.extractor.identity}"
     )

@@ -13,10 +13,13 @@ from bench.stats import (
     PERMUTATIONS,
     bootstrap_ci,
     compare,
+    compare_runs,
     compare_to_best,
     comparison_cells,
     latency_ms,
     randomization_test,
+    read_per_query,
+    write_per_query,
 )
 
 
@@ -179,3 +182,16 @@ def test_the_fusion_fit_weighs_the_ranking_that_finds_relevant_documents_and_sco
     assert scores(judged, {"vector": 1.0}, chunk_docs)["ndcg10"] == [1.0] * 40
     assert sum(scores(judged, {"fulltext": 1.0}, chunk_docs)["ndcg10"]) < 40 * 0.5
     assert sum(scores(judged, weights, chunk_docs)["ndcg10"]) == pytest.approx(40.0)
+
+
+def test_per_query_scores_round_trip_and_pair_with_an_earlier_run_on_shared_queries(tmp_path: Path) -> None:
+    path = tmp_path / "run.tsv"
+    write_per_query(path, {"vector": {"q1": 0.5, "q2": 0.25, "q3": 1.0}, "bm25": {"q1": 0.0, "q2": 0.5, "q3": 0.5}})
+    earlier = read_per_query(path)
+    assert earlier == {"vector": {"q1": 0.5, "q2": 0.25, "q3": 1.0}, "bm25": {"q1": 0.0, "q2": 0.5, "q3": 0.5}}
+    # This run asks q4 too (the earlier run did not) and has a system the earlier one lacks.
+    now = {"vector": {"q1": 0.75, "q2": 0.5, "q3": 1.0, "q4": 0.0}, "hybrid": {"q1": 1.0}}
+    comparisons = compare_runs(now, earlier)
+    assert set(comparisons) == {"vector"}
+    assert comparisons["vector"].diff == pytest.approx((0.25 + 0.25 + 0.0) / 3)
+    assert comparisons["vector"].against == "earlier run"

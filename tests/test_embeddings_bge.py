@@ -287,13 +287,15 @@ def test_the_default_model_is_bge_int8_with_its_own_thresholds() -> None:
     # bge scores every pair higher than MiniLM: each threshold it is judged by is higher too.
     assert all(getattr(bge, kind) > getattr(MINILM_THRESHOLDS, kind) for kind in ("topic", "tag_merge", "fallback"))
     assert similarity_thresholds("/models/my-own-model") == MINILM_THRESHOLDS
-    ingest, tags, retrieval = IngestSettings(), TagSettings(), RetrievalSettings()
+    ingest, tags, retrieval = IngestSettings(topic_signal="embedding"), TagSettings(), RetrievalSettings()
     assert (ingest.topic_for(INT8.name), ingest.reference_for(INT8.name), ingest.same_as_for(INT8.name)) == (
         bge.topic,
         bge.reference,
         bge.same_as,
     )
     assert (tags.merge_for(INT8.name), retrieval.fallback_for(INT8.name)) == (bge.tag_merge, bge.fallback)
+    # Chunking by words, the default, has one threshold whatever the model.
+    assert IngestSettings().topic_for(INT8.name) == IngestSettings().topic_for("all-MiniLM-L6-v2") == 0.01
     # A threshold that is set is used whatever the model.
     assert IngestSettings(same_as_threshold=0.99).same_as_for(INT8.name) == 0.99
     assert TagSettings(merge_threshold=-1.0).merge_for("all-MiniLM-L6-v2") == -1.0
