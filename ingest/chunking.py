@@ -140,12 +140,15 @@ def semantic_chunks(
             spans.append((lo, hi))
             return
         candidates = breaks or list(boundaries)
+        # Equally weak boundaries (content words often share nothing at several) are told apart by
+        # the sizes they leave: a heading is not cut off from what it heads to make one side tiny.
         cut = min(
             candidates,
             key=lambda b: (
                 similarities[b]
                 - PARAGRAPH_PREFERENCE * (pieces[b].paragraph != pieces[b + 1].paragraph)
                 + (0.0 if balanced(b) else 1.0),
+                abs(int(sizes[b + 1] - sizes[lo]) - int(sizes[hi] - sizes[b + 1])),
                 b,
             ),
         )

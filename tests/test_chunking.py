@@ -96,6 +96,19 @@ def test_over_budget_is_cut_at_the_weakest_boundary_into_contiguous_chunks() -> 
     assert [c.ord for c in chunks] == [0, 1]
 
 
+def test_equally_weak_boundaries_leave_the_sides_most_alike_in_size() -> None:
+    text = "# Glaucoma\n\n## Treatment\n\nDrops lower the pressure inside the eye.\n\nLaser helps.\n"
+    pieces = _pieces(text)
+    assert [u.tokens for u in pieces] == [2, 3, 8, 3]
+    # No boundary is balanced or more similar than another: the cut leaves the sides nearest in
+    # size (5 and 11 tokens), not the first heading alone (2 and 14).
+    chunks = semantic_chunks(text, pieces, np.zeros(3), max_tokens=15, topic_threshold=-1.0, min_tokens=16)
+    assert [c.text for c in chunks] == [
+        "# Glaucoma\n\n## Treatment",
+        "Drops lower the pressure inside the eye.\n\nLaser helps.",
+    ]
+
+
 def test_pieces_too_short_for_two_balanced_parts_and_under_budget_cannot_be_split() -> None:
     pieces = _pieces(TEXT)
     total = sum(u.tokens for u in pieces)
