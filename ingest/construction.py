@@ -1,7 +1,7 @@
 """The construction stages of the graph (paper 2.1 and 2.2), one protocol each, with an offline and
 an LLM implementation (ingest/offline.py, ingest/llm_construction.py):
 
-- `Chunker`: a batch of parsed documents into chunks with their contexts and vectors;
+- `Chunker`: a batch of parsed documents into chunks with their contexts (the pipeline embeds them);
 - `MentionExtractor`: a chunked document's entity mentions, each with its concept and status;
 - `RelationExtractor`: the relations the chunks' meta-graphs state among their entities;
 - `TagSummarizer`: the categories of a leaf tag from its meta-graph's entities, and of a merged
@@ -18,8 +18,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Protocol
-
-import numpy as np
 
 from medgraphrag.graph.documents import EntityRecord, RelationRecord
 from medgraphrag.graph.tags import LeafEntity
@@ -57,13 +55,12 @@ class ParsedDocument:
 
 @dataclass
 class ChunkedDocument:
-    """A document cut into chunks, each with its context (ingest/context.py) and its unit vector
-    (embedded with that context); its mentions once extracted."""
+    """A document cut into chunks, each with its context (ingest/context.py, embedded with it); its
+    mentions once extracted."""
 
     document: SourceDocument
     sentences: list[Sentence]
     chunks: list[TextChunk]
-    vectors: np.ndarray
     contexts: list[str]
     mentions: list[Mention] = field(default_factory=list)
 
@@ -77,13 +74,13 @@ class ChunkMentions:
 
 
 class Chunker(Protocol):
-    """Cuts parsed documents into chunks with vectors; `fallbacks` counts the documents it had to
+    """Cuts parsed documents into chunks with their contexts; `fallbacks` counts the documents it had to
     chunk offline instead (an LLM that failed)."""
 
     fallbacks: int
 
     def chunk(self, batch: Sequence[ParsedDocument]) -> list[ChunkedDocument | DocumentFailure]:
-        """Each document's chunks and their vectors, or why it could not be chunked."""
+        """Each document's chunks and their contexts, or why it could not be chunked."""
         ...
 
 

@@ -14,11 +14,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from medgraphrag.ingest.chunking import TextChunk
 from medgraphrag.ingest.loaders import SourceDocument
-from medgraphrag.models.embeddings import Embedder
 
 # What a unit's context may add: enough for a title and a heading path, little next to a chunk.
 MAX_CONTEXT_CHARS = 300
@@ -92,21 +89,6 @@ def chunk_contexts(document: SourceDocument, chunks: Sequence[TextChunk]) -> lis
 def contextual(context: str, text: str) -> str:
     """What is embedded for a chunk: its context on a line of its own, then its text."""
     return f"{context}\n{text}" if context else text
-
-
-def embed_in_context(
-    embedder: Embedder, documents: Sequence[tuple[SourceDocument, Sequence[TextChunk]]]
-) -> list[tuple[list[str], np.ndarray]]:
-    """Each document's chunk contexts, and its chunks' vectors embedded with them (one call for all)."""
-    contexts = [chunk_contexts(document, chunks) for document, chunks in documents]
-    vectors = embedder.embed(
-        [contextual(c, chunk.text) for (_, chunks), own in zip(documents, contexts) for c, chunk in zip(own, chunks)]
-    )
-    result, offset = [], 0
-    for own in contexts:
-        result.append((own, vectors[offset : offset + len(own)]))
-        offset += len(own)
-    return result
 
 
 def _collapse(text: str) -> str:

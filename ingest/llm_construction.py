@@ -25,10 +25,9 @@ from medgraphrag.graph.tags import LeafEntity
 from medgraphrag.graph.vocabulary import VocabularyStore
 from medgraphrag.ingest.chunking import TextChunk, topic_chunks, units
 from medgraphrag.ingest.construction import ChunkedDocument, ChunkMentions, DocumentFailure, ParsedDocument
-from medgraphrag.ingest.context import embed_in_context
+from medgraphrag.ingest.context import chunk_contexts
 from medgraphrag.ingest.linking import ConceptLinker
 from medgraphrag.ingest.offline import ExtractiveSummarizer, RulerExtractor, SemanticChunker, VocabularyRelations
-from medgraphrag.models.embeddings import Embedder
 from medgraphrag.models.llm import ChatModel
 from medgraphrag.models.prompts import PROMPTS
 from medgraphrag.nlp.assertion import CONDITIONAL, FAMILY, NEGATED, assertion
@@ -126,17 +125,14 @@ class TopicChunker:
     """Chunks whose boundaries the model decides paragraph by paragraph (paper 2.1.1); a document
     whose topic decisions fail is chunked by `fallback`, the offline semantic chunker."""
 
-    def __init__(
-        self, model: ChatModel, embedder: Embedder, settings: IngestSettings, fallback: SemanticChunker
-    ) -> None:
+    def __init__(self, model: ChatModel, settings: IngestSettings, fallback: SemanticChunker) -> None:
         self.model = model
-        self.embedder = embedder
         self.settings = settings
         self.fallback = fallback
         self.fallbacks = 0
 
     def chunk(self, batch: Sequence[ParsedDocument]) -> list[ChunkedDocument | DocumentFailure]:
-        """Each document's topic chunks, embedded together (offline chunks where the model failed)."""
+        """Each document's topic chunks with their contexts (offline chunks where the model failed)."""
         max_tokens = self.settings.chunk_tokens
         outcomes: list[list[TextChunk] | None] = []
         for parsed in batch:
@@ -149,18 +145,13 @@ class TopicChunker:
                 outcomes.append(None)
         failed = [p for p, chunks in zip(batch, outcomes) if chunks is None]
         offline = iter(self.fallback.chunk(failed) if failed else [])
-        embedded = iter(
-            embed_in_context(
-                self.embedder, [(p.document, chunks) for p, chunks in zip(batch, outcomes) if chunks is not None]
-            )
-        )
         chunked: list[ChunkedDocument | DocumentFailure] = []
         for parsed, chunks in zip(batch, outcomes):
             if chunks is None:
                 chunked.append(next(offline))
                 continue
-            contexts, vectors = next(embedded)
-            chunked.append(ChunkedDocument(parsed.document, parsed.sentences, chunks, vectors, contexts=contexts))
+            contexts = chunk_contexts(parsed.document, chunks)
+            chunked.append(ChunkedDocument(parsed.document, parsed.sentences, chunks, contexts))
         return chunked
 
     def same_topic(self, current: Sequence[str], following: str) -> bool:

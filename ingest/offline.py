@@ -30,7 +30,7 @@ from medgraphrag.ingest.chunking import (
     word_similarities,
 )
 from medgraphrag.ingest.construction import ChunkedDocument, ChunkMentions, DocumentFailure, ParsedDocument
-from medgraphrag.ingest.context import embed_in_context
+from medgraphrag.ingest.context import chunk_contexts
 from medgraphrag.ingest.linking import ConceptLinker, ConceptMatch
 from medgraphrag.models.embeddings import Embedder
 from medgraphrag.nlp.assertion import CONDITIONAL, FAMILY, NEGATED, NOT_THE_PATIENTS
@@ -63,9 +63,8 @@ class SemanticChunker:
         self.settings = settings
 
     def chunk(self, batch: Sequence[ParsedDocument]) -> list[ChunkedDocument | DocumentFailure]:
-        """Each document's chunks with their contexts and their vectors embedded with them; with the
-        embedding signal, the units of the documents that could be cut are embedded first (all in
-        one call) to find the topic breaks."""
+        """Each document's chunks with their contexts; with the embedding signal, the units of the
+        documents that could be cut are embedded (all in one call) to find the topic breaks."""
         max_tokens = self.settings.chunk_tokens
         min_tokens = max_tokens // 3
         pieces = [units(p.sentences, max_tokens=min(self.settings.unit_tokens, max_tokens)) for p in batch]
@@ -89,10 +88,9 @@ class SemanticChunker:
                     min_tokens=min_tokens,
                 )
             )
-        embedded = embed_in_context(self.embedder, [(p.document, own) for p, own in zip(batch, chunks)])
         return [
-            ChunkedDocument(p.document, p.sentences, own, own_vectors, contexts=contexts)
-            for p, own, (contexts, own_vectors) in zip(batch, chunks, embedded)
+            ChunkedDocument(p.document, p.sentences, own, chunk_contexts(p.document, own))
+            for p, own in zip(batch, chunks)
         ]
 
     def _similarities(self, documents: Sequence[tuple[str, Sequence[Unit]]]) -> Iterator[np.ndarray]:

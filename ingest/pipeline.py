@@ -2,8 +2,10 @@
 
 Per batch of documents: sentences (spaCy), chunks (the `Chunker`), entity mentions with their
 concepts and assertion status (the `MentionExtractor`), entities and their concept links
-(DEFINITION_OF), relations (the `RelationExtractor`), then one write transaction that also links
-user and reference entities sharing a concept (REFERENCE_OF). After all batches, user entities no
+(DEFINITION_OF), relations (the `RelationExtractor`), the vectors of the chunks and the new
+entities, then one write transaction that also links user and reference entities sharing a concept
+(REFERENCE_OF). The three overlap: while one batch is built, the one before it is embedded and the
+one before that written. After all batches, user entities no
 shared concept links are linked through the vocabulary hierarchy, then by content-embedding
 similarity (REFERENCE_OF); entities without a concept get SAME_AS to near-duplicates.
 
@@ -19,11 +21,13 @@ import contextlib
 import dataclasses
 import logging
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from medgraphrag.core.errors import Conflict, MedGraphError
@@ -51,6 +55,7 @@ from medgraphrag.ingest.construction import (
     OnError,
     ParsedDocument,
 )
+from medgraphrag.ingest.context import contextual
 from medgraphrag.ingest.loaders import SourceDocument, discover, load_all
 from medgraphrag.ingest.tags import attach_tags
 from medgraphrag.models.embeddings import Embedder
@@ -66,6 +71,8 @@ from medgraphrag.nlp.sentences import Span, parse, pieces
 PIPELINE_VERSION = 7
 # How long post-write work waits for a concurrent run's tag tree before it is left for the next run.
 TAG_WAIT_S = 600.0
+# Batches built and waiting to be embedded or written, at most: memory holds these and the one being built.
+BATCHES_IN_FLIGHT = 2
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +158,17 @@ class BuiltBatch:
 
 
 @dataclass
+class PreparedBatch:
+    """A batch of documents built but for its vectors: per document its chunks, mention records and
+    relations; the entities to write and, of them, those to embed; the concept links."""
+
+    documents: list[tuple[ChunkedDocument, list[MentionRecord], list[RelationRecord]]]
+    entities: dict[str, EntityRecord]
+    fresh: list[str]
+    definitions: list[DefinitionLink]
+
+
+@dataclass
 class BuiltFiles:
     """What a builder made of some files, in order: batches to write and documents too large for
     one write (to stage), with what it counted."""
@@ -160,39 +178,62 @@ class BuiltFiles:
 
 
 class Writes:
-    """The writer of a run: one write in flight while the next batch is built, so Neo4j's work
-    overlaps ours; a large document is staged once the write before it is done."""
+    """The writer of a run: a batch is embedded on one thread and written on another while the next
+    is built, so the model, Neo4j and our own work overlap; at most `BATCHES_IN_FLIGHT` batches wait.
+    A large document is staged once the writes before it are done. After a failed write nothing more
+    is written, and the failure is raised by the next call."""
 
     def __init__(self, pipeline: IngestPipeline, report: IngestReport) -> None:
         self._pipeline = pipeline
         self._report = report
-        self._writer = ThreadPoolExecutor(max_workers=1)
-        self._in_flight: Future[None] | None = None
+        self._embedder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-embed")
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-write")
+        self._in_flight: deque[Future[None]] = deque()
 
     def __enter__(self) -> Writes:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, error: type[BaseException] | None, *exc: object) -> None:
         try:
-            self.drain()
+            if error is None:
+                self.drain()
+            else:  # the run's own error is the one to raise; what is in flight still ends first
+                wait(self._in_flight)
         finally:
+            self._embedder.shutdown()
             self._writer.shutdown()
 
-    def write(self, built: BuiltBatch) -> None:
-        """Write a batch once the one in flight is done (its failure is raised here)."""
-        self.drain()
-        self._in_flight = self._writer.submit(self._pipeline.write_batch, built, self._report)
+    def write(self, batch: PreparedBatch | BuiltBatch) -> None:
+        """Write a batch after those in flight (embedding it first if it is only prepared), once
+        fewer than `BATCHES_IN_FLIGHT` wait."""
+        while len(self._in_flight) >= BATCHES_IN_FLIGHT:
+            self._in_flight.popleft().result()
+        if isinstance(batch, PreparedBatch):
+            built = self._embedder.submit(self._pipeline.embedded, batch, self._report)
+        else:  # built elsewhere (a distributed worker), vectors and all
+            built = Future()
+            built.set_result(batch)
+        before = self._in_flight[-1] if self._in_flight else None
+        self._in_flight.append(self._writer.submit(self._write, built, before))
+
+    def _write(self, built: Future[BuiltBatch], before: Future[None] | None) -> None:
+        # The writer runs one write at a time, in order: `before` is done.
+        if before is not None and before.exception() is not None:
+            raise MedGraphError("not written: an earlier write of this run failed")
+        self._pipeline.write_batch(built.result(), self._report)
 
     def stage(self, document: SourceDocument, embedded: set[str]) -> None:
-        """Build and write a document too large for one write, in parts, after the write in flight."""
+        """Build and write a document too large for one write, in parts, after the writes in flight."""
         self.drain()
         self._pipeline.stage_document(document, self._report, embedded)
 
     def drain(self) -> None:
-        """Wait for the write in flight."""
-        if self._in_flight is not None:
-            in_flight, self._in_flight = self._in_flight, None
-            in_flight.result()
+        """Wait for the writes in flight; the first that failed is raised once all have ended."""
+        in_flight, self._in_flight = list(self._in_flight), deque()
+        wait(in_flight)
+        for future in in_flight:
+            if (error := future.exception()) is not None:
+                raise error
 
 
 def fingerprint(settings: IngestSettings, embedder: Embedder, construction: Construction) -> str:
@@ -247,7 +288,7 @@ class IngestPipeline:
                 if large is not None:
                     writes.stage(large, embedded)
                 if batch:
-                    writes.write(self._build(batch, report, embedded))
+                    writes.write(self._prepare(batch, report, embedded))
                 self.notify(ProgressEvent("build", files_done, len(files)))
         self.notify(ProgressEvent("build", len(files), len(files)))
         self.finish(report, started)
@@ -450,7 +491,11 @@ class IngestPipeline:
             report.post_write_error = str(exc)
 
     def _build(self, batch: Sequence[SourceDocument], report: IngestReport, embedded: set[str]) -> BuiltBatch:
-        """A batch's records, without the documents a stage could not build."""
+        """A batch's records, with their vectors, without the documents a stage could not build."""
+        return self.embedded(self._prepare(batch, report, embedded), report)
+
+    def _prepare(self, batch: Sequence[SourceDocument], report: IngestReport, embedded: set[str]) -> PreparedBatch:
+        """A batch built but for its vectors, without the documents a stage could not build."""
         clock = time.perf_counter()
         parsed = [ParsedDocument(d, s) for d, s in zip(batch, parse([d.text for d in batch]))]
         report.timed("parse", time.perf_counter() - clock)
@@ -461,7 +506,7 @@ class IngestPipeline:
                 self._failed(outcome, report)
             else:
                 built.append(outcome)
-        report.timed("chunk+embed", time.perf_counter() - clock)
+        report.timed("chunk", time.perf_counter() - clock)
         clock = time.perf_counter()
         extracted = []
         for item in built:
@@ -484,7 +529,7 @@ class IngestPipeline:
         report.errors.append(IngestError(where, f"{outcome.stage} failed: {outcome.reason}"))
         report.documents_failed += 1
 
-    def _records(self, built: list[ChunkedDocument], report: IngestReport, embedded: set[str]) -> BuiltBatch:
+    def _records(self, built: list[ChunkedDocument], report: IngestReport, embedded: set[str]) -> PreparedBatch:
         clock = time.perf_counter()
         entities: dict[str, EntityRecord] = {}
         per_document: list[tuple[ChunkMentions, list[MentionRecord]]] = []
@@ -515,13 +560,13 @@ class IngestPipeline:
         relations = self.construction.relations.relations([mentions for mentions, _ in per_document], entities)
         report.timed("relations", time.perf_counter() - clock)
         clock = time.perf_counter()
-        records = []
+        documents = []
         definitions: dict[str, DefinitionLink] = {}
         for (mentions, mention_records), document_relations in zip(per_document, relations):
             if isinstance(document_relations, DocumentFailure):
                 self._failed(document_relations, report)
                 continue
-            records.append(self._record(mentions.item, mention_records, document_relations))
+            documents.append((mentions.item, mention_records, document_relations))
             for m in mentions.item.mentions:
                 report.mentions_negated += m.assertion.negated
                 report.mentions_uncertain += m.assertion.uncertain
@@ -533,25 +578,47 @@ class IngestPipeline:
                     if m.concept_id:
                         definitions.setdefault(eid, DefinitionLink(eid, m.concept_id, 1.0, m.method))
         # Only the entities of documents that are written are written.
-        used = {m.entity_id for record in records for m in record.mentions}
+        used = {m.entity_id for _, mention_records, _ in documents for m in mention_records}
         kept = {eid: e for eid, e in entities.items() if eid in used}
-        # Entities embedded earlier in this run may still be in the write in flight.
+        # Entities embedded earlier in this run may still be in a write in flight.
         known = embedded | self.store.documents.stored_entities([eid for eid in kept if eid not in embedded])
-        fresh = [e for eid, e in kept.items() if eid not in known]
-        embedded.update(e.entity_id for e in fresh)
-        vectors = self.embedder.embed([entity_content(e.name, e.type) for e in fresh])
-        for e, vector in zip(fresh, vectors):
-            kept[e.entity_id] = EntityRecord(
-                e.entity_id, e.tier, e.name, e.norm_name, e.type, e.concept_id, e.context, vector
-            )
+        fresh = [eid for eid in kept if eid not in known]
+        embedded.update(fresh)
+        report.timed("entities", time.perf_counter() - clock)
+        return PreparedBatch(documents, kept, fresh, list(definitions.values()))
+
+    def embedded(self, prepared: PreparedBatch, report: IngestReport) -> BuiltBatch:
+        """The batch's records with their vectors: each chunk's embedded in its context, each new
+        entity's from its name and type (all in one call to the model)."""
+        clock = time.perf_counter()
+        chunk_texts = [
+            contextual(context, chunk.text)
+            for item, _, _ in prepared.documents
+            for chunk, context in zip(item.chunks, item.contexts, strict=True)
+        ]
+        entities = prepared.entities
+        fresh = [entities[eid] for eid in prepared.fresh]
+        vectors = self.embedder.embed([*chunk_texts, *(entity_content(e.name, e.type) for e in fresh)])
+        records, offset = [], 0
+        for item, mention_records, relations in prepared.documents:
+            own = vectors[offset : offset + len(item.chunks)]
+            offset += len(item.chunks)
+            records.append(self._record(item, own, mention_records, relations))
+        kept = dict(entities)
+        for e, vector in zip(fresh, vectors[offset:]):
+            kept[e.entity_id] = dataclasses.replace(e, embedding=vector)
         report.entities += len(kept)
         report.entities_new += len(fresh)
-        report.concept_links += len(definitions)
-        report.timed("entities", time.perf_counter() - clock)
-        return BuiltBatch(records, list(kept.values()), list(definitions.values()))
+        report.concept_links += len(prepared.definitions)
+        report.timed("embed", time.perf_counter() - clock)
+        return BuiltBatch(records, list(kept.values()), prepared.definitions)
 
     def _record(
-        self, item: ChunkedDocument, mentions: list[MentionRecord], relations: list[RelationRecord]
+        self,
+        item: ChunkedDocument,
+        vectors: np.ndarray,
+        mentions: list[MentionRecord],
+        relations: list[RelationRecord],
     ) -> DocumentRecord:
         document = item.document
         return DocumentRecord(
@@ -576,7 +643,7 @@ class IngestPipeline:
                     document.page_of(c.end - 1),
                     context,
                 )
-                for c, v, context in zip(item.chunks, item.vectors, item.contexts, strict=True)
+                for c, v, context in zip(item.chunks, vectors, item.contexts, strict=True)
             ],
             mentions=mentions,
             relations=relations,

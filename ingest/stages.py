@@ -33,7 +33,7 @@ def construction(
         return Construction(chunker, extractor, relations, ExtractiveSummarizer(), signature)
     # Each LLM stage falls back to its offline twin where the model fails.
     return Construction(
-        TopicChunker(model, embedder, settings, chunker),
+        TopicChunker(model, settings, chunker),
         LLMExtractor(model, ConceptLinker(vocabulary, embedder), extractor),
         LLMRelations(model, vocabulary, relations),
         LLMSummarizer(model),

@@ -192,4 +192,4 @@ def test_the_offline_chunker_cuts_two_topics_apart_by_words_or_by_embeddings(emb
         (chunked,) = SemanticChunker(embedder, settings).chunk([parsed])
         assert isinstance(chunked, ChunkedDocument)
         assert [c.text for c in chunked.chunks] == [" ".join(asthma), " ".join(gout)], signal
-        assert chunked.vectors.shape == (2, embedder.dimension)
+        assert chunked.contexts == ["Two topics", "Two topics"]

@@ -1,11 +1,20 @@
+import copy
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+import pytest
 from neo4j import Driver
 from typer.testing import CliRunner
 
 from medgraphrag.cli import app
+from medgraphrag.core.errors import EmbeddingModelError
+from medgraphrag.core.settings import Settings
 from medgraphrag.graph.vocab.records import ConceptRecord, ConceptRelation, SkipCounter
+from medgraphrag.ingest.context import contextual
+from medgraphrag.ingest.pipeline import entity_content
+from medgraphrag.models.embeddings import Embedder
 from medgraphrag.service import MedGraph
 
 
@@ -53,6 +62,57 @@ def test_small_budget_gives_ordered_contiguous_chunks(neo4j_settings, driver: Dr
     assert [c["ord"] for c in chunks] == list(range(12))
     records, _, _ = driver.execute_query("MATCH p=(:Chunk)-[:NEXT*]->(:Chunk) RETURN max(length(p)) AS longest")
     assert records[0]["longest"] == 11
+
+
+def _notes(folder: Path, count: int, marker: str = "") -> None:
+    for i in range(count):
+        extra = f" {marker}" if i == 2 else ""
+        (folder / f"note{i}.txt").write_text(
+            f"Patient {i} has asthma and takes salbutamol.{extra} Fever {i} resolved; no pneumonia.\n", encoding="utf-8"
+        )
+
+
+def test_batches_are_embedded_and_written_while_the_next_is_built(
+    neo4j_settings: Settings, driver: Driver, embedder: Embedder, tmp_path: Path
+) -> None:
+    _notes(tmp_path, 7)
+    with MedGraph(neo4j_settings.replace(ingest={"batch_documents": 2}), embedder=embedder) as service:
+        report = service.ingest([tmp_path], tier="user")
+    assert (report.documents_written, report.errors) == (7, [])
+    assert {"chunk", "extract", "embed", "write"} <= set(report.stage_seconds)
+    records, _, _ = driver.execute_query(
+        "MATCH (c:Chunk) RETURN c.text AS text, c.context AS context, c.embedding AS vector ORDER BY c.chunk_id"
+    )
+    assert len(records) == report.chunks_written == 7
+    expected = embedder.embed([contextual(r["context"], r["text"]) for r in records])
+    assert np.abs(np.asarray([r["vector"] for r in records]) - expected).max() < 1e-5
+    # Entities named in several batches are embedded once, each with its own name's vector.
+    entities, _, _ = driver.execute_query(
+        "MATCH (e:Entity) RETURN e.name AS name, e.type AS type, e.embedding AS vector"
+    )
+    assert report.entities_new == len(entities) >= 3
+    expected = embedder.embed([entity_content(r["name"], r["type"]) for r in entities])
+    assert np.abs(np.asarray([r["vector"] for r in entities]) - expected).max() < 1e-5
+
+
+def test_a_failed_embedding_ends_the_run_and_nothing_after_it_is_written(
+    neo4j_settings: Settings, driver: Driver, embedder: Embedder, tmp_path: Path
+) -> None:
+    _notes(tmp_path, 6, marker="Zyxquv.")
+    failing = copy.copy(embedder)
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        if any("Zyxquv" in text for text in texts):
+            raise EmbeddingModelError("the embedding model ran out of memory")
+        return embedder.embed(texts)
+
+    failing.embed = embed  # type: ignore[method-assign]
+    with MedGraph(neo4j_settings.replace(ingest={"batch_documents": 2}), embedder=failing) as service:
+        with pytest.raises(EmbeddingModelError, match="ran out of memory"):
+            service.ingest([tmp_path], tier="user")
+    # The batch before the failing one is written whole; the failing one and those after it are not.
+    records, _, _ = driver.execute_query("MATCH (d:Document) RETURN d.source AS source ORDER BY source")
+    assert [Path(r["source"]).name for r in records] == ["note0.txt", "note1.txt"]
 
 
 def test_reingest_of_unchanged_files_writes_nothing(service: MedGraph, driver: Driver, corpus: Path) -> None:

@@ -207,8 +207,9 @@ class EmbeddingSettings(_Group):
         None,
         ge=1,
         le=256,
-        description="model threads per process; unset: the library's default, except the API server, which uses 1 "
-        "(its parallelism is concurrent requests, and threads per request would compete for the cores)",
+        description="model threads per process; unset: ONNX models run one single-threaded session per core (at most "
+        "4) side by side over the texts of a call, torch models the library's default; the API server and Ray "
+        "workers use 1 (their parallelism is concurrent requests or workers, and threads would compete for the cores)",
     )
     dimension: int | None = Field(
         None,
