@@ -7,6 +7,7 @@ skip only where there is no Maven.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -37,7 +38,7 @@ from medgraphrag.models.maven_models import (
     maven_model,
     model_files,
 )
-from medgraphrag.models.onnx_encoder import _token_batches
+from medgraphrag.models.onnx_encoder import MAX_SESSIONS, _token_batches, session_layout
 from medgraphrag.retrieval.retriever import Query
 from medgraphrag.service import MedGraph
 from tests.conftest import REPO, make_settings
@@ -230,6 +231,18 @@ def test_an_int8_vector_does_not_depend_on_the_texts_embedded_with_it(bge_int8: 
     alone = bge_int8.embed([TEXTS[1]])[0]
     for company in (TEXTS, [TEXTS[1], "troponin " * 300], [TEXTS[0], TEXTS[1]]):
         assert np.array_equal(bge_int8.embed(company)[company.index(TEXTS[1])], alone)
+
+
+def test_sessions_side_by_side_give_the_vectors_of_one_session(bge: Embedder, bge_int8: Embedder) -> None:
+    cores = len(os.sched_getaffinity(0))
+    sessions, threads = session_layout(None)
+    assert (sessions, threads) == (min(cores, MAX_SESSIONS), cores // min(cores, MAX_SESSIONS))
+    assert session_layout(3) == (1, 3) and session_layout(None, "cuda") == (1, 0)
+    texts = [*TEXTS, *(f"{TEXTS[i % len(TEXTS)]} and dose {i}" for i in range(20))]
+    for embedder in (bge, bge_int8):
+        assert embedder._onnx is not None and len(embedder._onnx._sessions) == sessions  # type: ignore[attr-defined]
+        alone = Embedder(embedder.name, threads=1, cache_dir=model_cache_dir(), maven_repository=_repository())
+        assert np.array_equal(embedder.embed(texts), alone.embed(texts)), embedder.name
 
 
 def test_batches_hold_a_bounded_number_of_padded_tokens() -> None:
