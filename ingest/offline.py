@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -31,7 +31,7 @@ from medgraphrag.ingest.chunking import (
 )
 from medgraphrag.ingest.construction import ChunkedDocument, ChunkMentions, DocumentFailure, ParsedDocument
 from medgraphrag.ingest.context import chunk_contexts
-from medgraphrag.ingest.linking import ConceptLinker, ConceptMatch
+from medgraphrag.ingest.linking import ConceptLinker
 from medgraphrag.models.embeddings import Embedder
 from medgraphrag.nlp.assertion import CONDITIONAL, FAMILY, NEGATED, NOT_THE_PATIENTS
 from medgraphrag.nlp.names import normalize
@@ -106,11 +106,22 @@ class SemanticChunker:
             offset += len(own)
 
 
+@dataclass(frozen=True)
+class _Link:
+    """The concept a recognized name is linked to, and how."""
+
+    concept_id: str
+    cui: str | None
+    name: str
+    method: str
+
+
 class RulerExtractor:
     """Mentions of vocabulary names, with abbreviations and assertion status, and, with a
     recognizer, the disease and chemical names it finds: those no vocabulary name spells out are
     linked by the concept linker (word order, contained names, spelling), if it finds a concept of
-    their group with a score of at least `min_link_score`."""
+    their group with a score of at least `min_link_score`, else to the concept of the id of the
+    recognizer's training name nearest to them in spelling, if one is near enough."""
 
     fallbacks = 0
 
@@ -127,30 +138,39 @@ class RulerExtractor:
         self.linker = linker
         self.min_link_score = min_link_score
         self.identity = f"ruler+recognizer {recognizer.identity}" if recognizer else "ruler"
-        self._links: dict[tuple[str, str], ConceptMatch | None] = {}
+        self._links: dict[tuple[str, str], _Link | None] = {}
 
     def mentions(self, item: ChunkedDocument) -> list[Mention]:
         """Every concept mention of the document, in document order."""
         found = extract_mentions(item.document.text, item.sentences, self.ruler, self.recognizer)
-        return [self._linked(m) if not m.concept_id and self.linker else m for m in found]
+        return [self._linked(m) if not m.concept_id and (self.linker or self.recognizer) else m for m in found]
 
     def _linked(self, mention: Mention) -> Mention:
         # A mention's name is its own words, or, for a short form, its definition's long form.
         best = self._best(normalize(mention.name), mention.name, mention.type)
         if best is None:
             return mention
-        return replace(mention, concept_id=best.concept_id, cui=best.cui, name=best.name, method="recognizer+linker")
+        return replace(mention, concept_id=best.concept_id, cui=best.cui, name=best.name, method=best.method)
 
-    def _best(self, key: str, surface: str, group: str) -> ConceptMatch | None:
+    def _best(self, key: str, surface: str, group: str) -> _Link | None:
         # Papers repeat their names: each is linked once per run (the linker asks the graph).
         if (key, group) not in self._links:
-            assert self.linker is not None
             # Spelling similarity rarely reaches the score asked for, and costs most of the time.
-            best = next(iter(self.linker.link(surface, group, k=1, fuzzy=False)), None)
+            best = next(iter(self.linker.link(surface, group, k=1, fuzzy=False)), None) if self.linker else None
+            if best is not None and best.score >= self.min_link_score:
+                link: _Link | None = _Link(best.concept_id, best.cui, best.name, "recognizer+linker")
+            else:
+                link = self._nearest_trained(surface, group)
             if len(self._links) >= LINK_CACHE:
                 self._links.pop(next(iter(self._links)))
-            self._links[(key, group)] = best if best is not None and best.score >= self.min_link_score else None
+            self._links[(key, group)] = link
         return self._links[(key, group)]
+
+    def _nearest_trained(self, surface: str, group: str) -> _Link | None:
+        """The concept of the id of the training name nearest to `surface` in spelling, if any."""
+        trained = self.recognizer.nearest_name(surface, group) if self.recognizer is not None else None
+        entry = self.ruler.lexicon.by_id.get(trained.concept_id) if trained is not None else None
+        return None if entry is None else _Link(entry.concept_id, entry.cui, entry.name, "recognizer+training name")
 
 
 class VocabularyRelations:

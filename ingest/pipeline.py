@@ -67,8 +67,9 @@ from medgraphrag.nlp.sentences import Span, parse, pieces
 # Bump when chunking, extraction or stored properties change meaning, so stored documents are rebuilt.
 # 4: ConText assertion flags on MENTIONS; 5: short forms in their definitions, heads of long forms;
 # 6: names spelled another way (sites, -a plurals, word order), short forms by initials;
-# 7: equally weak chunk boundaries told apart by the balance of the sides they leave.
-PIPELINE_VERSION = 7
+# 7: equally weak chunk boundaries told apart by the balance of the sides they leave;
+# 8: recognized names no concept matches take the id of the nearest training name.
+PIPELINE_VERSION = 8
 # How long post-write work waits for a concurrent run's tag tree before it is left for the next run.
 TAG_WAIT_S = 600.0
 # Batches built and waiting to be embedded or written, at most: memory holds these and the one being built.

@@ -3,6 +3,9 @@
 from collections.abc import Sequence
 
 from medgraphrag.graph.vocabulary import ConceptNames
+from medgraphrag.ingest.construction import ChunkedDocument
+from medgraphrag.ingest.loaders import SourceDocument
+from medgraphrag.ingest.offline import RulerExtractor
 from medgraphrag.nlp.lexicon import build_lexicon
 from medgraphrag.nlp.names import indexed_keys
 from medgraphrag.nlp.recognizer import Recognized, Recognizer, TrainedName, available
@@ -52,8 +55,10 @@ class _Marks(Recognizer):
     """Marks given phrases, to pin down how marks and vocabulary names combine."""
 
     def __init__(self, marks: dict[str, str]) -> None:
+        super().__init__()
         self.marks = marks
         self.names = {}
+        self.unmarked = frozenset()
 
     def spans(self, texts: Sequence[str]) -> list[list[Recognized]]:
         return [
@@ -95,6 +100,41 @@ def test_names_the_training_splits_annotate_go_to_the_concept_carrying_their_id(
     assert found[("WD", 32)] == ("DOID:893", "Disorders")
     # a concept whose own id it is wins over one that only cross-references it
     assert found[("nephrotoxicity", 51)] == ("MESH:D007674", "Disorders")
+
+
+def test_a_name_nothing_else_knows_takes_the_id_of_the_nearest_training_name() -> None:
+    recognizer = Recognizer()
+    genetic = TrainedName("MESH:D030342", "Disorders")
+    assert recognizer.trained_name("inherited human disease") is None
+    assert recognizer.nearest_name("inherited human disease", "Disorders") == genetic
+    complement = TrainedName("MESH:D007153", "Disorders")
+    assert recognizer.nearest_name("Deficiency of terminal complement", "Disorders") == complement
+    assert recognizer.nearest_name("adenovirus disease", "Disorders") is None  # "adenovirus infection", 0.75 alike
+    assert recognizer.nearest_name("a sunny Tuesday afternoon", "Disorders") is None
+    assert recognizer.nearest_name("inherited human disease", "Anatomy") is None  # no training names of that group
+    # In extraction: a recognized name that no vocabulary name spells out goes to the concept of that id.
+    ruler = VocabularyRuler(
+        build_lexicon(
+            [
+                ConceptNames(
+                    "MESH:D030342",
+                    None,
+                    "Genetic Diseases, Inborn",
+                    ["MESHTREE:C16.320"],
+                    ["mesh"],
+                    indexed_keys(["Genetic Diseases, Inborn"]),
+                )
+            ]
+        )
+    )
+    text = "Friedreich ataxia is an inherited human disease of the nerves."
+    marks = _Marks({"inherited human disease": "Disorders"})
+    marks.names = recognizer.names
+    document = SourceDocument("note.txt", "note", text, "text/plain")
+    item = ChunkedDocument(document, parse([text])[0], [], [])
+    found = {m.surface: (m.concept_id, m.method) for m in RulerExtractor(ruler, marks).mentions(item)}
+    assert found["inherited human disease"] == ("MESH:D030342", "recognizer+training name")
+    assert RulerExtractor(ruler, None).mentions(item) == []
 
 
 def test_the_training_names_type_what_the_vocabulary_leaves_untyped() -> None:
