@@ -36,7 +36,7 @@ from medgraphrag.models.embeddings import Embedder
 from medgraphrag.nlp.assertion import CONDITIONAL, FAMILY, NEGATED, NOT_THE_PATIENTS
 from medgraphrag.nlp.names import normalize
 from medgraphrag.nlp.recognizer import Recognizer
-from medgraphrag.nlp.ruler import Mention, VocabularyRuler, extract_mentions
+from medgraphrag.nlp.ruler import Mention, VocabularyRuler, extract_mentions, trained_concept
 from medgraphrag.nlp.semantic_groups import (
     ABSENT,
     FAMILY_HISTORY,
@@ -168,8 +168,8 @@ class RulerExtractor:
 
     def _nearest_trained(self, surface: str, group: str) -> _Link | None:
         """The concept of the id of the training name nearest to `surface` in spelling, if any."""
-        trained = self.recognizer.nearest_name(surface, group) if self.recognizer is not None else None
-        entry = self.ruler.lexicon.by_id.get(trained.concept_id) if trained is not None else None
+        nearest = self.recognizer.nearest_name(surface, group) if self.recognizer is not None else None
+        entry = trained_concept(nearest, self.ruler)
         return None if entry is None else _Link(entry.concept_id, entry.cui, entry.name, "recognizer+training name")
 
 

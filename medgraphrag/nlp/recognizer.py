@@ -81,7 +81,7 @@ class Recognizer:
         for file in (table, unmarked):
             digest.update(file.read_bytes() if file.is_file() else b"")
         self.identity = digest.hexdigest()[:12]
-        self._spellings: dict[str, tuple[Any, Any, list[TrainedName]]] | None = None
+        self._spellings: dict[str, Spellings] | None = None
 
     def trained_name(self, surface: str) -> TrainedName | None:
         """The id and group the training annotations give the name `surface` most often; None if
@@ -96,10 +96,9 @@ class Recognizer:
                 self._spellings = _spellings(self.names)
         if (index := self._spellings.get(group)) is None:
             return None
-        vectorizer, matrix, names = index
-        similarities = (vectorizer.transform([normalize(surface)]) @ matrix.T).toarray()[0]
+        similarities = (index.vectorizer.transform([normalize(surface)]) @ index.vectors.T).toarray()[0]
         best = int(similarities.argmax())
-        return names[best] if similarities[best] >= NEAREST_NAME_SIMILARITY else None
+        return index.names[best] if similarities[best] >= NEAREST_NAME_SIMILARITY else None
 
     def unmarked_name(self, surface: str) -> bool:
         """Whether the training annotators leave the phrase `surface` unmarked as a disease; a
@@ -128,7 +127,17 @@ def _name_like(text: str) -> bool:
     return len(text) >= 2 and not _NOT_IN_A_NAME.intersection(text) and not text.endswith("-")
 
 
-def _spellings(names: dict[str, TrainedName]) -> dict[str, tuple[Any, Any, list[TrainedName]]]:
+@dataclass(frozen=True)
+class Spellings:
+    """The training names of one group as character n-grams: the fitted TF-IDF model, the names'
+    vectors (a sparse matrix, a row per name) and what each name stands for."""
+
+    vectorizer: Any
+    vectors: Any
+    names: list[TrainedName]
+
+
+def _spellings(names: dict[str, TrainedName]) -> dict[str, Spellings]:
     """Per group, the character n-gram TF-IDF model of its training names, their vectors and ids."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -139,7 +148,7 @@ def _spellings(names: dict[str, TrainedName]) -> dict[str, tuple[Any, Any, list[
     for group, entries in by_group.items():
         vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), sublinear_tf=True)
         matrix = vectorizer.fit_transform([name for name, _ in entries])
-        spellings[group] = (vectorizer, matrix, [trained for _, trained in entries])
+        spellings[group] = Spellings(vectorizer, matrix, [trained for _, trained in entries])
     return spellings
 
 

@@ -22,7 +22,7 @@ from medgraphrag.nlp.assertion import NEGATED, Assertion, assertions
 from medgraphrag.nlp.composites import composite_names
 from medgraphrag.nlp.lexicon import Lexicon, LexiconEntry
 from medgraphrag.nlp.names import disorder_nouns, normalize, word_bag
-from medgraphrag.nlp.recognizer import Recognizer
+from medgraphrag.nlp.recognizer import Recognizer, TrainedName
 from medgraphrag.nlp.semantic_groups import DEFAULT_GROUP, DISORDERS
 from medgraphrag.nlp.sentences import Sentence, parse
 from medgraphrag.nlp.sites import site_disease_keys, site_rewrites
@@ -301,10 +301,15 @@ def _not_diseases(text: str, found: dict[tuple[int, int], tuple[LexiconEntry, st
 def _trained(surface: str, recognizer: Recognizer | None, ruler: VocabularyRuler) -> LexiconEntry | None:
     """The vocabulary concept carrying the id the recognizer's training names give `surface`, of
     the group they give it where the vocabulary states none."""
-    if recognizer is None or (trained := recognizer.trained_name(surface)) is None:
+    return trained_concept(recognizer.trained_name(surface) if recognizer else None, ruler)
+
+
+def trained_concept(trained: TrainedName | None, ruler: VocabularyRuler) -> LexiconEntry | None:
+    """The vocabulary concept carrying the id of a training name, of the training name's group
+    where the vocabulary states none; None if no concept carries it."""
+    if trained is None or (entry := ruler.lexicon.by_id.get(trained.concept_id)) is None:
         return None
-    entry = ruler.lexicon.by_id.get(trained.concept_id)
-    return None if entry is None else _typed(entry, trained.group)
+    return _typed(entry, trained.group)
 
 
 def _named(name: str, recognizer: Recognizer | None, ruler: VocabularyRuler) -> LexiconEntry | None:
