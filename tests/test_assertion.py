@@ -1,10 +1,13 @@
 """Assertion status by medspaCy's ConText with the project's rules: a table of clinical sentences
 written for the project, covering each status, pseudo-cues and scope terminators."""
 
+import re
+
 import pytest
 
 from medgraphrag.nlp.assertion import (
     AFFIRMED,
+    AFFIRMED_ASSERTION,
     CONDITIONAL,
     FAMILY,
     HISTORICAL,
@@ -126,3 +129,21 @@ def test_assertions_agree_with_assertion_for_every_span() -> None:
 def test_invalid_span_is_rejected(span: tuple[int, int]) -> None:
     with pytest.raises(ValueError):
         assertion("No fever.", *span)
+
+
+def test_sentences_without_a_cue_skip_context_with_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    # ConText runs only on a sentence holding the words some flag-setting cue needs; a cue's words
+    # are those of its literal or of each required token of its pattern (optional ones aside).
+    from medgraphrag.nlp import assertion as module
+
+    nlp, _, cues = module._pipeline()
+    assert not cues.possible({"chest", "x-ray", "shows", "pneumonia", "in", "the", "right", "lower", "lobe", "."})
+    assert cues.possible({"in", "his", "father", "."}) and not cues.possible({"in", "his", "room"})
+    assert cues.possible({"was", "ruled", "out"}) and cues.possible({"no"}) and cues.possible({"history"})
+    sentences = sorted({sentence for sentence, _, _ in TABLE})
+    spans = {s: [(m.start(), m.end()) for m in re.finditer(r"[A-Za-z]{4,}", s)] for s in sentences}
+    skipped = [s for s in sentences if not cues.possible({t.lower_ for t in nlp.make_doc(s)})]
+    filtered = {s: assertions(s, spans[s]) for s in sentences}
+    monkeypatch.setattr(module._Cues, "possible", lambda self, words: True)
+    assert filtered == {s: assertions(s, spans[s]) for s in sentences}
+    assert skipped and all(a == AFFIRMED_ASSERTION for s in skipped for a in filtered[s])
