@@ -13,9 +13,9 @@ rules are used as they are, plus the project's (`EXTRA_RULES`): the cues those r
 clinical notes and abstracts use (post-negations such as "was ruled out", hedges such as
 "concerning for", family members after the finding, "return if", and the medical phrases that only
 look like cues). The packaged FAMILY rule is replaced: it reads "children with asthma" in an
-abstract as a relative's asthma. A mention is read in its sentence alone. A sentence that lacks the
-words every flag-setting cue needs is not run through ConText: its mentions are affirmed, as ConText
-would find them, at a fraction of the cost.
+abstract as a relative's asthma. A mention is read in its sentence alone. A sentence in which no
+flag-setting cue could match (it lacks a word of some required token of each) is not run through
+ConText: its mentions are affirmed, as ConText would find them, at a fraction of the cost.
 """
 
 from __future__ import annotations
