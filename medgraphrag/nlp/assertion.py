@@ -208,8 +208,8 @@ def _required_words(rule: Any, nlp: Language) -> tuple[frozenset[str], ...]:
         return ()
     found = []
     for token in rule.pattern:
-        if token.get("OP") in ("?", "*", "!"):
-            continue
+        if token.get("OP") not in (None, "+"):
+            continue  # optional, repeated from zero or negated: it needs no word of the sentence
         lower = token.get("LOWER")
         if isinstance(lower, str) and set(token) <= {"LOWER", "OP"}:
             found.append(frozenset({lower}))
