@@ -26,10 +26,10 @@ from medgraphrag.graph.vocabulary import VocabularyStore
 from medgraphrag.ingest.chunking import TextChunk, topic_chunks, units
 from medgraphrag.ingest.construction import ChunkedDocument, ChunkMentions, DocumentFailure, ParsedDocument
 from medgraphrag.ingest.context import chunk_contexts
-from medgraphrag.ingest.linking import ConceptLinker
 from medgraphrag.ingest.offline import ExtractiveSummarizer, RulerExtractor, SemanticChunker, VocabularyRelations
 from medgraphrag.models.llm import ChatModel
 from medgraphrag.models.prompts import PROMPTS
+from medgraphrag.nlp.abbreviations import find_definitions
 from medgraphrag.nlp.assertion import CONDITIONAL, FAMILY, NEGATED, assertion
 from medgraphrag.nlp.ruler import Mention
 from medgraphrag.nlp.semantic_groups import GROUPS, ITEMS_PER_CATEGORY, TAG_CATEGORIES
@@ -166,24 +166,24 @@ class TopicChunker:
 
 class LLMExtractor:
     """Entities the model names in each chunk, found at their place in the text and linked to the
-    vocabulary (paper 2.1.2); their assertion status comes from their sentence, as offline. A chunk
-    whose extraction fails gets the mentions of `fallback`, the offline extractor."""
+    vocabulary (paper 2.1.2) by `fallback`, the offline extractor, as it links a recognized name
+    (training names, vocabulary names as written or spelled otherwise, the concept linker with the
+    model's type), a short form the document defines by its long form; their assertion status
+    comes from their sentence, as offline. A chunk whose extraction fails gets the offline
+    extractor's mentions."""
 
-    identity = "llm"
-
-    def __init__(
-        self, model: ChatModel, linker: ConceptLinker, fallback: RulerExtractor, *, min_link_score: float = 0.8
-    ) -> None:
+    def __init__(self, model: ChatModel, fallback: RulerExtractor) -> None:
         self.model = model
-        self.linker = linker
         self.fallback = fallback
-        self.min_link_score = min_link_score
         self.fallbacks = 0
+        # The offline extractor links the model's entities: documents built before it did are stale.
+        self.identity = f"llm linked by {fallback.identity}"
 
     def mentions(self, item: ChunkedDocument) -> list[Mention]:
         """The mentions of the entities the model found, in document order (one per span)."""
         text = item.document.text
         starts = [s.start for s in item.sentences]
+        defined = {d.short: d.long for d in find_definitions(text)}
         mentions: dict[tuple[int, int], Mention] = {}
         offline: list[Mention] | None = None
         for chunk in item.chunks:
@@ -205,14 +205,16 @@ class LLMExtractor:
                     continue  # the model named something the passage does not say
                 start, end = chunk.start + where[0], chunk.start + where[1]
                 sentence = item.sentences[max(0, bisect.bisect_right(starts, start) - 1)]
-                links = self.linker.link(extracted.name, k=1)
-                link = links[0] if links and links[0].score >= self.min_link_score else None
+                # A short form the document defines names what its long form names ("SJS").
+                surface = text[start:end]
+                names = list(dict.fromkeys((defined.get(surface, extracted.name), surface)))
+                link = self.fallback.concept(names, extracted.type)
                 relative = (start - sentence.start, end - sentence.start)
                 asserted = assertion(text[sentence.start : sentence.end], *relative)
                 mentions[(start, end)] = Mention(
                     start,
                     end,
-                    text[start:end],
+                    surface,
                     link.concept_id if link else "",
                     link.cui if link else None,
                     link.name if link else extracted.name,

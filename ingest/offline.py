@@ -36,7 +36,7 @@ from medgraphrag.models.embeddings import Embedder
 from medgraphrag.nlp.assertion import CONDITIONAL, FAMILY, NEGATED, NOT_THE_PATIENTS
 from medgraphrag.nlp.names import normalize
 from medgraphrag.nlp.recognizer import Recognizer
-from medgraphrag.nlp.ruler import Mention, VocabularyRuler, extract_mentions, trained_concept
+from medgraphrag.nlp.ruler import Mention, VocabularyRuler, extract_mentions, named_concept, trained_concept
 from medgraphrag.nlp.semantic_groups import (
     ABSENT,
     FAMILY_HISTORY,
@@ -107,8 +107,8 @@ class SemanticChunker:
 
 
 @dataclass(frozen=True)
-class _Link:
-    """The concept a recognized name is linked to, and how."""
+class LinkedConcept:
+    """The concept a name is linked to, and how."""
 
     concept_id: str
     cui: str | None
@@ -138,27 +138,47 @@ class RulerExtractor:
         self.linker = linker
         self.min_link_score = min_link_score
         self.identity = f"ruler+recognizer {recognizer.identity}" if recognizer else "ruler"
-        self._links: dict[tuple[str, str], _Link | None] = {}
+        self._links: dict[tuple[str, str], LinkedConcept | None] = {}
 
     def mentions(self, item: ChunkedDocument) -> list[Mention]:
         """Every concept mention of the document, in document order."""
         found = extract_mentions(item.document.text, item.sentences, self.ruler, self.recognizer)
         return [self._linked(m) if not m.concept_id and (self.linker or self.recognizer) else m for m in found]
 
+    def concept(self, names: Sequence[str], group: str) -> LinkedConcept | None:
+        """The concept this extraction gives an entity of `group` that something else found in a
+        text (an LLM), by the first of its names that links as a recognized name does: by the
+        training names or the vocabulary's names, as written or spelled otherwise, else the
+        linker's (the names a variant of its words spells) or the nearest training name; failing
+        all, the linker's best for its first name by spelling and embedding. Only linker scores of
+        at least `min_link_score` count."""
+        for name in names:
+            entry = named_concept(name, self.recognizer, self.ruler)
+            if entry is not None and entry.concept_id:
+                return LinkedConcept(entry.concept_id, entry.cui, entry.name, "name")
+            if (found := self._best(normalize(name), name, group)) is not None:
+                return found
+        best = next(iter(self.linker.link(names[0], group, k=1)), None) if self.linker and names else None
+        if best is None or best.score < self.min_link_score:
+            return None
+        return LinkedConcept(best.concept_id, best.cui, best.name, best.method)
+
     def _linked(self, mention: Mention) -> Mention:
         # A mention's name is its own words, or, for a short form, its definition's long form.
         best = self._best(normalize(mention.name), mention.name, mention.type)
         if best is None:
             return mention
-        return replace(mention, concept_id=best.concept_id, cui=best.cui, name=best.name, method=best.method)
+        return replace(
+            mention, concept_id=best.concept_id, cui=best.cui, name=best.name, method=f"recognizer+{best.method}"
+        )
 
-    def _best(self, key: str, surface: str, group: str) -> _Link | None:
+    def _best(self, key: str, surface: str, group: str) -> LinkedConcept | None:
         # Papers repeat their names: each is linked once per run (the linker asks the graph).
         if (key, group) not in self._links:
             # Spelling similarity rarely reaches the score asked for, and costs most of the time.
             best = next(iter(self.linker.link(surface, group, k=1, fuzzy=False)), None) if self.linker else None
             if best is not None and best.score >= self.min_link_score:
-                link: _Link | None = _Link(best.concept_id, best.cui, best.name, "recognizer+linker")
+                link: LinkedConcept | None = LinkedConcept(best.concept_id, best.cui, best.name, "linker")
             else:
                 link = self._nearest_trained(surface, group)
             if len(self._links) >= LINK_CACHE:
@@ -166,11 +186,11 @@ class RulerExtractor:
             self._links[(key, group)] = link
         return self._links[(key, group)]
 
-    def _nearest_trained(self, surface: str, group: str) -> _Link | None:
+    def _nearest_trained(self, surface: str, group: str) -> LinkedConcept | None:
         """The concept of the id of the training name nearest to `surface` in spelling, if any."""
         nearest = self.recognizer.nearest_name(surface, group) if self.recognizer is not None else None
         entry = trained_concept(nearest, self.ruler)
-        return None if entry is None else _Link(entry.concept_id, entry.cui, entry.name, "recognizer+training name")
+        return None if entry is None else LinkedConcept(entry.concept_id, entry.cui, entry.name, "training name")
 
 
 class VocabularyRelations:

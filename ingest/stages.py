@@ -24,7 +24,8 @@ def construction(
     model: ChatModel | None,
 ) -> Construction:
     """The offline construction, or with `model` the LLM one (its entities linked to the vocabulary
-    by the concept linker; each stage falling back to the offline one where the model fails)."""
+    as the offline extractor links a name; each stage falling back to the offline one where the
+    model fails)."""
     chunker = SemanticChunker(embedder, settings)
     recognizer = Recognizer() if settings.recognizer and available() else None
     extractor = RulerExtractor(ruler, recognizer, ConceptLinker(vocabulary, embedder))
@@ -34,7 +35,7 @@ def construction(
     # Each LLM stage falls back to its offline twin where the model fails.
     return Construction(
         TopicChunker(model, settings, chunker),
-        LLMExtractor(model, ConceptLinker(vocabulary, embedder), extractor),
+        LLMExtractor(model, extractor),
         LLMRelations(model, vocabulary, relations),
         LLMSummarizer(model),
         signature,

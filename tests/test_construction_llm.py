@@ -7,6 +7,7 @@ from pathlib import Path
 
 from neo4j import Driver
 
+from medgraphrag.graph.vocab.records import ConceptRecord, SkipCounter
 from medgraphrag.service import MedGraph
 from tests.test_construction import REFERENCE, _write
 
@@ -169,3 +170,57 @@ def test_what_the_model_fails_is_done_offline_and_reported(
         answer = service.query("How was the pneumonia treated?", k=3)
     # the answer model failed: the answer is extractive and says why
     assert answer.mode == "extractive" and answer.trace.degraded and "503" in answer.trace.degraded
+
+
+def test_the_models_entities_are_linked_as_the_offline_extraction_links_names(
+    neo4j_settings, driver: Driver, embedder, service: MedGraph, tmp_path: Path, openai_server
+) -> None:
+    # Neither "CHF" nor "SJS" is a name of the vocabulary: the training names give "CHF" the id of
+    # Heart Failure, and the document defines "SJS". The concept linker alone finds neither.
+    service.store.vocabulary.write(
+        versions={"test": "1"},
+        concepts=[
+            ConceptRecord("MESH:D006333", "Heart Failure", semantic_types=["MESHTREE:C14.280.434"], sources=["mesh"]),
+            ConceptRecord(
+                "C0036391",
+                "Schwartz-Jampel syndrome",
+                cui="C0036391",
+                semantic_types=["T047:Disease or Syndrome"],
+                sources=["test"],
+            ),
+        ],
+        relations=[],
+        skipped=SkipCounter(),
+    )
+    text = "Schwartz-Jampel syndrome (SJS) is rare. The SJS patient also had CHF and a flurble.\n"
+
+    def responder(body: dict) -> str:
+        system = body["messages"][0]["content"]
+        if "extract medical entities" in system:
+            entities = [
+                {"name": name, "type": "Disorders", "span": name} for name in ("SJS", "CHF", "flurble syndrome")
+            ]
+            return json.dumps({"entities": [*entities, {"name": "flurble", "type": "Disorders", "span": "flurble"}]})
+        if "segment medical documents" in system:
+            return json.dumps({"same_topic": True})
+        if "Generate a structured summary" in system:
+            return json.dumps({"categories": {}})
+        return json.dumps({"relations": []})
+
+    server = openai_server(responder)
+    settings = neo4j_settings.replace(
+        llm={"base_url": server.base_url, "answer_model": "test-model"}, paths={"data_dir": tmp_path / "state"}
+    )
+    with MedGraph(settings, embedder=embedder) as llm_service:
+        report = llm_service.ingest([_write(tmp_path, "note.txt", text)], tier="user")
+    assert report.errors == []
+    records, _, _ = driver.execute_query(
+        "MATCH (:Chunk)-[m:MENTIONS]->(e:Entity) RETURN m.surface AS surface, m.method AS method, "
+        "e.concept_id AS concept ORDER BY m.start"
+    )
+    found = [(r["surface"], r["concept"], r["method"]) for r in records]
+    assert found == [
+        ("SJS", "C0036391", "llm+name"),  # the short form inside its definition
+        ("CHF", "MESH:D006333", "llm+name"),
+        ("flurble", None, "llm"),  # nothing knows it: a mention without a concept
+    ]

@@ -123,7 +123,7 @@ def extract_mentions(
         matched.append(found)
     expansions: dict[str, LexiconEntry] = {}
     for definition in definitions:
-        expansion = _named(definition.long, recognizer, ruler) or _head(definition, matched)
+        expansion = named_concept(definition.long, recognizer, ruler) or _head(definition, matched)
         if expansion is not None:
             expansions[definition.short] = expansion
     # The short form inside its own definition ("subarachnoid haemorrhage (SAH)") is a mention too.
@@ -198,7 +198,7 @@ def _composite_parts(
     the vocabulary knows every one of them as a distinct concept; else none."""
     parts = []
     for name in composite_names(surface):
-        entry = _named(name, recognizer, ruler)
+        entry = named_concept(name, recognizer, ruler)
         if entry is None:
             return []
         parts.append(_typed(entry, group))
@@ -312,9 +312,9 @@ def trained_concept(trained: TrainedName | None, ruler: VocabularyRuler) -> Lexi
     return _typed(entry, trained.group)
 
 
-def _named(name: str, recognizer: Recognizer | None, ruler: VocabularyRuler) -> LexiconEntry | None:
-    """The concept a name stands for: by the training names, else by the vocabulary's names as
-    written, else as the vocabulary spells the disorder otherwise."""
+def named_concept(name: str, recognizer: Recognizer | None, ruler: VocabularyRuler) -> LexiconEntry | None:
+    """The concept a name stands for: by the recognizer's training names, else by the vocabulary's
+    names as written, else as the vocabulary spells the disorder otherwise; None if none."""
     entry = _trained(name, recognizer, ruler) or ruler.lexicon.entries.get(normalize(name))
     return entry or _spelled_otherwise(name, ruler.lexicon)
 
