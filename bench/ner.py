@@ -20,6 +20,14 @@ left without a concept predicts no id); and
 extracted mentions per second of ingest. Baseline in the same run: exact-name dictionary matching
 (a case-insensitive match of a concept's name or synonym, longest first, on token boundaries)
 against the same vocabulary, read from the same files.
+
+With --gold-names, the gold mentions' own words are also linked on their own, in the same graph, as
+the LLM extractor links the name a model gives an entity it found (the offline extraction's linking
+of a name: training names, vocabulary names as written or spelled otherwise, the concept linker,
+the nearest training name), against the concept linker alone (its best match scoring at least 0.8,
+how the LLM extractor linked them before): the share that reaches a concept carrying a gold id,
+paired by mention (randomization test, bootstrap interval). This measures the linking an LLM's
+entities get, whatever the model finds.
 """
 
 from __future__ import annotations
@@ -31,16 +39,25 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import fmean
 
 from bench.ingest import DATA
-from bench.report import print_report
+from bench.report import print_report, print_table
 from bench.retrieval import scratch_service
+from bench.stats import compare, comparison_cells
 from medgraphrag.graph.vocab.open_sources import DEFAULT_VOCAB_DIR, read_open_vocabulary
+from medgraphrag.ingest.linking import ConceptLinker
 from medgraphrag.ingest.loaders import load
+from medgraphrag.ingest.offline import RulerExtractor
+from medgraphrag.nlp.lexicon import build_lexicon
 from medgraphrag.nlp.names import normalized_id
 from medgraphrag.nlp.pubtator import Abstract, Annotation, read_pubtator
+from medgraphrag.nlp.recognizer import Recognizer
+from medgraphrag.nlp.recognizer import available as recognizer_available
+from medgraphrag.nlp.ruler import VocabularyRuler
 from medgraphrag.nlp.semantic_groups import semantic_group
 from medgraphrag.nlp.sentences import parse
+from medgraphrag.service import MedGraph
 
 CORPORA = (DATA / "ncbi-disease" / "dev.PubTator.txt", DATA / "bc5cdr" / "dev.PubTator.txt")
 MAX_NAME_TOKENS = 8
@@ -165,9 +182,10 @@ class ExactNames:
 
 
 def pipeline_mentions(
-    abstracts: Sequence[Abstract], vocab: Path, workdir: Path
-) -> tuple[list[list[Annotation]], float]:
-    """Each abstract's mentions as the ingest pipeline stores them, and the ingest's seconds."""
+    abstracts: Sequence[Abstract], vocab: Path, workdir: Path, *, gold_names: bool = False
+) -> tuple[list[list[Annotation]], float, dict[str, list[float]]]:
+    """Each abstract's mentions as the ingest pipeline stores them, the ingest's seconds, and with
+    `gold_names` the gold names linked on their own (`link_gold_names`)."""
     corpus = workdir / "abstracts.jsonl"
     with corpus.open("w", encoding="utf-8") as out:
         for a in abstracts:
@@ -191,7 +209,47 @@ def pipeline_mentions(
             by_doc[m.doc_id].append(
                 Annotation(m.start, m.end, m.type, frozenset(i for x in concept_ids if (i := normalized_id(x))))
             )
-    return [by_doc[doc] for doc in ids], report.seconds
+        names = link_gold_names(service, abstracts) if gold_names else {}
+    return [by_doc[doc] for doc in ids], report.seconds, names
+
+
+def link_gold_names(service: MedGraph, abstracts: Sequence[Abstract]) -> dict[str, list[float]]:
+    """Per gold mention that has ids, 1.0 if its words, linked on their own, reach a concept that
+    carries a gold id (among its ids or MeSH headings), else 0.0: as the LLM extractor links a name
+    (`extraction`), and by the concept linker's best match alone, if it scores at least the score
+    the extraction asks of the linker (`linker`)."""
+    vocabulary = service.store.vocabulary
+    linker = ConceptLinker(vocabulary, service.embedder)
+    recognizer = Recognizer() if recognizer_available() else None
+    extractor = RulerExtractor(VocabularyRuler(build_lexicon(vocabulary.concept_names())), recognizer, linker)
+    mentions = [(a.text[g.start : g.end], g) for a in abstracts for g in a.gold if g.ids]
+    # Abstracts repeat their names: each name of a group is linked once.
+    linked: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+    for words, gold in mentions:
+        if (words, gold.group) not in linked:
+            link = extractor.concept([words], gold.group)
+            best = next(iter(linker.link(words, gold.group, k=1)), None)
+            linked[(words, gold.group)] = (
+                link.concept_id if link else None,
+                best.concept_id if best and best.score >= extractor.min_link_score else None,
+            )
+    found = {
+        system: [linked[(words, gold.group)][index] for words, gold in mentions]
+        for index, system in enumerate(("extraction", "linker"))
+    }
+    concepts = sorted({c for ids in found.values() for c in ids if c})
+    headings = service.store.documents.mesh_headings(concepts)
+    ids: dict[str, frozenset[str]] = {}
+    for concept_id in concepts:
+        detail = vocabulary.concept(concept_id, children=0)
+        xrefs = detail.concept.xrefs if detail else []
+        ids[concept_id] = frozenset(
+            i for x in [concept_id, *xrefs, *headings.get(concept_id, [])] if (i := normalized_id(x))
+        )
+    return {
+        system: [float(bool(c and ids[c] & gold.ids)) for c, (_, gold) in zip(concepts_of, mentions)]
+        for system, concepts_of in found.items()
+    }
 
 
 def evaluate(
@@ -214,14 +272,19 @@ def main() -> None:
     parser.add_argument("--types", nargs="+", default=None, help="gold entity types to judge (default: all)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N abstracts of each corpus")
     parser.add_argument("--vocab", type=Path, default=DEFAULT_VOCAB_DIR, help="open vocabulary data folder")
+    parser.add_argument(
+        "--gold-names", action="store_true", help="also link the gold mentions' words as the LLM extractor links names"
+    )
     args = parser.parse_args()
     baseline = ExactNames(args.vocab)
-    rows, corpora = [], {}
+    rows, corpora, name_rows = [], {}, []
     for path in args.corpus or list(CORPORA):
         abstracts = read_pubtator(path, args.types)[: args.limit]
         name = path.parent.name or path.stem
         with tempfile.TemporaryDirectory(prefix="bench-ner-") as folder:
-            predicted, seconds = pipeline_mentions(abstracts, args.vocab, Path(folder))
+            predicted, seconds, names = pipeline_mentions(
+                abstracts, args.vocab, Path(folder), gold_names=args.gold_names
+            )
         started = time.perf_counter()
         matched = baseline.mentions([a.text for a in abstracts])
         baseline_s = time.perf_counter() - started
@@ -241,6 +304,29 @@ def main() -> None:
             "gold_mentions": sum(len(a.gold) for a in abstracts),
             "mentions_per_s": round(speed["pipeline"], 1),
         }
+        if names:
+            paired = compare(names["extraction"], names["linker"], "linker")
+            name_rows.append(
+                [
+                    name,
+                    len(names["linker"]),
+                    fmean(names["linker"]),
+                    fmean(names["extraction"]),
+                    *comparison_cells(paired)[1:],
+                ]
+            )
+            corpora[name] |= {
+                "gold_names_linker_acc": round(fmean(names["linker"]), 4),
+                "gold_names_extraction_acc": round(fmean(names["extraction"]), 4),
+                "gold_names_p": round(paired.p, 4),
+            }
+    if name_rows:
+        print_table(
+            "Gold mentions' words linked on their own: the concept linker alone (the LLM extractor's linking "
+            "before) and the extraction's linking (the LLM extractor's now), paired by mention",
+            ["corpus", "mentions", "linker", "extraction", "diff", "95% CI", "p"],
+            name_rows,
+        )
     print_report(
         "Entity recognition and normalization (gold types judged against their semantic group; all figures in the "
         "JSON line)",

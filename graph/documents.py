@@ -361,15 +361,19 @@ class DocumentStore:
         headings."""
         rows = [r.data() for r in self._db.read("document_mentions", doc_ids=list(doc_ids))]
         # A document names its concepts many times: each concept's headings are worked out once.
-        concepts = sorted({row["concept_id"] for row in rows if row["concept_id"]})
-        headings = {
-            r["concept_id"]: r["mesh_headings"]
-            for r in (self._db.read("mesh_headings", concept_ids=concepts) if concepts else [])
-        }
+        headings = self.mesh_headings(sorted({row["concept_id"] for row in rows if row["concept_id"]}))
         return [
             DocumentMention.model_validate({**row, "mesh_headings": headings.get(row["concept_id"], [])})
             for row in rows
         ]
+
+    def mesh_headings(self, concept_ids: Sequence[str]) -> dict[str, list[str]]:
+        """The MeSH headings of each concept (its own descriptors, else those MeSH files it under;
+        cypher/mesh_headings.cypher); unknown ids give nothing."""
+        if not concept_ids:
+            return {}
+        rows = self._db.read("mesh_headings", concept_ids=list(concept_ids))
+        return {r["concept_id"]: list(r["mesh_headings"]) for r in rows}
 
     def text(self, doc_id: str) -> DocumentText | None:
         """A document's chunks in text order with its mentions; None if there is none."""
