@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from medgraphrag.graph.vocabulary import ConceptNames
 from medgraphrag.ingest.construction import ChunkedDocument
 from medgraphrag.ingest.loaders import SourceDocument
-from medgraphrag.ingest.offline import RulerExtractor
+from medgraphrag.ingest.offline import LinkedConcept, RulerExtractor
 from medgraphrag.nlp.lexicon import build_lexicon
 from medgraphrag.nlp.names import indexed_keys
 from medgraphrag.nlp.recognizer import Recognized, Recognizer, TrainedName, available
@@ -170,3 +170,18 @@ def test_a_longer_vocabulary_name_wins_over_a_trained_name_inside_it() -> None:
     found = {(m.surface, m.start): m.concept_id for m in extract_mentions(text, parse([text])[0], ruler, marks)}
     # the model marks only "Migraine": the vocabulary's longer name of its group says more
     assert found == {("Migraine with aura", 0): "MESH:D020325", ("migraine", 29): "MESH:D008881"}
+
+
+def test_a_name_found_elsewhere_links_as_a_recognized_name_would() -> None:
+    # What an LLM names: by the training names, the vocabulary's names as written or spelled
+    # otherwise, the nearest training name; the first of its names that links wins.
+    extractor = RulerExtractor(_ruler(), Recognizer())
+    assert extractor.concept(["Wilson's disease"], "Disorders") == LinkedConcept(
+        "DOID:893", "DOID:893", "Hepatolenticular degeneration", "name"
+    )
+    assert (plural := extractor.concept(["kidney diseases"], "Disorders")) and plural.concept_id == "MESH:D007674"
+    assert (second := extractor.concept(["WD", "Wilson disease"], "Disorders")) and second.concept_id == "DOID:893"
+    misspelt = extractor.concept(["kidney diseasess"], "Disorders")
+    assert misspelt == LinkedConcept("MESH:D007674", "MESH:D007674", "Kidney Diseases", "training name")
+    assert extractor.concept(["a sunny Tuesday afternoon"], "Disorders") is None
+    assert extractor.concept([], "Disorders") is None
