@@ -1,6 +1,6 @@
 """Entity recognition and normalization against annotated corpora (PubTator format).
 
-    python -m bench.ner [--corpus FILE ...] [--types TYPE ...] [--limit N] [--vocab DIR]
+    python -m bench.ner [--corpus FILE ...] [--types TYPE ...] [--limit N] [--vocab DIR] [--gold-names]
 
 Each abstract (title + " " + abstract: PubTator's offsets) is ingested through the real pipeline
 into a throwaway neo4j-local with the open vocabulary; its stored mentions are compared with the
