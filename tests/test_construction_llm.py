@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from neo4j import Driver
 
+from medgraphrag.core.settings import Settings
 from medgraphrag.graph.vocab.records import ConceptRecord, SkipCounter
 from medgraphrag.service import MedGraph
 from tests.test_construction import REFERENCE, _write
@@ -55,6 +57,30 @@ def _responder(body: dict) -> str:
     return "unexpected prompt"
 
 
+def _naming(names: Callable[[str], list[str]]) -> Callable[[dict], str]:
+    """A model that names, as disorders, the `names` of each passage, keeps every paragraph in one
+    chunk and states no relation."""
+
+    def responder(body: dict) -> str:
+        system = body["messages"][0]["content"]
+        if "extract medical entities" in system:
+            passage = body["messages"][-1]["content"].split("PASSAGE:\n", 1)[1]
+            return json.dumps({"entities": [{"name": n, "type": "Disorders", "span": n} for n in names(passage)]})
+        if "segment medical documents" in system:
+            return json.dumps({"same_topic": True})
+        if "Generate a structured summary" in system:
+            return json.dumps({"categories": {}})
+        return json.dumps({"relations": []})
+
+    return responder
+
+
+def _llm_settings(neo4j_settings: Settings, base_url: str, tmp_path: Path) -> Settings:
+    return neo4j_settings.replace(
+        llm={"base_url": base_url, "answer_model": "test-model"}, paths={"data_dir": tmp_path / "state"}
+    )
+
+
 def test_llm_chunks_entities_and_relations(
     neo4j_settings, driver: Driver, embedder, clinical_vocabulary: None, tmp_path: Path, openai_server
 ) -> None:
@@ -100,26 +126,9 @@ def test_llm_chunks_entities_and_relations(
 def test_unlinked_entities_merge_by_name_and_type_and_near_duplicates_get_same_as(
     neo4j_settings, driver: Driver, embedder, clinical_vocabulary: None, tmp_path: Path, openai_server
 ) -> None:
-    def responder(body: dict) -> str:
-        system = body["messages"][0]["content"]
-        if "extract medical entities" in system:
-            passage = body["messages"][-1]["content"].lower()
-            names = [
-                n
-                for n in ("palpitations at night", "nighttime palpitations", "Palpitation at night")
-                if n.lower() in passage
-            ]
-            return json.dumps({"entities": [{"name": n, "type": "Disorders", "span": n} for n in names]})
-        if "segment medical documents" in system:
-            return json.dumps({"same_topic": True})
-        if "Generate a structured summary" in system:
-            return json.dumps({"categories": {}})
-        return json.dumps({"relations": []})
-
-    server = openai_server(responder)
-    settings = neo4j_settings.replace(
-        llm={"base_url": server.base_url, "answer_model": "test-model"}, paths={"data_dir": tmp_path / "state"}
-    )
+    names = ("palpitations at night", "nighttime palpitations", "Palpitation at night")
+    server = openai_server(_naming(lambda passage: [n for n in names if n.lower() in passage.lower()]))
+    settings = _llm_settings(neo4j_settings, server.base_url, tmp_path)
     text = "Palpitations at night for a week. Nighttime palpitations again. Palpitation at night today.\n"
     with MedGraph(settings, embedder=embedder) as service:
         report = service.ingest([_write(tmp_path, "note.txt", text)], tier="user")
@@ -194,24 +203,9 @@ def test_the_models_entities_are_linked_as_the_offline_extraction_links_names(
     )
     text = "Schwartz-Jampel syndrome (SJS) is rare. The SJS patient also had CHF and a flurble.\n"
 
-    def responder(body: dict) -> str:
-        system = body["messages"][0]["content"]
-        if "extract medical entities" in system:
-            entities = [
-                {"name": name, "type": "Disorders", "span": name} for name in ("SJS", "CHF", "flurble syndrome")
-            ]
-            return json.dumps({"entities": [*entities, {"name": "flurble", "type": "Disorders", "span": "flurble"}]})
-        if "segment medical documents" in system:
-            return json.dumps({"same_topic": True})
-        if "Generate a structured summary" in system:
-            return json.dumps({"categories": {}})
-        return json.dumps({"relations": []})
-
-    server = openai_server(responder)
-    settings = neo4j_settings.replace(
-        llm={"base_url": server.base_url, "answer_model": "test-model"}, paths={"data_dir": tmp_path / "state"}
-    )
-    with MedGraph(settings, embedder=embedder) as llm_service:
+    # "flurble syndrome" is not in the text: dropped.
+    server = openai_server(_naming(lambda passage: ["SJS", "CHF", "flurble syndrome", "flurble"]))
+    with MedGraph(_llm_settings(neo4j_settings, server.base_url, tmp_path), embedder=embedder) as llm_service:
         report = llm_service.ingest([_write(tmp_path, "note.txt", text)], tier="user")
     assert report.errors == []
     records, _, _ = driver.execute_query(
