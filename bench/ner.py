@@ -46,14 +46,11 @@ from bench.report import print_report, print_table
 from bench.retrieval import scratch_service
 from bench.stats import compare, comparison_cells
 from medgraphrag.graph.vocab.open_sources import DEFAULT_VOCAB_DIR, read_open_vocabulary
-from medgraphrag.ingest.linking import ConceptLinker
 from medgraphrag.ingest.loaders import load
-from medgraphrag.ingest.offline import RulerExtractor
+from medgraphrag.ingest.stages import offline_extractor
 from medgraphrag.nlp.lexicon import build_lexicon
 from medgraphrag.nlp.names import normalized_id
 from medgraphrag.nlp.pubtator import Abstract, Annotation, read_pubtator
-from medgraphrag.nlp.recognizer import Recognizer
-from medgraphrag.nlp.recognizer import available as recognizer_available
 from medgraphrag.nlp.ruler import VocabularyRuler
 from medgraphrag.nlp.semantic_groups import semantic_group
 from medgraphrag.nlp.sentences import parse
@@ -219,9 +216,10 @@ def link_gold_names(service: MedGraph, abstracts: Sequence[Abstract]) -> dict[st
     (`extraction`), and by the concept linker's best match alone, if it scores at least the score
     the extraction asks of the linker (`linker`)."""
     vocabulary = service.store.vocabulary
-    linker = ConceptLinker(vocabulary, service.embedder)
-    recognizer = Recognizer() if recognizer_available() else None
-    extractor = RulerExtractor(VocabularyRuler(build_lexicon(vocabulary.concept_names())), recognizer, linker)
+    ruler = VocabularyRuler(build_lexicon(vocabulary.concept_names()))
+    extractor = offline_extractor(vocabulary, service.embedder, service.settings.ingest, ruler)
+    linker = extractor.linker
+    assert linker is not None
     mentions = [(a.text[g.start : g.end], g) for a in abstracts for g in a.gold if g.ids]
     # Abstracts repeat their names: each name of a group is linked once.
     linked: dict[tuple[str, str], tuple[str | None, str | None]] = {}

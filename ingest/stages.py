@@ -27,8 +27,7 @@ def construction(
     as the offline extractor links a name; each stage falling back to the offline one where the
     model fails)."""
     chunker = SemanticChunker(embedder, settings)
-    recognizer = Recognizer() if settings.recognizer and available() else None
-    extractor = RulerExtractor(ruler, recognizer, ConceptLinker(vocabulary, embedder))
+    extractor = offline_extractor(vocabulary, embedder, settings, ruler)
     relations = VocabularyRelations(vocabulary)
     if model is None:
         return Construction(chunker, extractor, relations, ExtractiveSummarizer(), signature)
@@ -41,6 +40,15 @@ def construction(
         signature,
         model,
     )
+
+
+def offline_extractor(
+    vocabulary: VocabularyStore, embedder: Embedder, settings: IngestSettings, ruler: VocabularyRuler
+) -> RulerExtractor:
+    """The offline mention extractor over `ruler`'s vocabulary: the ruler, the recognizer where the
+    settings ask for it and it is installed, and the concept linker."""
+    recognizer = Recognizer() if settings.recognizer and available() else None
+    return RulerExtractor(ruler, recognizer, ConceptLinker(vocabulary, embedder))
 
 
 def summarizer(model: ChatModel | None) -> TagSummarizer:
