@@ -36,7 +36,14 @@ from medgraphrag.models.embeddings import Embedder
 from medgraphrag.nlp.assertion import CONDITIONAL, FAMILY, NEGATED, NOT_THE_PATIENTS
 from medgraphrag.nlp.names import normalize
 from medgraphrag.nlp.recognizer import Recognizer
-from medgraphrag.nlp.ruler import Mention, VocabularyRuler, extract_mentions, named_concept, trained_concept
+from medgraphrag.nlp.ruler import (
+    Mention,
+    VocabularyRuler,
+    extract_mentions,
+    head_concept,
+    named_concept,
+    trained_concept,
+)
 from medgraphrag.nlp.semantic_groups import (
     ABSENT,
     FAMILY_HISTORY,
@@ -120,7 +127,8 @@ class RulerExtractor:
     """Mentions of vocabulary names, with abbreviations and assertion status, and, with a
     recognizer, the disease and chemical names it finds: those no vocabulary name spells out are
     linked by the concept linker (word order, contained names, spelling), if it finds a concept of
-    their group with a score of at least `min_link_score`, else to the concept of the id of the
+    their group with a score of at least `min_link_score`, else by their head ("diabetes" of
+    "diabetes of 2 months duration": `head_concept`), else to the concept of the id of the
     recognizer's training name nearest to them in spelling, if one is near enough."""
 
     fallbacks = 0
@@ -149,7 +157,7 @@ class RulerExtractor:
         """The concept this extraction gives an entity of `group` that something else found in a
         text (an LLM), by the first of its names that links as a recognized name does: by the
         training names or the vocabulary's names, as written or spelled otherwise, else the
-        linker's (the names a variant of its words spells) or the nearest training name; failing
+        linker's (the names a variant of its words spells), its head's or the nearest training name; failing
         all, the linker's best for its first name by spelling and embedding. Only linker scores of
         at least `min_link_score` count."""
         for name in names:
@@ -179,6 +187,8 @@ class RulerExtractor:
             best = next(iter(self.linker.link(surface, group, k=1, fuzzy=False)), None) if self.linker else None
             if best is not None and best.score >= self.min_link_score:
                 link: LinkedConcept | None = LinkedConcept(best.concept_id, best.cui, best.name, "linker")
+            elif (head := head_concept(surface, group, self.recognizer, self.ruler)) is not None:
+                link = LinkedConcept(head.concept_id, head.cui, head.name, "head")
             else:
                 link = self._nearest_trained(surface, group)
             if len(self._links) >= LINK_CACHE:

@@ -185,3 +185,32 @@ def test_a_name_found_elsewhere_links_as_a_recognized_name_would() -> None:
     assert misspelt == LinkedConcept("MESH:D007674", "MESH:D007674", "Kidney Diseases", "training name")
     assert extractor.concept(["a sunny Tuesday afternoon"], "Disorders") is None
     assert extractor.concept([], "Disorders") is None
+
+
+def test_a_recognized_name_no_name_spells_out_links_by_its_head() -> None:
+    ruler = VocabularyRuler(
+        build_lexicon(
+            ConceptNames(cid, cid, name, types, ["mesh"], indexed_keys([name]))
+            for cid, name, types in (
+                ("MESH:D003920", "Diabetes Mellitus", ["MESHTREE:C18.452.394.750"]),
+                ("MESH:D012598", "Sclerosis", ["MESHTREE:C23.550.834"]),
+                ("MESH:D009068", "Movement", []),  # no group of its own
+            )
+        )
+    )
+    marks = _Marks(
+        {
+            "diabetes of 2 months duration": "Disorders",
+            "diffuse sclerotic": "Disorders",
+            "involuntary movement": "Disorders",
+        }
+    )
+    marks.names = Recognizer().names  # the training names know "diabetes" (Diabetes Mellitus)
+    text = "Rats with diabetes of 2 months duration were diffuse sclerotic and had involuntary movement."
+    document = SourceDocument("note.txt", "note", text, "text/plain")
+    item = ChunkedDocument(document, parse([text])[0], [], [])
+    found = {m.surface: (m.concept_id, m.method) for m in RulerExtractor(ruler, marks).mentions(item)}
+    assert found["diabetes of 2 months duration"] == ("MESH:D003920", "recognizer+head")
+    assert found["diffuse sclerotic"] == ("MESH:D012598", "recognizer+head")  # the adjective's disorder
+    # a part of the name that the vocabulary gives no group does not take the recognizer's
+    assert found["involuntary movement"] == ("", "recognizer")

@@ -30,6 +30,8 @@ from medgraphrag.nlp.stopwords import STOP_WORDS
 
 _BREAKERS = frozenset(",;:()[]{}.!?")
 _JOINED_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
+# Where a phrase qualifying a name begins: its head is the words before ("diabetes of 2 months").
+_QUALIFIER = re.compile(r"\s(?:of|in|on|with|after|during|following|from|due to|induced by)\s", re.IGNORECASE)
 # Vocabularies hold concepts named by everyday or study-design words ("Patients", "Time", "Severe",
 # "Left"); as single words in running text they are noise, not clinical entities.
 _GENERIC = frozenset(
@@ -317,6 +319,26 @@ def named_concept(name: str, recognizer: Recognizer | None, ruler: VocabularyRul
     names as written, else as the vocabulary spells the disorder otherwise; None if none."""
     entry = _trained(name, recognizer, ruler) or ruler.lexicon.entries.get(normalize(name))
     return entry or _spelled_otherwise(name, ruler.lexicon)
+
+
+def head_concept(name: str, group: str, recognizer: Recognizer | None, ruler: VocabularyRuler) -> LexiconEntry | None:
+    """The concept of `group` the head of a name stands for, where no name spells out the whole:
+    the longest ending of its words, before any phrase that qualifies it ("diabetes" of "diabetes of
+    2 months duration", "seizures" of "spontaneous recurrent seizures"), named as `named_concept`
+    names it, or by its last word's disorder noun ("epileptic": epilepsy); None if none is."""
+    words = normalize(_QUALIFIER.split(name, maxsplit=1)[0]).split()
+    whole = len(words) if len(words) < len(normalize(name).split()) else len(words) - 1
+    for start in range(len(words) - whole, len(words)):
+        key = " ".join(words[start:])
+        if not _informative(key):
+            continue
+        nouns = (ruler.lexicon.entries.get(noun) for noun in disorder_nouns(key)) if group == DISORDERS else ()
+        for entry in (named_concept(key, recognizer, ruler), *nouns):
+            # Unlike the whole name, a part of it that the vocabulary gives no group ("movements" of
+            # "involuntary eye-blinking movements") does not take the recognizer's.
+            if entry is not None and entry.concept_id and entry.group == group:
+                return entry
+    return None
 
 
 def _typed(entry: LexiconEntry, group: str) -> LexiconEntry:
