@@ -21,7 +21,7 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -62,6 +62,7 @@ from medgraphrag.models.embeddings import Embedder
 from medgraphrag.models.llm import LLMUsage
 from medgraphrag.nlp.names import normalize
 from medgraphrag.nlp.ruler import Mention
+from medgraphrag.nlp.semantic_groups import DEFAULT_GROUP
 from medgraphrag.nlp.sentences import Span, parse, pieces
 
 # Bump when chunking, extraction or stored properties change meaning, so stored documents are rebuilt.
@@ -533,6 +534,7 @@ class IngestPipeline:
     def _records(self, built: list[ChunkedDocument], report: IngestReport, embedded: set[str]) -> PreparedBatch:
         clock = time.perf_counter()
         entities: dict[str, EntityRecord] = {}
+        types: dict[str, Counter[str]] = {}
         per_document: list[tuple[ChunkMentions, list[MentionRecord]]] = []
         for item in built:
             starts = [c.start for c in item.chunks]
@@ -552,9 +554,17 @@ class IngestPipeline:
                         m.concept_id or None,
                         item.document.text[m.sentence_start : m.sentence_end][:500],
                     )
+                types.setdefault(eid, Counter())[m.type] += 1
                 mention_records.append(MentionRecord(ord_, eid, m.start, m.end, m.surface, m.assertion, m.method))
                 by_chunk.setdefault(ord_, []).append((m, eid))
             per_document.append((ChunkMentions(item, by_chunk), mention_records))
+        # A concept's entity takes the group most of its mentions give it, not its first mention's,
+        # and any group over none: one "oncology" (no disorder where it stands) does not make
+        # Neoplasm a concept of no group, and a drug the recognizer marks once is a drug throughout.
+        for eid, counted in types.items():
+            grouped = Counter({group: n for group, n in counted.items() if group != DEFAULT_GROUP}) or counted
+            if len(counted) > 1:
+                entities[eid] = dataclasses.replace(entities[eid], type=grouped.most_common(1)[0][0])
         report.timed("entities", time.perf_counter() - clock)
 
         clock = time.perf_counter()

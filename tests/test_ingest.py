@@ -217,3 +217,18 @@ def test_a_mention_carries_its_concepts_mesh_headings_or_its_nearest_ancestors(
     assert headings["restlessness"] == ["MESH:D011595"]  # the descriptor whose names name it
     assert headings["wheals"] == ["MESH:D014581"]
     assert headings["halothane hepatitis"] == ["MESH:C562477", "MESH:D006505"]
+
+
+def test_a_concepts_entity_takes_the_group_most_of_its_mentions_give_it(
+    service: MedGraph, driver: Driver, tmp_path: Path
+) -> None:
+    disorder = ["T047:Disease or Syndrome"]
+    concepts = [ConceptRecord("C1", "Neoplasm", cui="C1", synonyms=["cancer", "oncology"], semantic_types=disorder)]
+    service.store.vocabulary.write(versions={"t": "1"}, concepts=concepts, relations=[], skipped=SkipCounter())
+    note = tmp_path / "note.txt"
+    # The training annotators never mark "oncology" as a disease: that mention names no disorder,
+    # and, though the first, it does not make the concept's entity one of no group.
+    note.write_text("She was referred to oncology. The cancer had spread; the cancer was treated.\n", encoding="utf-8")
+    assert service.ingest([note], tier="user").documents_written == 1
+    records = driver.execute_query("MATCH (e:Entity {concept_id: 'C1'}) RETURN e.type AS type").records
+    assert [r["type"] for r in records] == ["Disorders"]
