@@ -324,7 +324,7 @@ def named_concept(name: str, recognizer: Recognizer | None, ruler: VocabularyRul
 def head_concept(name: str, group: str, recognizer: Recognizer | None, ruler: VocabularyRuler) -> LexiconEntry | None:
     """The concept of `group` the head of a name stands for, where no name spells out the whole:
     the longest ending of its words, before any phrase that qualifies it ("diabetes" of "diabetes of
-    2 months duration", "seizures" of "spontaneous recurrent seizures"), named as `named_concept`
+    2 months duration", "angina" of "spontaneous angina"), named as `named_concept`
     names it, or by its last word's disorder noun ("epileptic": epilepsy); None if none is."""
     words = normalize(_QUALIFIER.split(name, maxsplit=1)[0]).split()
     whole = len(words) if len(words) < len(normalize(name).split()) else len(words) - 1
@@ -332,8 +332,9 @@ def head_concept(name: str, group: str, recognizer: Recognizer | None, ruler: Vo
         key = " ".join(words[start:])
         if not _informative(key):
             continue
-        nouns = (ruler.lexicon.entries.get(noun) for noun in disorder_nouns(key)) if group == DISORDERS else ()
-        for entry in (named_concept(key, recognizer, ruler), *nouns):
+        nouns = disorder_nouns(key) if group == DISORDERS else []
+        candidates = [named_concept(key, recognizer, ruler), *(ruler.lexicon.entries.get(noun) for noun in nouns)]
+        for entry in candidates:
             # Unlike the whole name, a part of it that the vocabulary gives no group ("movements" of
             # "involuntary eye-blinking movements") does not take the recognizer's.
             if entry is not None and entry.concept_id and entry.group == group:
