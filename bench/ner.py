@@ -24,7 +24,7 @@ against the same vocabulary, read from the same files.
 With --gold-names, the gold mentions' own words are also linked on their own, in the same graph, as
 the LLM extractor links the name a model gives an entity it found (the offline extraction's linking
 of a name: training names, vocabulary names as written or spelled otherwise, the concept linker,
-the nearest training name), against the concept linker alone (its best match scoring at least 0.8,
+its head, the nearest training name), against the concept linker alone (its best match scoring at least 0.8,
 how the LLM extractor linked them before): the share that reaches a concept carrying a gold id,
 paired by mention (randomization test, bootstrap interval). This measures the linking an LLM's
 entities get, whatever the model finds.

@@ -167,10 +167,11 @@ class TopicChunker:
 class LLMExtractor:
     """Entities the model names in each chunk, found at their place in the text and linked to the
     vocabulary (paper 2.1.2) by `fallback`, the offline extractor, as it links a recognized name
-    (training names, vocabulary names as written or spelled otherwise, the concept linker with the
-    model's type), a short form the document defines by its long form; their assertion status
-    comes from their sentence, as offline. A chunk whose extraction fails gets the offline
-    extractor's mentions."""
+    (`RulerExtractor.concept`: training names, vocabulary names as written or spelled otherwise,
+    the concept linker, its head, the nearest training name, last the linker's spelling and
+    embedding match with the model's type), a short form the document defines by its long form;
+    their assertion status comes from their sentence, as offline. A chunk whose extraction fails
+    gets the offline extractor's mentions."""
 
     def __init__(self, model: ChatModel, fallback: RulerExtractor) -> None:
         self.model = model

@@ -327,8 +327,9 @@ def head_concept(name: str, group: str, recognizer: Recognizer | None, ruler: Vo
     2 months duration", "angina" of "spontaneous angina"), named as `named_concept`
     names it, or by its last word's disorder noun ("epileptic": epilepsy); None if none is."""
     words = normalize(_QUALIFIER.split(name, maxsplit=1)[0]).split()
-    whole = len(words) if len(words) < len(normalize(name).split()) else len(words) - 1
-    for start in range(len(words) - whole, len(words)):
+    # The whole name, with nothing cut off it, is what failed to link: start from its second word.
+    first = 0 if len(words) < len(normalize(name).split()) else 1
+    for start in range(first, len(words)):
         key = " ".join(words[start:])
         if not _informative(key):
             continue
