@@ -4,8 +4,9 @@ import pytest
 
 from bench.ner import Counts
 from medgraphrag.nlp.names import normalize, normalized_id
-from medgraphrag.nlp.ner_training import name_table, unmarked_names
+from medgraphrag.nlp.ner_training import TRAIN, name_table, part_names, phrase_counts, unmarked_names, write_names
 from medgraphrag.nlp.pubtator import Annotation, read_pubtator
+from medgraphrag.nlp.recognizer import MODEL_DIR, NAMES_FILE, PARTS_FILE, UNMARKED_FILE
 
 PUBTATOR = """\
 100|t|Wilson disease and copper.
@@ -83,8 +84,36 @@ def test_the_unmarked_table_keeps_phrases_seen_often_and_rarely_marked_as_a_dise
         for pmid in range(100, 106)
     ]
     path.write_text("".join(abstracts), encoding="utf-8")
-    table = unmarked_names([path], min_occurrences=5, max_marked_share=0.1)
-    assert table["pregnancy"] == (6, 0) and table[normalize("Cases occur")] == (6, 0)
+    table = unmarked_names(phrase_counts([path]), min_occurrences=5, max_marked_share=0.1)
+    assert table["pregnancy"] == (6, 0, 0) and table[normalize("Cases occur")] == (6, 0, 0)
     # marked every time (Wilson disease) or too rarely seen (a phrase of five words) is not in it
     assert "wilson disease" not in table and "wilson" not in table and normalize("disease in pregnancy") not in table
     assert all(len(name.split()) <= 4 for name in table)
+
+
+def test_the_part_table_keeps_words_marked_only_inside_longer_names(tmp_path: Path) -> None:
+    path = tmp_path / "train.PubTator.txt"
+    abstracts = [
+        f"{pmid}|t|Liver injury and liver injury.\n{pmid}|a|Hepatitis occurs.\n"
+        f"{pmid}\t0\t12\tLiver injury\tDisease\tD056486\n"
+        f"{pmid}\t17\t29\tliver injury\tDisease\tD056486\n"
+        f"{pmid}\t31\t40\tHepatitis\tDisease\tD006505\n\n"
+        for pmid in range(100, 106)
+    ]
+    path.write_text("".join(abstracts), encoding="utf-8")
+    counts = phrase_counts([path])
+    table = part_names(counts, min_occurrences=5, max_marked_share=0.1)
+    # "injury" and "liver" are marked 12 times of 12, never as the whole name
+    assert table["injury"] == (12, 12, 0) and table["liver"] == (12, 12, 0)
+    # the whole names are not parts; a phrase never marked is no part but unmarked
+    assert "liver injury" not in table and "hepatitis" not in table and normalize("occurs") not in table
+    assert normalize("occurs") in unmarked_names(counts, min_occurrences=5, max_marked_share=0.1)
+
+
+@pytest.mark.skipif(not all(p.is_file() for p in TRAIN), reason="the shared training splits are not present")
+def test_the_shipped_tables_are_what_the_recipe_builds_from_the_training_splits(tmp_path: Path) -> None:
+    # The tables are keyed by `normalize`: when it changes, they must be built again (`make ner-model`
+    # or `--names-only`), or names it now folds together stay out of reach.
+    write_names(TRAIN, tmp_path)
+    for table in (NAMES_FILE, UNMARKED_FILE, PARTS_FILE):
+        assert (tmp_path / table).read_text(encoding="utf-8") == (MODEL_DIR / table).read_text(encoding="utf-8"), table

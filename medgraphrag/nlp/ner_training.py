@@ -10,7 +10,10 @@ the name table of the training splits (`names.tsv`: each annotated name, normali
 its annotations give it most often) and the table of the names their annotators leave unmarked
 (`unmarked.tsv`: a phrase of one to four words that the training texts use at least
 `MIN_OCCURRENCES` times and mark as a disease at most `MAX_MARKED_SHARE` of them, "pregnancy",
-"oxidative stress", "recurrence"); `--names-only` writes just the tables. The training and
+"oxidative stress", "recurrence"), and the table of the phrases they mark only as part of a longer
+disease name (`parts.tsv`: part of a disease annotation in more than that share, never the whole of
+one: "injury" of "liver injury", "dystrophy", "syndrome"); `--names-only` writes just
+the tables. The training and
 development files are read, never copied.
 """
 
@@ -21,12 +24,13 @@ import re
 import shutil
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from medgraphrag.nlp.names import normalize
 from medgraphrag.nlp.pubtator import read_pubtator
-from medgraphrag.nlp.recognizer import GROUP_OF_LABEL, MODEL_DIR, NAMES_FILE, UNMARKED_FILE
+from medgraphrag.nlp.recognizer import GROUP_OF_LABEL, MODEL_DIR, NAMES_FILE, PARTS_FILE, UNMARKED_FILE
 from medgraphrag.nlp.semantic_groups import DISORDERS
 
 CONFIG = Path(__file__).parent / "ner_training.cfg"
@@ -83,17 +87,25 @@ def name_table(paths: Sequence[Path]) -> dict[str, tuple[str, str, int]]:
     return table
 
 
-def unmarked_names(
-    paths: Sequence[Path], *, min_occurrences: int = MIN_OCCURRENCES, max_marked_share: float = MAX_MARKED_SHARE
-) -> dict[str, tuple[int, int]]:
-    """Each normalized phrase of one to `MAX_PHRASE_WORDS` words that the files' texts hold at least
-    `min_occurrences` times, overlapping a disease annotation at most `max_marked_share` of them,
-    with its occurrences and the marked ones among them."""
+class PhraseCount(NamedTuple):
+    """How the training texts use a phrase: how often, how often as part of (or as) a disease
+    annotation, and how often as the whole of one."""
+
+    occurrences: int
+    marked: int
+    whole: int
+
+
+def phrase_counts(paths: Sequence[Path]) -> dict[str, PhraseCount]:
+    """Each normalized phrase of one to `MAX_PHRASE_WORDS` words in the files' texts, with its
+    counts."""
     seen: Counter[str] = Counter()
     marked: Counter[str] = Counter()
+    whole: Counter[str] = Counter()
     for path in paths:
         for abstract in read_pubtator(path):
             diseases = [(g.start, g.end) for g in abstract.gold if g.group == DISORDERS]
+            exact = set(diseases)
             words = [(m.start(), m.end()) for m in _WORD.finditer(abstract.text)]
             for i in range(len(words)):
                 for last in range(i, min(i + MAX_PHRASE_WORDS, len(words))):
@@ -102,29 +114,65 @@ def unmarked_names(
                     if key:
                         seen[key] += 1
                         marked[key] += any(s < end and start < e for s, e in diseases)
+                        whole[key] += (start, end) in exact
+    return {key: PhraseCount(count, marked[key], whole[key]) for key, count in sorted(seen.items())}
+
+
+def unmarked_names(
+    counts: Mapping[str, PhraseCount],
+    *,
+    min_occurrences: int = MIN_OCCURRENCES,
+    max_marked_share: float = MAX_MARKED_SHARE,
+) -> dict[str, PhraseCount]:
+    """The phrases seen at least `min_occurrences` times that overlap a disease annotation at most
+    `max_marked_share` of them."""
     return {
-        key: (count, marked[key])
-        for key, count in sorted(seen.items())
-        if count >= min_occurrences and marked[key] <= max_marked_share * count
+        key: count
+        for key, count in counts.items()
+        if count.occurrences >= min_occurrences and count.marked <= max_marked_share * count.occurrences
+    }
+
+
+def part_names(
+    counts: Mapping[str, PhraseCount],
+    *,
+    min_occurrences: int = MIN_OCCURRENCES,
+    max_marked_share: float = MAX_MARKED_SHARE,
+) -> dict[str, PhraseCount]:
+    """The phrases seen at least `min_occurrences` times that are part of a disease annotation more
+    than `max_marked_share` of them but never the whole of one ("injury" of "liver injury",
+    "dystrophy", "syndrome")."""
+    return {
+        key: count
+        for key, count in counts.items()
+        if count.occurrences >= min_occurrences
+        and count.whole == 0
+        and count.marked > max_marked_share * count.occurrences
     }
 
 
 def write_names(train_files: Sequence[Path], output: Path) -> None:
-    """Write the name table and the unmarked-name table of the training files into the model folder
-    `output`."""
+    """Write the name table, the unmarked-name table and the part-name table of the training files
+    into the model folder `output`."""
     table = name_table(train_files)
     lines = ["# name\tid\tlabel\tannotations (the training splits' most frequent id and label of each name)"]
     lines += [f"{name}\t{concept}\t{label}\t{count}" for name, (concept, label, count) in table.items()]
     (output / NAMES_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"{len(table)} names written to {output / NAMES_FILE}")
-    unmarked = unmarked_names(train_files)
-    lines = [
-        f"# name\toccurrences\tmarked (phrases of the training texts seen at least {MIN_OCCURRENCES} times and "
-        f"marked as a disease at most {MAX_MARKED_SHARE:.0%} of them)"
-    ]
-    lines += [f"{name}\t{count}\t{hits}" for name, (count, hits) in unmarked.items()]
-    (output / UNMARKED_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"{len(unmarked)} unmarked names written to {output / UNMARKED_FILE}")
+    counts = phrase_counts(train_files)
+    tables = {
+        UNMARKED_FILE: (unmarked_names(counts), "marked as a disease at most {share} of them"),
+        PARTS_FILE: (part_names(counts), "part of a disease name more than {share} of them, the whole name never"),
+    }
+    for file, (phrases, meaning) in tables.items():
+        share = f"{MAX_MARKED_SHARE:.0%}"
+        lines = [
+            f"# name\toccurrences\tmarked\twhole (phrases of the training texts seen at least {MIN_OCCURRENCES} "
+            f"times, {meaning.format(share=share)})"
+        ]
+        lines += [f"{name}\t{c.occurrences}\t{c.marked}\t{c.whole}" for name, c in phrases.items()]
+        (output / file).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        print(f"{len(phrases)} phrases written to {output / file}")
 
 
 def train(train_files: Sequence[Path], dev_files: Sequence[Path], output: Path = MODEL_DIR) -> None:

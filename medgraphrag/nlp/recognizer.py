@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 MODEL_DIR = Path(__file__).parent / "ner_model"
 NAMES_FILE = "names.tsv"
 UNMARKED_FILE = "unmarked.tsv"
+PARTS_FILE = "parts.tsv"
 # The model's labels and the semantic groups they name.
 GROUP_OF_LABEL = {"DISEASE": "Disorders", "CHEMICAL": "Chemicals & Drugs"}
 _NOT_IN_A_NAME = frozenset(":;\n")
@@ -69,16 +70,18 @@ class Recognizer:
     """Disease and chemical spans of texts, by a trained spaCy NER model."""
 
     unmarked: frozenset[str] = frozenset()
+    parts: frozenset[str] = frozenset()
 
     def __init__(self, path: Path = MODEL_DIR) -> None:
         self.path = path
         self._lock = threading.Lock()
-        table, unmarked = path / NAMES_FILE, path / UNMARKED_FILE
+        table, unmarked, parts = path / NAMES_FILE, path / UNMARKED_FILE, path / PARTS_FILE
         self.names = read_names(table) if table.is_file() else {}
-        self.unmarked = read_unmarked(unmarked) if unmarked.is_file() else frozenset()
+        self.unmarked = read_phrases(unmarked) if unmarked.is_file() else frozenset()
+        self.parts = read_phrases(parts) if parts.is_file() else frozenset()
         # The weights' and tables' digest: a model trained again rebuilds the documents it extracted from.
         digest = hashlib.sha256((path / "ner" / "model").read_bytes())
-        for file in (table, unmarked):
+        for file in (table, unmarked, parts):
             digest.update(file.read_bytes() if file.is_file() else b"")
         self.identity = digest.hexdigest()[:12]
         self._spellings: dict[str, Spellings] | None = None
@@ -103,7 +106,13 @@ class Recognizer:
     def unmarked_name(self, surface: str) -> bool:
         """Whether the training annotators leave the phrase `surface` unmarked as a disease; a
         short form written in capitals ("WAS", "MEN") is never taken for the word it spells."""
-        return not any(c.isupper() for c in surface[1:]) and normalize(surface) in self.unmarked
+        return _phrase_in(surface, self.unmarked)
+
+    def part_name(self, surface: str) -> bool:
+        """Whether the training annotators mark the phrase `surface` only as part of a longer
+        disease name ("injury" of "liver injury", "dystrophy"), never alone; a short form written in
+        capitals is never taken for the word it spells."""
+        return _phrase_in(surface, self.parts)
 
     def spans(self, texts: Sequence[str]) -> list[list[Recognized]]:
         """The spans of each text."""
@@ -162,8 +171,12 @@ def read_names(path: Path) -> dict[str, TrainedName]:
     return names
 
 
-def read_unmarked(path: Path) -> frozenset[str]:
-    """The unmarked-name table of a model: its normalized phrases."""
+def _phrase_in(surface: str, phrases: frozenset[str]) -> bool:
+    return not any(c.isupper() for c in surface[1:]) and normalize(surface) in phrases
+
+
+def read_phrases(path: Path) -> frozenset[str]:
+    """The normalized phrases of a model's phrase table (unmarked or part names)."""
     lines = path.read_text(encoding="utf-8").splitlines()
     return frozenset(line.split("\t", 1)[0] for line in lines if line and not line.startswith("#"))
 
