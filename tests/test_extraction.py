@@ -128,6 +128,9 @@ def test_a_recognized_disease_is_not_a_mesh_heading_outside_the_disease_trees() 
         def unmarked_name(self, surface: str) -> bool:
             return False
 
+        def part_name(self, surface: str) -> bool:
+            return False
+
     text = "Drosophila had gastritis after aspirin."
     found = extract_mentions(text, parse([text])[0], VocabularyRuler(lexicon), Marks())  # type: ignore[arg-type]
     # The fly stays the heading it is; the model's labels type the disease and the drug.
@@ -162,6 +165,9 @@ def test_a_recognized_disorder_named_by_its_adjective_is_the_disorder() -> None:
             return None
 
         def unmarked_name(self, surface: str) -> bool:
+            return False
+
+        def part_name(self, surface: str) -> bool:
             return False
 
     text = "Rats became hypothermic and psychotic after chronic dosing."
@@ -257,6 +263,9 @@ def test_a_recognized_disorder_spelled_another_way_than_the_vocabulary_names_tha
             return None
 
         def unmarked_name(self, surface: str) -> bool:
+            return False
+
+        def part_name(self, surface: str) -> bool:
             return False
 
     text = (

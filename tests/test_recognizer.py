@@ -59,6 +59,7 @@ class _Marks(Recognizer):
         self.marks = marks
         self.names = {}
         self.unmarked = frozenset()
+        self.parts = frozenset()
 
     def spans(self, texts: Sequence[str]) -> list[list[Recognized]]:
         return [
@@ -214,3 +215,44 @@ def test_a_recognized_name_no_name_spells_out_links_by_its_head() -> None:
     assert found["diffuse sclerotic"] == ("MESH:D012598", "recognizer+head")  # the adjective's disorder
     # a part of the name that the vocabulary gives no group does not take the recognizer's
     assert found["involuntary movement"] == ("", "recognizer")
+
+
+def test_words_marked_only_inside_longer_names_give_way_to_the_recognized_names() -> None:
+    ruler = VocabularyRuler(
+        build_lexicon(
+            ConceptNames(cid, cid, name, ["MESHTREE:C23"], ["mesh"], indexed_keys([name]))
+            for cid, name in (
+                ("MESH:D014947", "Injury"),
+                ("HP:0002017", "Nausea and vomiting"),
+                ("MESH:D009325", "Nausea"),
+                ("MESH:D014839", "Vomiting"),
+            )
+        )
+    )
+    text = "Cells showed mitochondrial injury. Injury healed. Nausea and vomiting followed."
+    document = SourceDocument("note.txt", "note", text, "text/plain")
+    item = ChunkedDocument(document, parse([text])[0], [], [])
+    marks = _Marks({"mitochondrial injury": "Disorders", "Nausea": "Disorders", "vomiting": "Disorders"})
+
+    def found() -> dict[str, tuple[str, str, str]]:
+        return {m.surface: (m.concept_id, m.type, m.method) for m in RulerExtractor(ruler, marks).mentions(item)}
+
+    # Without the table, the vocabulary's names inside and over the recognized ones say what they are.
+    assert found() == {
+        "injury": ("MESH:D014947", "Disorders", "ruler"),
+        "Injury": ("MESH:D014947", "Disorders", "ruler"),
+        "Nausea and vomiting": ("HP:0002017", "Disorders", "ruler"),
+    }
+    # The training annotators mark "injury" only inside longer names ("liver injury") and "nausea
+    # and vomiting" as two names: the recognized names are the mentions (the first linked by its
+    # head), and "Injury" alone is no disease mention.
+    marks.parts = frozenset({"injury", "nausea and vomiting"})
+    assert found() == {
+        "mitochondrial injury": ("MESH:D014947", "Disorders", "recognizer+head"),
+        "Injury": ("MESH:D014947", "Concepts & Ideas", "ruler"),
+        "Nausea": ("MESH:D009325", "Disorders", "recognizer"),
+        "vomiting": ("MESH:D014839", "Disorders", "recognizer"),
+    }
+    shipped = Recognizer()
+    assert shipped.part_name("injury") and shipped.part_name("nausea and vomiting")
+    assert not shipped.part_name("hepatitis") and not shipped.part_name("muscular dystrophy")

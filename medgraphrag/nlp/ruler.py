@@ -229,7 +229,10 @@ def _add_recognized(
         # A name the training annotations normalize: theirs is the concept, the model's the type;
         # but a longer vocabulary name of the group over it says more ("migraine with aura" over
         # the "migraine" the model found, "Wernicke's encephalopathy" over "encephalopathy").
-        if not any(_longer(s, start, end) and found[s][0].group == group for s in overlapping):
+        if not any(
+            _longer(s, start, end) and found[s][0].group == group and not _part(text, s, recognizer)
+            for s in overlapping
+        ):
             place(replace(trained, group=group))
         return
     if _composite_parts(text[start:end], group, recognizer, ruler):
@@ -249,8 +252,10 @@ def _add_recognized(
     ):
         place(reworded)
         return
-    # A vocabulary name of the same group inside or over the span already says what it is.
-    if any(found[s][0].group == group for s in overlapping):
+    # A vocabulary name of the same group inside or over the span already says what it is, unless
+    # the annotators only ever mark it as part of a longer name ("injury" of "mitochondrial injury";
+    # "nausea and vomiting", two names to them): then the model's span is the name.
+    if any(found[s][0].group == group and not _part(text, s, recognizer) for s in overlapping):
         return
     if entry is None and group == DISORDERS:
         # A disorder the model found named by its adjective ("hypothermic", "psychotic").
@@ -263,6 +268,12 @@ def _add_recognized(
     # longer name of the recognized group wins over the names of other groups inside it ("copper
     # toxicosis" is a disorder, not the metal).
     place(LexiconEntry("", None, surface, group) if entry is None else _typed(entry, group))
+
+
+def _part(text: str, span: tuple[int, int], recognizer: Recognizer | None) -> bool:
+    """Whether the words of `span` are what the training annotators mark only as part of a longer
+    disease name."""
+    return recognizer is not None and recognizer.part_name(text[span[0] : span[1]])
 
 
 def _spelled_otherwise(surface: str, lexicon: Lexicon) -> LexiconEntry | None:
@@ -290,10 +301,16 @@ def _spelled_otherwise(surface: str, lexicon: Lexicon) -> LexiconEntry | None:
 
 def _not_diseases(text: str, found: dict[tuple[int, int], tuple[LexiconEntry, str]], recognizer: Recognizer) -> None:
     """Take the disorder type off the ruler's and recognizer's names that the training annotators
-    leave unmarked ("pregnancy", "recurrence", "fall"): their concept stays, as a general one; a
-    recognized span without a concept is dropped."""
+    leave unmarked ("pregnancy", "recurrence", "fall") or mark only as part of a longer name
+    ("injury", "hippocampal"): their concept stays, as a general one; a recognized span without a
+    concept is dropped."""
     for span, (entry, method) in list(found.items()):
-        if entry.group == DISORDERS and method != "abbreviation" and recognizer.unmarked_name(text[span[0] : span[1]]):
+        surface = text[span[0] : span[1]]
+        if (
+            entry.group == DISORDERS
+            and method != "abbreviation"
+            and (recognizer.unmarked_name(surface) or recognizer.part_name(surface))
+        ):
             if entry.concept_id:
                 found[span] = (replace(entry, group=DEFAULT_GROUP), method)
             else:
