@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -37,16 +38,18 @@ def test_offsets_that_do_not_hold_the_mention_are_an_error(tmp_path: Path) -> No
         read_pubtator(path)
 
 
-def test_the_name_table_keeps_each_names_most_frequent_single_id(tmp_path: Path) -> None:
+def test_the_name_table_keeps_each_names_most_frequent_ids(tmp_path: Path) -> None:
     path = tmp_path / "train.PubTator.txt"
-    second = PUBTATOR.replace("100", "101").replace("D006527", "D006528")
-    third = PUBTATOR.replace("100", "102")
+    second = re.sub("^100", "101", PUBTATOR, flags=re.MULTILINE).replace("D006527", "D006528")
+    third = re.sub("^100", "102", PUBTATOR, flags=re.MULTILINE)
     path.write_text(PUBTATOR + second + third, encoding="utf-8")
     table = name_table([path])
-    # two of three annotations say D006527; the composite mention (two ids) and the unnormalized "-1" are left out
+    # two of three annotations say D006527; the unnormalized "-1" is left out
     assert table["wilson disease"] == ("MESH:D006527", "DISEASE", 2)
     assert table["copper"] == ("MESH:D003300", "CHEMICAL", 3)
-    assert set(table) == {"wilson disease", "copper"}
+    # a name annotated as two concepts keeps both ids
+    assert table["breast and ovarian cancer"] == ("MESH:D001943|MESH:D010051", "DISEASE", 3)
+    assert set(table) == {"wilson disease", "copper", "breast and ovarian cancer"}
 
 
 def test_ids_are_compared_in_one_form() -> None:

@@ -256,3 +256,27 @@ def test_words_marked_only_inside_longer_names_give_way_to_the_recognized_names(
     shipped = Recognizer()
     assert shipped.part_name("injury") and shipped.part_name("nausea and vomiting")
     assert not shipped.part_name("hepatitis") and not shipped.part_name("muscular dystrophy")
+
+
+def test_a_name_the_training_annotators_give_several_ids_is_a_mention_of_each() -> None:
+    ruler = VocabularyRuler(
+        build_lexicon(
+            ConceptNames(cid, cid, name, ["MESHTREE:C23"], ["mesh"], indexed_keys([name]))
+            for cid, name in (
+                ("MESH:D000094202", "Hemorrhagic Cystitis"),  # a heading newer than the annotations
+                ("MESH:D003556", "Cystitis"),
+                ("MESH:D006470", "Hemorrhage"),
+            )
+        )
+    )
+    text = "Ifosfamide caused hemorrhagic cystitis."
+    marks = _Marks({})
+    assert [m.concept_id for m in extract_mentions(text, parse([text])[0], ruler, marks)] == ["MESH:D000094202"]
+    marks.names = {"hemorrhagic cystitis": TrainedName("MESH:D003556", "Disorders", ("MESH:D006470",))}
+    found = extract_mentions(text, parse([text])[0], ruler, marks)
+    assert [(m.surface, m.concept_id, m.method) for m in found] == [
+        ("hemorrhagic cystitis", "MESH:D003556", "composite"),
+        ("hemorrhagic cystitis", "MESH:D006470", "composite"),
+    ]
+    # as the shipped table has it
+    assert Recognizer().trained_name("hemorrhagic cystitis") == marks.names["hemorrhagic cystitis"]

@@ -6,7 +6,7 @@
 features, seed 0, at most 12 epochs) on the training splits of NCBI-disease and BC5CDR (public
 domain; PubTator format) with two labels, DISEASE (every disease type) and CHEMICAL, keeps the
 model that scores best on the development splits, and writes it where the package ships it, with
-the name table of the training splits (`names.tsv`: each annotated name, normalized, with the id
+the name table of the training splits (`names.tsv`: each annotated name, normalized, with the ids
 its annotations give it most often) and the table of the names their annotators leave unmarked
 (`unmarked.tsv`: a phrase of one to four words that the training texts use at least
 `MIN_OCCURRENCES` times and mark as a disease at most `MAX_MARKED_SHARE` of them, "pregnancy",
@@ -70,16 +70,17 @@ def to_docbin(paths: Sequence[Path], out: Path) -> int:
 
 
 def name_table(paths: Sequence[Path]) -> dict[str, tuple[str, str, int]]:
-    """Each normalized name the files annotate with one id (composite mentions, which carry
-    several, left out), with the id and label given most often (the smallest on a tie) and the
-    count of that id."""
+    """Each normalized name the files annotate, with the ids and label given most often (the
+    smallest on a tie) and the count of those ids; a name annotated as several concepts at once
+    ("hemorrhagic cystitis": hemorrhage and cystitis, before MeSH had a heading for it) has its ids
+    joined by "|"."""
     counts: defaultdict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
     for path in paths:
         for abstract in read_pubtator(path):
             for gold in abstract.gold:
                 name = normalize(abstract.text[gold.start : gold.end])
-                if len(gold.ids) == 1 and name:
-                    counts[name][(next(iter(gold.ids)), LABEL_OF_GROUP[gold.group])] += 1
+                if gold.ids and name:
+                    counts[name][("|".join(sorted(gold.ids)), LABEL_OF_GROUP[gold.group])] += 1
     table = {}
     for name, found in sorted(counts.items()):
         (concept, label), _ = min(found.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -4,17 +4,19 @@ The ruler finds only the names a vocabulary spells out; papers and notes also wr
 toxicosis", "C7 deficiency" or "HPRT-deficient". A spaCy NER component (a CNN over hashed word
 features; no pretrained vectors, nothing downloaded) trained on the NCBI-disease and BC5CDR
 training splits marks such spans as DISEASE or CHEMICAL; nlp/ruler.py then links each to the
-vocabulary. Beside the weights, the model keeps the names the training splits annotate with the id
+vocabulary. Beside the weights, the model keeps the names the training splits annotate with the ids
 and type their annotators chose most often (`names.tsv`: "Wilson disease" -> MESH:D006527, a
 disease), the way trained normalizers learn from their training names; a name found there is
-normalized to that id's concept before anything else is tried; a recognized name that neither the
-vocabulary nor the linker knows takes the id of the training name nearest to it in spelling
-("inherited human disease" -> "inherited disease", "deficiency of terminal complement" ->
-"terminal complement deficiency").
-It also keeps the phrases the
-training texts use often and their annotators almost never mark as a disease (`unmarked.tsv`:
-"pregnancy", "oxidative stress", "recurrence", "fall"), which are no disease mentions whatever a
-vocabulary calls them. `medgraphrag.nlp.ner_training` builds the model (`make ner-model`); it ships
+normalized to that id's concept before anything else is tried (a name they annotate as several
+concepts at once, "hemorrhagic cystitis" as hemorrhage and cystitis, is a mention of each); a
+recognized name that neither the vocabulary nor the linker knows takes the id of the training name
+nearest to it in spelling ("inherited human disease" -> "inherited disease", "deficiency of
+terminal complement" -> "terminal complement deficiency"). It also keeps the phrases the training
+texts use often and their annotators almost never mark as a disease (`unmarked.tsv`: "pregnancy",
+"oxidative stress", "recurrence", "fall"), which are no disease mentions whatever a vocabulary
+calls them, and those they mark only as part of a longer disease name (`parts.tsv`: "injury" of
+"liver injury", "syndrome"), which alone are none either and give way to a recognized name around
+them. `medgraphrag.nlp.ner_training` builds the model (`make ner-model`); it ships
 in the package (`medgraphrag/nlp/ner_model/`).
 """
 
@@ -60,10 +62,18 @@ class Recognized:
 
 @dataclass(frozen=True)
 class TrainedName:
-    """What the training annotations make of a name: the id (`MESH:D006527`) and semantic group."""
+    """What the training annotations make of a name: the id (`MESH:D006527`) and semantic group;
+    for a name they annotate as several concepts at once ("hemorrhagic cystitis": hemorrhage and
+    cystitis), the other ids in `more_ids`."""
 
     concept_id: str
     group: str
+    more_ids: tuple[str, ...] = ()
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Every id the annotations give the name."""
+        return (self.concept_id, *self.more_ids)
 
 
 class Recognizer:
@@ -152,7 +162,8 @@ def _spellings(names: dict[str, TrainedName]) -> dict[str, Spellings]:
 
     by_group: dict[str, list[tuple[str, TrainedName]]] = {}
     for name, trained in sorted(names.items()):
-        by_group.setdefault(trained.group, []).append((name, trained))
+        if not trained.more_ids:  # a name of several concepts links as a composite, not by spelling
+            by_group.setdefault(trained.group, []).append((name, trained))
     spellings = {}
     for group, entries in by_group.items():
         vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), sublinear_tf=True)
@@ -167,7 +178,8 @@ def read_names(path: Path) -> dict[str, TrainedName]:
     for line in path.read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
             name, concept, label, _count = line.split("\t")
-            names[name] = TrainedName(concept, GROUP_OF_LABEL[label])
+            first, *more = concept.split("|")
+            names[name] = TrainedName(first, GROUP_OF_LABEL[label], tuple(more))
     return names
 
 

@@ -196,8 +196,15 @@ def _longer(span: tuple[int, int], start: int, end: int) -> bool:
 def _composite_parts(
     surface: str, group: str, recognizer: Recognizer | None, ruler: VocabularyRuler
 ) -> list[LexiconEntry]:
-    """The concepts of the names a composite mention stands for ("breast and ovarian cancer"), when
-    the vocabulary knows every one of them as a distinct concept; else none."""
+    """The concepts of the names a composite mention stands for ("breast and ovarian cancer"), or of
+    the ids the training names give it where they give several ("hemorrhagic cystitis"), when the
+    vocabulary knows every one of them as a distinct concept; else none."""
+    trained = recognizer.trained_name(surface) if recognizer else None
+    if trained is not None and trained.more_ids:
+        entries = [ruler.lexicon.by_id.get(i) for i in trained.ids]
+        typed = [_typed(e, group) for e in entries if e is not None]
+        if len(typed) == len(entries) and len({e.concept_id for e in typed}) == len(typed):
+            return typed
     parts = []
     for name in composite_names(surface):
         entry = named_concept(name, recognizer, ruler)
@@ -325,8 +332,9 @@ def _trained(surface: str, recognizer: Recognizer | None, ruler: VocabularyRuler
 
 def trained_concept(trained: TrainedName | None, ruler: VocabularyRuler) -> LexiconEntry | None:
     """The vocabulary concept carrying the id of a training name, of the training name's group
-    where the vocabulary states none; None if no concept carries it."""
-    if trained is None or (entry := ruler.lexicon.by_id.get(trained.concept_id)) is None:
+    where the vocabulary states none; None if no concept carries it or the name has several ids
+    (`_composite_parts` gives their concepts)."""
+    if trained is None or trained.more_ids or (entry := ruler.lexicon.by_id.get(trained.concept_id)) is None:
         return None
     return _typed(entry, trained.group)
 
