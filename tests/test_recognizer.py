@@ -280,3 +280,10 @@ def test_a_name_the_training_annotators_give_several_ids_is_a_mention_of_each() 
     ]
     # as the shipped table has it
     assert Recognizer().trained_name("hemorrhagic cystitis") == marks.names["hemorrhagic cystitis"]
+    # a short form stands for every concept its long form names
+    text = "Ifosfamide caused hemorrhagic cystitis (HC). HC resolved."
+    found = extract_mentions(text, parse([text])[0], ruler, marks)
+    assert [(m.surface, m.concept_id) for m in found if m.surface == "HC"] == [
+        ("HC", "MESH:D003556"),
+        ("HC", "MESH:D006470"),
+    ] * 2

@@ -129,15 +129,16 @@ def extract_mentions(
         if expansion is not None:
             expansions[definition.short] = expansion
     # The short form inside its own definition ("subarachnoid haemorrhage (SAH)") is a mention too.
-    uses = {(d.short_start, d.short_end): expansions[d.short] for d in definitions if d.short in expansions}
+    # Each use keeps its long form: a short form stands for every concept its long form names.
+    uses = {(d.short_start, d.short_end): (expansions[d.short], d.long) for d in definitions if d.short in expansions}
     uses.update(
-        ((start, end), expansions[d.short])
+        ((start, end), (expansions[d.short], d.long))
         for start, end, d in abbreviation_uses(text, definitions)
         if d.short in expansions
     )
     mentions: list[Mention] = []
     for sentence, found in zip(sentences, matched, strict=True):
-        for (start, end), entry in uses.items():
+        for (start, end), (entry, _) in uses.items():
             if sentence.start <= start and end <= sentence.end:
                 for span in [s for s in found if s[0] < end and start < s[1]]:
                     del found[span]
@@ -149,7 +150,8 @@ def extract_mentions(
         relative = [(s - sentence.start, e - sentence.start) for s, e in spans]
         for (start, end), asserted in zip(spans, assertions(sentence_text, relative)):
             entry, method = found[(start, end)]
-            parts = _composite_parts(text[start:end], entry.group, recognizer, ruler)
+            words = uses[(start, end)][1] if method == "abbreviation" else text[start:end]
+            parts = _composite_parts(words, entry.group, recognizer, ruler)
             for part, how in [(p, "composite") for p in parts] or [(entry, method)]:
                 mentions.append(
                     Mention(
