@@ -12,9 +12,8 @@ its annotations give it most often) and the table of the names their annotators 
 `MIN_OCCURRENCES` times and mark as a disease at most `MAX_MARKED_SHARE` of them, "pregnancy",
 "oxidative stress", "recurrence"), and the table of the phrases they mark only as part of a longer
 disease name (`parts.tsv`: part of a disease annotation in more than that share, never the whole of
-one: "injury" of "liver injury", "dystrophy", "syndrome"); `--names-only` writes just
-the tables. The training and
-development files are read, never copied.
+one: "injury" of "liver injury", "dystrophy", "syndrome"); `--names-only` writes just the tables.
+The training and development files are read, never copied.
 """
 
 from __future__ import annotations
@@ -156,7 +155,7 @@ def write_names(train_files: Sequence[Path], output: Path) -> None:
     """Write the name table, the unmarked-name table and the part-name table of the training files
     into the model folder `output`."""
     table = name_table(train_files)
-    lines = ["# name\tid\tlabel\tannotations (the training splits' most frequent id and label of each name)"]
+    lines = ["# name\tids\tlabel\tannotations (the training splits' most frequent ids, joined by |, and label)"]
     lines += [f"{name}\t{concept}\t{label}\t{count}" for name, (concept, label, count) in table.items()]
     (output / NAMES_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"{len(table)} names written to {output / NAMES_FILE}")

@@ -16,8 +16,8 @@ texts use often and their annotators almost never mark as a disease (`unmarked.t
 "oxidative stress", "recurrence", "fall"), which are no disease mentions whatever a vocabulary
 calls them, and those they mark only as part of a longer disease name (`parts.tsv`: "injury" of
 "liver injury", "syndrome"), which alone are none either and give way to a recognized name around
-them. `medgraphrag.nlp.ner_training` builds the model (`make ner-model`); it ships
-in the package (`medgraphrag/nlp/ner_model/`).
+them. `medgraphrag.nlp.ner_training` builds the model (`make ner-model`); it ships in the package
+(`medgraphrag/nlp/ner_model/`).
 """
 
 from __future__ import annotations
