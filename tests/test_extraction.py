@@ -125,10 +125,10 @@ def test_a_recognized_disease_is_not_a_mesh_heading_outside_the_disease_trees() 
         def trained_name(self, surface: str) -> None:
             return None
 
-        def unmarked_name(self, surface: str) -> bool:
+        def part_name(self, surface: str) -> bool:
             return False
 
-        def part_name(self, surface: str) -> bool:
+        def no_disease_alone(self, surface: str) -> bool:
             return False
 
     text = "Drosophila had gastritis after aspirin."
@@ -164,10 +164,10 @@ def test_a_recognized_disorder_named_by_its_adjective_is_the_disorder() -> None:
         def trained_name(self, surface: str) -> None:
             return None
 
-        def unmarked_name(self, surface: str) -> bool:
+        def part_name(self, surface: str) -> bool:
             return False
 
-        def part_name(self, surface: str) -> bool:
+        def no_disease_alone(self, surface: str) -> bool:
             return False
 
     text = "Rats became hypothermic and psychotic after chronic dosing."
@@ -262,10 +262,10 @@ def test_a_recognized_disorder_spelled_another_way_than_the_vocabulary_names_tha
         def trained_name(self, surface: str) -> None:
             return None
 
-        def unmarked_name(self, surface: str) -> bool:
+        def part_name(self, surface: str) -> bool:
             return False
 
-        def part_name(self, surface: str) -> bool:
+        def no_disease_alone(self, surface: str) -> bool:
             return False
 
     text = (

@@ -113,16 +113,16 @@ class Recognizer:
         best = int(similarities.argmax())
         return index.names[best] if similarities[best] >= NEAREST_NAME_SIMILARITY else None
 
-    def unmarked_name(self, surface: str) -> bool:
-        """Whether the training annotators leave the phrase `surface` unmarked as a disease; a
-        short form written in capitals ("WAS", "MEN") is never taken for the word it spells."""
-        return _phrase_in(surface, self.unmarked)
-
     def part_name(self, surface: str) -> bool:
         """Whether the training annotators mark the phrase `surface` only as part of a longer
         disease name ("injury" of "liver injury", "dystrophy"), never alone; a short form written in
         capitals is never taken for the word it spells."""
-        return _phrase_in(surface, self.parts)
+        return (key := _phrase_key(surface)) is not None and key in self.parts
+
+    def no_disease_alone(self, surface: str) -> bool:
+        """Whether the phrase `surface`, standing alone, is no disease mention to the training
+        annotators: an unmarked name or a part name."""
+        return (key := _phrase_key(surface)) is not None and (key in self.unmarked or key in self.parts)
 
     def spans(self, texts: Sequence[str]) -> list[list[Recognized]]:
         """The spans of each text."""
@@ -183,8 +183,9 @@ def read_names(path: Path) -> dict[str, TrainedName]:
     return names
 
 
-def _phrase_in(surface: str, phrases: frozenset[str]) -> bool:
-    return not any(c.isupper() for c in surface[1:]) and normalize(surface) in phrases
+def _phrase_key(surface: str) -> str | None:
+    """The key of `surface` in the phrase tables; None for a short form written in capitals."""
+    return None if any(c.isupper() for c in surface[1:]) else normalize(surface)
 
 
 def read_phrases(path: Path) -> frozenset[str]:

@@ -314,11 +314,10 @@ def _not_diseases(text: str, found: dict[tuple[int, int], tuple[LexiconEntry, st
     ("injury", "hippocampal"): their concept stays, as a general one; a recognized span without a
     concept is dropped."""
     for span, (entry, method) in list(found.items()):
-        surface = text[span[0] : span[1]]
         if (
             entry.group == DISORDERS
             and method != "abbreviation"
-            and (recognizer.unmarked_name(surface) or recognizer.part_name(surface))
+            and recognizer.no_disease_alone(text[span[0] : span[1]])
         ):
             if entry.concept_id:
                 found[span] = (replace(entry, group=DEFAULT_GROUP), method)
