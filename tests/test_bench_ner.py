@@ -5,9 +5,18 @@ import pytest
 
 from bench.ner import Counts
 from medgraphrag.nlp.names import normalize, normalized_id
-from medgraphrag.nlp.ner_training import TRAIN, name_table, part_names, phrase_counts, unmarked_names, write_names
+from medgraphrag.nlp.ner_training import (
+    TRAIN,
+    left_out_modifiers,
+    modifier_counts,
+    name_table,
+    part_names,
+    phrase_counts,
+    unmarked_names,
+    write_names,
+)
 from medgraphrag.nlp.pubtator import Annotation, read_pubtator
-from medgraphrag.nlp.recognizer import MODEL_DIR, NAMES_FILE, PARTS_FILE, UNMARKED_FILE
+from medgraphrag.nlp.recognizer import MODEL_DIR, MODIFIERS_FILE, NAMES_FILE, PARTS_FILE, UNMARKED_FILE
 
 PUBTATOR = """\
 100|t|Wilson disease and copper.
@@ -113,10 +122,31 @@ def test_the_part_table_keeps_words_marked_only_inside_longer_names(tmp_path: Pa
     assert normalize("occurs") in unmarked_names(counts, min_occurrences=5, max_marked_share=0.1)
 
 
+def test_the_modifier_table_keeps_words_left_out_of_the_disease_names_they_stand_before(tmp_path: Path) -> None:
+    path = tmp_path / "train.PubTator.txt"
+    abstracts = [
+        f"{pmid}|t|Severe hepatitis and chronic hepatitis.\n{pmid}|a|Chronic renal failure; aspirin hepatitis.\n"
+        f"{pmid}\t7\t16\thepatitis\tDisease\tD006505\n"
+        f"{pmid}\t21\t38\tchronic hepatitis\tDisease\tD006521\n"
+        f"{pmid}\t40\t61\tChronic renal failure\tDisease\tD007676\n"
+        f"{pmid}\t63\t70\taspirin\tChemical\tD001241\n"
+        f"{pmid}\t71\t80\thepatitis\tDisease\tD006505\n\n"
+        for pmid in range(100, 106)
+    ]
+    path.write_text("".join(abstracts), encoding="utf-8")
+    counts = modifier_counts([path])
+    # "severe" stands before a disease name 6 times, never in one; "chronic" starts 12 of them
+    assert counts["severe"] == (6, 0) and counts["chronic"] == (0, 12) and counts["and"] == (6, 0)
+    # a word inside another annotation ("aspirin", a chemical) is no modifier left out
+    assert "aspirin" not in counts
+    table = left_out_modifiers(counts, min_occurrences=5, max_marked_share=0.1)
+    assert "severe" in table and "chronic" not in table
+
+
 @pytest.mark.skipif(not all(p.is_file() for p in TRAIN), reason="the shared training splits are not present")
 def test_the_shipped_tables_are_what_the_recipe_builds_from_the_training_splits(tmp_path: Path) -> None:
     # The tables are keyed by `normalize`: when it changes, they must be built again (`make ner-model`
     # or `--names-only`), or names it now folds together stay out of reach.
     write_names(TRAIN, tmp_path)
-    for table in (NAMES_FILE, UNMARKED_FILE, PARTS_FILE):
+    for table in (NAMES_FILE, UNMARKED_FILE, PARTS_FILE, MODIFIERS_FILE):
         assert (tmp_path / table).read_text(encoding="utf-8") == (MODEL_DIR / table).read_text(encoding="utf-8"), table

@@ -60,6 +60,7 @@ class _Marks(Recognizer):
         self.names = {}
         self.unmarked = frozenset()
         self.parts = frozenset()
+        self.modifiers = frozenset()
 
     def spans(self, texts: Sequence[str]) -> list[list[Recognized]]:
         return [
@@ -256,6 +257,46 @@ def test_words_marked_only_inside_longer_names_give_way_to_the_recognized_names(
     shipped = Recognizer()
     assert shipped.part_name("injury") and shipped.part_name("nausea and vomiting")
     assert not shipped.part_name("hepatitis") and not shipped.part_name("muscular dystrophy")
+
+
+def test_words_the_annotators_leave_out_of_disease_names_are_left_out_of_vocabulary_names() -> None:
+    ruler = VocabularyRuler(
+        build_lexicon(
+            ConceptNames(
+                cid, cid, name, ["MESHTREE:C01"], ["hpo" if cid.startswith("HP") else "mesh"], indexed_keys([name])
+            )
+            for cid, name in (
+                ("HP:0032169", "Severe infection"),
+                ("MESH:D007239", "Infections"),
+                ("HP:0004430", "Severe combined immunodeficiency"),
+                ("MESH:D007153", "Combined immunodeficiency"),
+                ("HP:0000000", "Severe blistering"),
+            )
+        )
+    )
+    text = "Severe infections, severe combined immunodeficiency and severe blistering were seen."
+    marks = _Marks({})
+
+    def found() -> dict[str, str]:
+        return {m.surface: m.concept_id for m in extract_mentions(text, parse([text])[0], ruler, marks)}
+
+    assert found() == {
+        "Severe infections": "HP:0032169",
+        "severe combined immunodeficiency": "HP:0004430",
+        "severe blistering": "HP:0000000",
+    }
+    # The training annotators leave "severe" out of the disease name it stands before ("severe
+    # infections": infections), unless they name the whole ("severe combined immunodeficiency"); a
+    # name whose rest is no name of its own ("blistering") stays whole.
+    marks.modifiers = frozenset({"severe"})
+    marks.names = {"severe combined immunodeficiency": TrainedName("MESH:D016511", "Disorders")}
+    assert found() == {
+        "infections": "MESH:D007239",
+        "severe combined immunodeficiency": "HP:0004430",
+        "severe blistering": "HP:0000000",
+    }
+    shipped = Recognizer()
+    assert shipped.left_out("severe") and shipped.left_out("Recurrent") and not shipped.left_out("chronic")
 
 
 def test_a_name_the_training_annotators_give_several_ids_is_a_mention_of_each() -> None:

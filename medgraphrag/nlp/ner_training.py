@@ -12,13 +12,17 @@ its annotations give it most often) and the table of the names their annotators 
 `MIN_OCCURRENCES` times and mark as a disease at most `MAX_MARKED_SHARE` of them, "pregnancy",
 "oxidative stress", "recurrence"), and the table of the phrases they mark only as part of a longer
 disease name (`parts.tsv`: part of a disease annotation in more than that share, never the whole of
-one: "injury" of "liver injury", "dystrophy", "syndrome"); `--names-only` writes just the tables.
+one: "injury" of "liver injury", "dystrophy", "syndrome"), and the table of the words they leave out
+of the disease names those words stand before (`modifiers.tsv`: right before a disease annotation,
+outside it, at least `MIN_OCCURRENCES` times, and its first word at most that share of all those
+uses: "severe", "recurrent", "other"); `--names-only` writes just the tables.
 The training and development files are read, never copied.
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
 import re
 import shutil
 import tempfile
@@ -29,7 +33,14 @@ from typing import NamedTuple
 
 from medgraphrag.nlp.names import normalize
 from medgraphrag.nlp.pubtator import read_pubtator
-from medgraphrag.nlp.recognizer import GROUP_OF_LABEL, MODEL_DIR, NAMES_FILE, PARTS_FILE, UNMARKED_FILE
+from medgraphrag.nlp.recognizer import (
+    GROUP_OF_LABEL,
+    MODEL_DIR,
+    MODIFIERS_FILE,
+    NAMES_FILE,
+    PARTS_FILE,
+    UNMARKED_FILE,
+)
 from medgraphrag.nlp.semantic_groups import DISORDERS
 
 CONFIG = Path(__file__).parent / "ner_training.cfg"
@@ -151,9 +162,57 @@ def part_names(
     }
 
 
+class ModifierCount(NamedTuple):
+    """How the training annotations treat a word next to a disease name: how often it stands right
+    before a disease annotation, outside every annotation, and how often it is the first word of a
+    disease annotation of several words."""
+
+    before: int
+    first: int
+
+
+def modifier_counts(paths: Sequence[Path]) -> dict[str, ModifierCount]:
+    """Each normalized word that stands right before a disease annotation or first in one of several
+    words, with its counts."""
+    before: Counter[str] = Counter()
+    first: Counter[str] = Counter()
+    for path in paths:
+        for abstract in read_pubtator(path):
+            text = abstract.text
+            words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+            starts = [start for start, _ in words]
+            annotated = [(g.start, g.end) for g in abstract.gold]
+            for gold in abstract.gold:
+                if gold.group != DISORDERS:
+                    continue
+                at = bisect.bisect_left(starts, gold.start)
+                if at + 1 < len(words) and words[at + 1][1] <= gold.end and words[at][0] >= gold.start:
+                    first[normalize(text[words[at][0] : words[at][1]])] += 1
+                if at and not text[words[at - 1][1] : gold.start].strip():
+                    start, end = words[at - 1]
+                    if not any(s < end and start < e for s, e in annotated):
+                        before[normalize(text[start:end])] += 1
+    return {word: ModifierCount(before[word], first[word]) for word in sorted(set(before) | set(first)) if word}
+
+
+def left_out_modifiers(
+    counts: Mapping[str, ModifierCount],
+    *,
+    min_occurrences: int = MIN_OCCURRENCES,
+    max_marked_share: float = MAX_MARKED_SHARE,
+) -> dict[str, ModifierCount]:
+    """The words seen right before a disease annotation, outside it, at least `min_occurrences`
+    times, and first in one at most `max_marked_share` of all those uses ("severe", "recurrent")."""
+    return {
+        word: count
+        for word, count in counts.items()
+        if count.before >= min_occurrences and count.first <= max_marked_share * (count.before + count.first)
+    }
+
+
 def write_names(train_files: Sequence[Path], output: Path) -> None:
-    """Write the name table, the unmarked-name table and the part-name table of the training files
-    into the model folder `output`."""
+    """Write the name table, the unmarked-name table, the part-name table and the modifier table of
+    the training files into the model folder `output`."""
     table = name_table(train_files)
     lines = ["# name\tids\tlabel\tannotations (the training splits' most frequent ids, joined by |, and label)"]
     lines += [f"{name}\t{concept}\t{label}\t{count}" for name, (concept, label, count) in table.items()]
@@ -173,6 +232,14 @@ def write_names(train_files: Sequence[Path], output: Path) -> None:
         lines += [f"{name}\t{c.occurrences}\t{c.marked}\t{c.whole}" for name, c in phrases.items()]
         (output / file).write_text("\n".join(lines) + "\n", encoding="utf-8")
         print(f"{len(phrases)} phrases written to {output / file}")
+    modifiers = left_out_modifiers(modifier_counts(train_files))
+    lines = [
+        f"# word\tbefore\tfirst (words right before a disease annotation, outside it, at least {MIN_OCCURRENCES} "
+        f"times, and the first word of one at most {MAX_MARKED_SHARE:.0%} of all those uses)"
+    ]
+    lines += [f"{word}\t{c.before}\t{c.first}" for word, c in modifiers.items()]
+    (output / MODIFIERS_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"{len(modifiers)} words written to {output / MODIFIERS_FILE}")
 
 
 def train(train_files: Sequence[Path], dev_files: Sequence[Path], output: Path = MODEL_DIR) -> None:

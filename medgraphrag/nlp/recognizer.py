@@ -16,8 +16,10 @@ texts use often and their annotators almost never mark as a disease (`unmarked.t
 "oxidative stress", "recurrence", "fall"), which are no disease mentions whatever a vocabulary
 calls them, and those they mark only as part of a longer disease name (`parts.tsv`: "injury" of
 "liver injury", "syndrome"), which alone are none either and give way to a recognized name around
-them. `medgraphrag.nlp.ner_training` builds the model (`make ner-model`); it ships in the package
-(`medgraphrag/nlp/ner_model/`).
+them, and the words they leave out of the disease names those words stand before (`modifiers.tsv`:
+"severe", "recurrent", "other"), which a vocabulary name loses where the rest is a name too
+("severe infections": infections). `medgraphrag.nlp.ner_training` builds the model (`make
+ner-model`); it ships in the package (`medgraphrag/nlp/ner_model/`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ MODEL_DIR = Path(__file__).parent / "ner_model"
 NAMES_FILE = "names.tsv"
 UNMARKED_FILE = "unmarked.tsv"
 PARTS_FILE = "parts.tsv"
+MODIFIERS_FILE = "modifiers.tsv"
 # The model's labels and the semantic groups they name.
 GROUP_OF_LABEL = {"DISEASE": "Disorders", "CHEMICAL": "Chemicals & Drugs"}
 _NOT_IN_A_NAME = frozenset(":;\n")
@@ -81,17 +84,20 @@ class Recognizer:
 
     unmarked: frozenset[str] = frozenset()
     parts: frozenset[str] = frozenset()
+    modifiers: frozenset[str] = frozenset()
 
     def __init__(self, path: Path = MODEL_DIR) -> None:
         self.path = path
         self._lock = threading.Lock()
         table, unmarked, parts = path / NAMES_FILE, path / UNMARKED_FILE, path / PARTS_FILE
+        modifiers = path / MODIFIERS_FILE
         self.names = read_names(table) if table.is_file() else {}
         self.unmarked = read_phrases(unmarked) if unmarked.is_file() else frozenset()
         self.parts = read_phrases(parts) if parts.is_file() else frozenset()
+        self.modifiers = read_phrases(modifiers) if modifiers.is_file() else frozenset()
         # The weights' and tables' digest: a model trained again rebuilds the documents it extracted from.
         digest = hashlib.sha256((path / "ner" / "model").read_bytes())
-        for file in (table, unmarked, parts):
+        for file in (table, unmarked, parts, modifiers):
             digest.update(file.read_bytes() if file.is_file() else b"")
         self.identity = digest.hexdigest()[:12]
         self._spellings: dict[str, Spellings] | None = None
@@ -118,6 +124,11 @@ class Recognizer:
         disease name ("injury" of "liver injury", "dystrophy"), never alone; a short form written in
         capitals is never taken for the word it spells."""
         return (key := _phrase_key(surface)) is not None and key in self.parts
+
+    def left_out(self, word: str) -> bool:
+        """Whether the training annotators leave `word` out of the disease name it stands before
+        ("severe" of "severe infections", "recurrent", "other")."""
+        return (key := _phrase_key(word)) is not None and key in self.modifiers
 
     def no_disease_alone(self, surface: str) -> bool:
         """Whether the phrase `surface`, standing alone, is no disease mention to the training
@@ -189,7 +200,7 @@ def _phrase_key(surface: str) -> str | None:
 
 
 def read_phrases(path: Path) -> frozenset[str]:
-    """The normalized phrases of a model's phrase table (unmarked or part names)."""
+    """The normalized phrases of a model's phrase table (unmarked names, part names, modifiers)."""
     lines = path.read_text(encoding="utf-8").splitlines()
     return frozenset(line.split("\t", 1)[0] for line in lines if line and not line.startswith("#"))
 

@@ -12,6 +12,7 @@ conditional) from its sentence, by ConText (nlp/assertion.py).
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -29,6 +30,7 @@ from medgraphrag.nlp.sites import site_disease_keys, site_rewrites
 from medgraphrag.nlp.stopwords import STOP_WORDS
 
 _BREAKERS = frozenset(",;:()[]{}.!?")
+_WORD = re.compile(r"[^\W_][\w'-]*")
 _JOINED_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
 # Where a phrase qualifying a name begins: its head is the words before ("diabetes of 2 months").
 _QUALIFIER = re.compile(r"\s(?:of|in|on|with|after|during|following|from|due to|induced by)\s", re.IGNORECASE)
@@ -117,6 +119,8 @@ def extract_mentions(
         for start, end, entry in ruler.matches(text, sentence):
             # A short form this document defines means what the document says, not the vocabulary.
             if text[start:end] not in defined:
+                if recognizer is not None:
+                    start, entry = _without_unmarked_words(text, start, end, entry, recognizer, ruler)
                 found[(start, end)] = (_trained(text[start:end], recognizer, ruler) or entry, "ruler")
         for hit in recognized[index] if recognized else []:
             _add_recognized(
@@ -277,6 +281,27 @@ def _add_recognized(
     # longer name of the recognized group wins over the names of other groups inside it ("copper
     # toxicosis" is a disorder, not the metal).
     place(LexiconEntry("", None, surface, group) if entry is None else _typed(entry, group))
+
+
+def _without_unmarked_words(
+    text: str, start: int, end: int, entry: LexiconEntry, recognizer: Recognizer, ruler: VocabularyRuler
+) -> tuple[int, LexiconEntry]:
+    """A vocabulary disorder name less its first words where the training annotators leave those
+    words out of the disease names they stand before ("severe" of "severe infections", "recurrent"
+    of "recurrent pneumonia") and the rest is a disorder name too: where the rest starts, and its
+    concept; the name as it is where the training annotations name it whole ("severe combined
+    immunodeficiency")."""
+    if entry.group != DISORDERS or recognizer.trained_name(text[start:end]) is not None:
+        return start, entry
+    words = list(_WORD.finditer(text, start, end))
+    for word, following in itertools.pairwise(words):
+        if not recognizer.left_out(word.group()):
+            break
+        rest = text[following.start() : end]
+        named = _trained(rest, recognizer, ruler) or ruler.lexicon.entries.get(normalize(rest))
+        if named is not None and named.group == DISORDERS:
+            return following.start(), named
+    return start, entry
 
 
 def _part(text: str, span: tuple[int, int], recognizer: Recognizer | None) -> bool:
