@@ -88,14 +88,19 @@ def test_mention_and_document_figures() -> None:
     assert figures["doc_concept_p"] == 0.5 and figures["doc_concept_r"] == 0.5
 
 
+def _six_abstracts(folder: Path, abstract: str) -> Path:
+    """A PubTator training file of six copies of `abstract` (its "{pmid}" filled in, 100 to 105)."""
+    path = folder / "train.PubTator.txt"
+    path.write_text("".join(abstract.format(pmid=pmid) for pmid in range(100, 106)), encoding="utf-8")
+    return path
+
+
 def test_the_unmarked_table_keeps_phrases_seen_often_and_rarely_marked_as_a_disease(tmp_path: Path) -> None:
-    path = tmp_path / "train.PubTator.txt"
-    abstracts = [
-        f"{pmid}|t|Wilson disease in pregnancy.\n{pmid}|a|Cases occur.\n"
-        f"{pmid}\t0\t14\tWilson disease\tSpecificDisease\tD006527\n\n"
-        for pmid in range(100, 106)
-    ]
-    path.write_text("".join(abstracts), encoding="utf-8")
+    path = _six_abstracts(
+        tmp_path,
+        "{pmid}|t|Wilson disease in pregnancy.\n{pmid}|a|Cases occur.\n"
+        "{pmid}\t0\t14\tWilson disease\tSpecificDisease\tD006527\n\n",
+    )
     table = unmarked_names(phrase_counts([path]), min_occurrences=5, max_marked_share=0.1)
     assert table["pregnancy"] == (6, 0, 0) and table[normalize("Cases occur")] == (6, 0, 0)
     # marked every time (Wilson disease) or too rarely seen (a phrase of five words) is not in it
@@ -104,15 +109,13 @@ def test_the_unmarked_table_keeps_phrases_seen_often_and_rarely_marked_as_a_dise
 
 
 def test_the_part_table_keeps_words_marked_only_inside_longer_names(tmp_path: Path) -> None:
-    path = tmp_path / "train.PubTator.txt"
-    abstracts = [
-        f"{pmid}|t|Liver injury and liver injury.\n{pmid}|a|Hepatitis occurs.\n"
-        f"{pmid}\t0\t12\tLiver injury\tDisease\tD056486\n"
-        f"{pmid}\t17\t29\tliver injury\tDisease\tD056486\n"
-        f"{pmid}\t31\t40\tHepatitis\tDisease\tD006505\n\n"
-        for pmid in range(100, 106)
-    ]
-    path.write_text("".join(abstracts), encoding="utf-8")
+    path = _six_abstracts(
+        tmp_path,
+        "{pmid}|t|Liver injury and liver injury.\n{pmid}|a|Hepatitis occurs.\n"
+        "{pmid}\t0\t12\tLiver injury\tDisease\tD056486\n"
+        "{pmid}\t17\t29\tliver injury\tDisease\tD056486\n"
+        "{pmid}\t31\t40\tHepatitis\tDisease\tD006505\n\n",
+    )
     counts = phrase_counts([path])
     table = part_names(counts, min_occurrences=5, max_marked_share=0.1)
     # "injury" and "liver" are marked 12 times of 12, never as the whole name
@@ -123,17 +126,15 @@ def test_the_part_table_keeps_words_marked_only_inside_longer_names(tmp_path: Pa
 
 
 def test_the_modifier_table_keeps_words_left_out_of_the_disease_names_they_stand_before(tmp_path: Path) -> None:
-    path = tmp_path / "train.PubTator.txt"
-    abstracts = [
-        f"{pmid}|t|Severe hepatitis and chronic hepatitis.\n{pmid}|a|Chronic renal failure; aspirin hepatitis.\n"
-        f"{pmid}\t7\t16\thepatitis\tDisease\tD006505\n"
-        f"{pmid}\t21\t38\tchronic hepatitis\tDisease\tD006521\n"
-        f"{pmid}\t40\t61\tChronic renal failure\tDisease\tD007676\n"
-        f"{pmid}\t63\t70\taspirin\tChemical\tD001241\n"
-        f"{pmid}\t71\t80\thepatitis\tDisease\tD006505\n\n"
-        for pmid in range(100, 106)
-    ]
-    path.write_text("".join(abstracts), encoding="utf-8")
+    path = _six_abstracts(
+        tmp_path,
+        "{pmid}|t|Severe hepatitis and chronic hepatitis.\n{pmid}|a|Chronic renal failure; aspirin hepatitis.\n"
+        "{pmid}\t7\t16\thepatitis\tDisease\tD006505\n"
+        "{pmid}\t21\t38\tchronic hepatitis\tDisease\tD006521\n"
+        "{pmid}\t40\t61\tChronic renal failure\tDisease\tD007676\n"
+        "{pmid}\t63\t70\taspirin\tChemical\tD001241\n"
+        "{pmid}\t71\t80\thepatitis\tDisease\tD006505\n\n",
+    )
     counts = modifier_counts([path])
     # "severe" stands before a disease name 6 times, never in one; "chronic" starts 12 of them
     assert counts["severe"] == (6, 0) and counts["chronic"] == (0, 12) and counts["and"] == (6, 0)

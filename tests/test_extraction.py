@@ -1,7 +1,8 @@
 from medgraphrag.ingest.offline import cooccurring_pairs
-from medgraphrag.nlp.lexicon import Lexicon, LexiconEntry
-from medgraphrag.nlp.names import normalize
-from medgraphrag.nlp.ruler import VocabularyRuler, extract_mentions
+from medgraphrag.nlp.lexicon import ConceptNames, Lexicon, LexiconEntry, build_lexicon
+from medgraphrag.nlp.names import indexed_keys, normalize
+from medgraphrag.nlp.recognizer import TrainedName
+from medgraphrag.nlp.ruler import VocabularyRuler, extract_mentions, trained_concept
 from medgraphrag.nlp.semantic_groups import semantic_group
 from medgraphrag.nlp.sentences import parse
 
@@ -70,6 +71,29 @@ def test_cooccurring_pairs_stay_in_a_sentence_and_leave_out_negated_mentions() -
     assert pairs == {("chest pain", "aspirin"), ("heart", "pain")}
 
 
+def test_a_training_id_goes_to_the_concept_the_name_names_among_those_carrying_it() -> None:
+    concepts = [
+        # MeSH's Dysphonia is a member of the concept of HPO's Dysphonia; DOID's laryngeal dystonia
+        # cross-references it, and more sources agree on that concept.
+        ("C1963946", "Laryngeal dystonia", ["doid", "mondo", "icd10cm"], ["DOID:1", "MESH:D055154"]),
+        ("C1527344", "Dysphonia", ["hpo", "mesh"], ["HP:0001618", "MESH:D055154"]),
+        ("C0000001", "Hoarseness", ["hpo"], ["HP:0001609"]),
+    ]
+    lexicon = build_lexicon(
+        ConceptNames(cid, cid, name, [], sources, indexed_keys([name]), xrefs) for cid, name, sources, xrefs in concepts
+    )
+    ruler = VocabularyRuler(lexicon)
+    assert lexicon.by_id["MESH:D055154"].name == "Laryngeal dystonia"
+    assert lexicon.carries(lexicon.entries["dysphonia"], "MESH:D055154")
+    assert not lexicon.carries(lexicon.entries["hoarseness"], "MESH:D055154")
+    trained = TrainedName("MESH:D055154", "Disorders")
+    # The name the training annotations give the id names one of the concepts carrying it: that one.
+    assert (named := trained_concept(trained, ruler, "Dysphonias")) and named.name == "Dysphonia"
+    # A name of another concept, or none, leaves the id's first concept.
+    assert (other := trained_concept(trained, ruler, "hoarseness")) and other.name == "Laryngeal dystonia"
+    assert (bare := trained_concept(trained, ruler)) and bare.name == "Laryngeal dystonia"
+
+
 def test_semantic_groups_from_types_tags_and_sources() -> None:
     assert semantic_group(["T047:Disease or Syndrome"]) == "Disorders"
     assert semantic_group(["T121:Pharmacologic Substance", "T109:Organic Chemical"]) == "Chemicals & Drugs"
@@ -131,6 +155,9 @@ def test_a_recognized_disease_is_not_a_mesh_heading_outside_the_disease_trees() 
         def no_disease_alone(self, surface: str) -> bool:
             return False
 
+        def left_out(self, word: str) -> bool:
+            return False
+
     text = "Drosophila had gastritis after aspirin."
     found = extract_mentions(text, parse([text])[0], VocabularyRuler(lexicon), Marks())  # type: ignore[arg-type]
     # The fly stays the heading it is; the model's labels type the disease and the drug.
@@ -168,6 +195,9 @@ def test_a_recognized_disorder_named_by_its_adjective_is_the_disorder() -> None:
             return False
 
         def no_disease_alone(self, surface: str) -> bool:
+            return False
+
+        def left_out(self, word: str) -> bool:
             return False
 
     text = "Rats became hypothermic and psychotic after chronic dosing."
@@ -266,6 +296,9 @@ def test_a_recognized_disorder_spelled_another_way_than_the_vocabulary_names_tha
             return False
 
         def no_disease_alone(self, surface: str) -> bool:
+            return False
+
+        def left_out(self, word: str) -> bool:
             return False
 
     text = (

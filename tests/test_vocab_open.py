@@ -234,6 +234,35 @@ def test_a_lone_mesh_descriptor_joins_the_one_class_bearing_its_name() -> None:
     assert by_concept["C0037771"].sources == ["doid", "mesh"] and "MESH:D6" in by_concept["C0037771"].xrefs
 
 
+def test_an_exact_match_to_a_descriptor_named_as_another_term_is_left_out() -> None:
+    entries = [
+        # MONDO matches "visual epilepsy" to Seizures, a name they do not share, and HPO has Seizure.
+        SourceEntry("MONDO:1", "mondo", "visual epilepsy", xrefs=["UMLS:C0270824", "DOID:1", "MESH:D1"]),
+        SourceEntry("DOID:1", "doid", "visual epilepsy", xrefs=["MESH:D1"]),
+        SourceEntry("HP:1", "hpo", "Seizure", xrefs=["UMLS:C0036572"]),
+        SourceEntry("MESH:D1", "mesh", "Seizures", synonyms=["Convulsions"]),
+        # A match whose names agree stays, another term of the descriptor's name or not.
+        SourceEntry("MONDO:2", "mondo", "pica disease", synonyms=["pica"], xrefs=["UMLS:C0031873", "MESH:D2"]),
+        SourceEntry("HP:2", "hpo", "Pica", xrefs=["UMLS:C0031874"]),
+        SourceEntry("MESH:D2", "mesh", "Pica", synonyms=["Allotriophagy"]),
+        # No other term bears the descriptor's name: the match stays, names or not.
+        SourceEntry("MONDO:3", "mondo", "preretinal fibrosis", xrefs=["UMLS:C0339553", "MESH:D3"]),
+        SourceEntry("MESH:D3", "mesh", "Epiretinal Membrane"),
+        # A looser cross-reference does not bring a descriptor into a class of other names either.
+        SourceEntry("DOID:4", "doid", "hyperinsulinemic hypoglycemia", xrefs=["UMLS:C1864903", "MESH:D4"]),
+        SourceEntry("HP:4", "hpo", "Nesidioblastosis", xrefs=["UMLS:C0027651"]),
+        SourceEntry("MESH:D4", "mesh", "Nesidioblastosis", synonyms=["Islet cell hyperplasia"]),
+    ]
+    concepts, _ = merge_entries(entries, SkipCounter())
+    # A concept's names are its members' names: where each descriptor went.
+    named = {name: c.concept_id for c in concepts for name in (c.name, *c.synonyms)}
+    # Seizures leaves visual epilepsy (DOID's looser cross-reference does not bring it back) and
+    # joins the class bearing its name.
+    assert named["Seizures"] == named["Convulsions"] == "C0036572" and named["visual epilepsy"] == "C0270824"
+    assert named["Allotriophagy"] == "C0031873" and named["Epiretinal Membrane"] == "C0339553"
+    assert named["Islet cell hyperplasia"] == "C0027651"
+
+
 def test_a_concept_carries_every_cui_and_never_two_terms_of_one_source() -> None:
     entries = [
         SourceEntry("HP:1", "hpo", "Cardiomyopathy", xrefs=["UMLS:C0878544"]),

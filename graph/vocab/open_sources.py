@@ -10,8 +10,14 @@ Each source reader yields `SourceEntry` items (one per source term, ids prefixed
    another source's term (`DOID:`, `MESH:`, `ICD10CM:`, ...), then a shared CUI. The grouping is
    transitive but never puts two entries of one source together: links are taken in that order
    (then CUI and source order), and a link that would pair two terms of one source is left out.
+   So is an exact match to a MeSH descriptor with which the MONDO term (and the terms it matches)
+   shares no name, where another HPO, DOID or MONDO term bears the descriptor's name as its own
+   ("visual epilepsy" to Seizures, where HPO has Seizure): that descriptor goes by rule 4 or stays
+   alone, never by rule 3.
 3. A group without any CUI joins the group with a CUI that the looser cross-references of DOID and
-   HPO reach, when exactly one such group is reached (no further hops).
+   HPO reach, when exactly one such group is reached (no further hops); a lone MeSH descriptor not
+   where it shares no name with that group and another term bears its name as above
+   (hyperinsulinemic hypoglycemia cross-references Nesidioblastosis, which HPO has as a term).
 4. A MeSH descriptor still alone joins the one class that has its name and no MeSH descriptor or
    cross-reference to another (case, punctuation and plurals aside; its preferred name as a term's
    own name before as a synonym, before its entry terms; the same word order before another; of
@@ -532,10 +538,16 @@ def _final_ids(by_id: dict[str, SourceEntry]) -> dict[str, str]:
     ordered = sorted(by_id, key=classes.order)
     # A curated term-to-term equivalence is the stronger evidence, so it is joined first: where a
     # source's cross-reference to a CUI disagrees with it, that source's term keeps its concept.
+    titles = _titles(by_id)
+    set_apart: list[tuple[str, str]] = []
     for source_id in ordered:
         if by_id[source_id].source in EXACT_MATCH_SOURCES:
-            for xref in by_id[source_id].xrefs:
-                if xref in by_id:
+            for xref in (x for x in by_id[source_id].xrefs if x in by_id):
+                if by_id[xref].source == "mesh" and _named_elsewhere(
+                    _matched_names(by_id[source_id], by_id), by_id[xref], titles
+                ):
+                    set_apart.append((source_id, xref))
+                else:
                     classes.join(source_id, xref)
     by_cui: dict[str, list[str]] = defaultdict(list)
     for source_id in ordered:
@@ -553,12 +565,46 @@ def _final_ids(by_id: dict[str, SourceEntry]) -> dict[str, str]:
             if xref in by_id and xref != source_id:
                 partners[classes.find(source_id)].add(classes.find(xref))
                 partners[classes.find(xref)].add(classes.find(source_id))
+    # A descriptor an exact match was left out for goes by its name (rule 4) or nowhere; so does one
+    # that looser cross-references would bring into a class it shares no name with.
+    apart = {classes.find(descriptor) for _, descriptor in set_apart}
+    members = classes.members()
     for root, reached in sorted(partners.items()):
         targets = (reached & with_cui) - {root}
-        if root not in with_cui and len(targets) == 1:
-            classes.join(next(iter(targets)), root)
+        if root not in with_cui and root not in apart and len(targets) == 1:
+            target = next(iter(targets))
+            names = {word_bag(n) for i in members[target] for n in (by_id[i].name, *by_id[i].synonyms)}
+            if not (len(members[root]) == 1 and _named_elsewhere(names, by_id[members[root][0]], titles)):
+                classes.join(target, root)
     _join_descriptors_by_name(classes)
     return _class_ids(classes)
+
+
+def _titles(by_id: Mapping[str, SourceEntry]) -> dict[str, set[str]]:
+    """The words of each ontology term's own name (HPO, DOID, MONDO) -> the terms of that name."""
+    titles: dict[str, set[str]] = defaultdict(set)
+    for source_id, entry in by_id.items():
+        if entry.source in ("hpo", "doid", "mondo"):
+            titles[word_bag(entry.name)].add(source_id)
+    return titles
+
+
+def _matched_names(entry: SourceEntry, by_id: Mapping[str, SourceEntry]) -> set[str]:
+    """The word bags of the names of `entry` and of the terms (MeSH descriptors aside) it matches."""
+    matched = [entry, *(by_id[x] for x in entry.xrefs if x in by_id and by_id[x].source != "mesh")]
+    return {word_bag(name) for term in matched for name in (term.name, *term.synonyms)}
+
+
+def _named_elsewhere(names: Collection[str], target: SourceEntry, titles: Mapping[str, set[str]]) -> bool:
+    """Whether a link between terms named `names` (word bags) and the MeSH descriptor `target` is
+    better left out: they share no name, and another term bears the descriptor's name as its own.
+    MONDO matches "visual epilepsy" to Seizures and "spasmodic dystonia" to Dysphonia, where HPO has
+    Seizure and Dysphonia; hyperinsulinemic hypoglycemia cross-references Nesidioblastosis, which
+    HPO has as a term. The descriptor then joins the class bearing its name where rule 4 finds one,
+    else stays a concept of its own."""
+    if target.source != "mesh" or set(names) & {word_bag(name) for name in (target.name, *target.synonyms)}:
+        return False
+    return bool(titles.get(word_bag(target.name)))
 
 
 def _join_descriptors_by_name(classes: _EntryClasses) -> None:

@@ -4,7 +4,8 @@ Built from the `name_keys` the vocabulary writer stores (nlp/names.py), so text 
 exactly the keys the vocabulary was indexed with. Where several concepts share a key, the one whose
 preferred name it is wins, then the one with a UMLS CUI, then the one more sources agree on, then
 the smallest id (deterministic). The lexicon also finds a concept by any of its ids (its own and
-its cross-references: `MESH:D003924`), for names a trained model normalizes to an id, and a
+its cross-references: `MESH:D003924`; of the concepts carrying an id, the one whose own id it is,
+then as for a name), for names a trained model normalizes to an id, and a
 disorder by the words of its name in any order ("type B hepatitis": hepatitis B), where those
 words name one disorder only.
 """
@@ -55,6 +56,15 @@ class Lexicon:
     longest_from: dict[str, int]
     by_id: dict[str, LexiconEntry] = field(default_factory=dict)
     disorder_bags: dict[str, LexiconEntry] = field(default_factory=dict)
+    # An id several concepts carry (one holds it, others cross-reference it) -> all of them.
+    holders: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def carries(self, entry: LexiconEntry, concept_id: str) -> bool:
+        """Whether the concept of `entry` carries the id `concept_id` (normalized) among its ids."""
+        best = self.by_id.get(concept_id)
+        return best is not None and (
+            best.concept_id == entry.concept_id or entry.concept_id in self.holders.get(concept_id, ())
+        )
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -65,6 +75,7 @@ def build_lexicon(concepts: Iterable[ConceptNames], *, max_words: int = 8) -> Le
     spelled-out concepts that running text does not repeat verbatim)."""
     best: dict[str, tuple[tuple[object, ...], LexiconEntry]] = {}
     best_by_id: dict[str, tuple[tuple[object, ...], LexiconEntry]] = {}
+    holders: dict[str, set[str]] = {}
     for concept in concepts:
         entry = LexiconEntry(
             concept.concept_id,
@@ -80,6 +91,8 @@ def build_lexicon(concepts: Iterable[ConceptNames], *, max_words: int = 8) -> Le
                 rank = (position != 0, entry.cui is None, -sources, entry.concept_id)
                 if (current := best_by_id.get(key)) is None or rank < current[0]:
                     best_by_id[key] = (rank, entry)
+                if current is not None:
+                    holders.setdefault(key, {current[1].concept_id}).add(entry.concept_id)
         for position, key in enumerate(map(stored_key, concept.name_keys)):
             if key.count(" ") + 1 > max_words:
                 continue
@@ -102,4 +115,5 @@ def build_lexicon(concepts: Iterable[ConceptNames], *, max_words: int = 8) -> Le
         longest_from,
         {key: entry for key, (_, entry) in best_by_id.items()},
         {bag: entry for bag, entry in bags.items() if entry is not None},
+        {key: frozenset(concepts) for key, concepts in holders.items()},
     )

@@ -213,33 +213,41 @@ def left_out_modifiers(
 def write_names(train_files: Sequence[Path], output: Path) -> None:
     """Write the name table, the unmarked-name table, the part-name table and the modifier table of
     the training files into the model folder `output`."""
-    table = name_table(train_files)
-    lines = ["# name\tids\tlabel\tannotations (the training splits' most frequent ids, joined by |, and label)"]
-    lines += [f"{name}\t{concept}\t{label}\t{count}" for name, (concept, label, count) in table.items()]
-    (output / NAMES_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"{len(table)} names written to {output / NAMES_FILE}")
+    _write_table(
+        output / NAMES_FILE,
+        "name\tids\tlabel\tannotations (the training splits' most frequent ids, joined by |, and label)",
+        name_table(train_files),
+        "names",
+    )
     counts = phrase_counts(train_files)
-    tables = {
-        UNMARKED_FILE: (unmarked_names(counts), "marked as a disease at most {share} of them"),
-        PARTS_FILE: (part_names(counts), "part of a disease name more than {share} of them, the whole name never"),
-    }
-    for file, (phrases, meaning) in tables.items():
-        share = f"{MAX_MARKED_SHARE:.0%}"
-        lines = [
-            f"# name\toccurrences\tmarked\twhole (phrases of the training texts seen at least {MIN_OCCURRENCES} "
-            f"times, {meaning.format(share=share)})"
-        ]
-        lines += [f"{name}\t{c.occurrences}\t{c.marked}\t{c.whole}" for name, c in phrases.items()]
-        (output / file).write_text("\n".join(lines) + "\n", encoding="utf-8")
-        print(f"{len(phrases)} phrases written to {output / file}")
-    modifiers = left_out_modifiers(modifier_counts(train_files))
-    lines = [
-        f"# word\tbefore\tfirst (words right before a disease annotation, outside it, at least {MIN_OCCURRENCES} "
-        f"times, and the first word of one at most {MAX_MARKED_SHARE:.0%} of all those uses)"
-    ]
-    lines += [f"{word}\t{c.before}\t{c.first}" for word, c in modifiers.items()]
-    (output / MODIFIERS_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"{len(modifiers)} words written to {output / MODIFIERS_FILE}")
+    share = f"{MAX_MARKED_SHARE:.0%}"
+    seen = f"name\toccurrences\tmarked\twhole (phrases of the training texts seen at least {MIN_OCCURRENCES} times"
+    _write_table(
+        output / UNMARKED_FILE,
+        f"{seen}, marked as a disease at most {share} of them)",
+        unmarked_names(counts),
+        "phrases",
+    )
+    _write_table(
+        output / PARTS_FILE,
+        f"{seen}, part of a disease name more than {share} of them, the whole name never)",
+        part_names(counts),
+        "phrases",
+    )
+    _write_table(
+        output / MODIFIERS_FILE,
+        f"word\tbefore\tfirst (words right before a disease annotation, outside it, at least {MIN_OCCURRENCES} "
+        f"times, and the first word of one at most {share} of all those uses)",
+        left_out_modifiers(modifier_counts(train_files)),
+        "words",
+    )
+
+
+def _write_table(path: Path, header: str, rows: Mapping[str, tuple[object, ...]], what: str) -> None:
+    """Write a table: its header as a comment line, then a line of tab-separated fields per row."""
+    lines = [f"# {header}", *("\t".join(map(str, (key, *fields))) for key, fields in rows.items())]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"{len(rows)} {what} written to {path}")
 
 
 def train(train_files: Sequence[Path], dev_files: Sequence[Path], output: Path = MODEL_DIR) -> None:

@@ -353,15 +353,20 @@ def _not_diseases(text: str, found: dict[tuple[int, int], tuple[LexiconEntry, st
 def _trained(surface: str, recognizer: Recognizer | None, ruler: VocabularyRuler) -> LexiconEntry | None:
     """The vocabulary concept carrying the id the recognizer's training names give `surface`, of
     the group they give it where the vocabulary states none."""
-    return trained_concept(recognizer.trained_name(surface) if recognizer else None, ruler)
+    return trained_concept(recognizer.trained_name(surface) if recognizer else None, ruler, surface)
 
 
-def trained_concept(trained: TrainedName | None, ruler: VocabularyRuler) -> LexiconEntry | None:
+def trained_concept(trained: TrainedName | None, ruler: VocabularyRuler, surface: str = "") -> LexiconEntry | None:
     """The vocabulary concept carrying the id of a training name, of the training name's group
-    where the vocabulary states none; None if no concept carries it or the name has several ids
-    (`_composite_parts` gives their concepts)."""
+    where the vocabulary states none: of several, the one the name `surface` names (MeSH's Breast
+    Neoplasms is cross-referenced by breast cancer and breast neoplasm: "breast cancer" is the
+    first); None if no concept carries it or the name has several ids (`_composite_parts` gives
+    their concepts)."""
     if trained is None or trained.more_ids or (entry := ruler.lexicon.by_id.get(trained.concept_id)) is None:
         return None
+    named = ruler.lexicon.entries.get(normalize(surface)) if surface else None
+    if named is not None and ruler.lexicon.carries(named, trained.concept_id):
+        entry = named
     return _typed(entry, trained.group)
 
 
