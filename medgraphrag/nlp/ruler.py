@@ -120,7 +120,7 @@ def extract_mentions(
             # A short form this document defines means what the document says, not the vocabulary.
             if text[start:end] not in defined:
                 if recognizer is not None:
-                    start, entry = _without_unmarked_words(text, start, end, entry, recognizer, ruler)
+                    start, entry = _without_modifiers(text, start, end, entry, recognizer, ruler)
                 found[(start, end)] = (_trained(text[start:end], recognizer, ruler) or entry, "ruler")
         for hit in recognized[index] if recognized else []:
             _add_recognized(
@@ -283,7 +283,7 @@ def _add_recognized(
     place(LexiconEntry("", None, surface, group) if entry is None else _typed(entry, group))
 
 
-def _without_unmarked_words(
+def _without_modifiers(
     text: str, start: int, end: int, entry: LexiconEntry, recognizer: Recognizer, ruler: VocabularyRuler
 ) -> tuple[int, LexiconEntry]:
     """A vocabulary disorder name less its first words where the training annotators leave those
