@@ -271,10 +271,14 @@ def test_words_the_annotators_leave_out_of_disease_names_are_left_out_of_vocabul
                 ("HP:0004430", "Severe combined immunodeficiency"),
                 ("MESH:D007153", "Combined immunodeficiency"),
                 ("HP:0000000", "Severe blistering"),
+                ("HP:0000001", "Intractable disease"),
+                ("MESH:D004194", "Disease"),
             )
         )
     )
-    text = "Severe infections, severe combined immunodeficiency and severe blistering were seen."
+    text = (
+        "Severe infections, severe combined immunodeficiency and severe blistering were seen; intractable disease too."
+    )
     marks = _Marks({})
 
     def found() -> dict[str, str]:
@@ -284,16 +288,19 @@ def test_words_the_annotators_leave_out_of_disease_names_are_left_out_of_vocabul
         "Severe infections": "HP:0032169",
         "severe combined immunodeficiency": "HP:0004430",
         "severe blistering": "HP:0000000",
+        "intractable disease": "HP:0000001",
     }
     # The training annotators leave "severe" out of the disease name it stands before ("severe
     # infections": infections), unless they name the whole ("severe combined immunodeficiency"); a
-    # name whose rest is no name of its own ("blistering") stays whole.
-    marks.modifiers = frozenset({"severe"})
+    # name whose rest is no name of its own ("blistering") or says nothing alone ("disease") stays
+    # whole.
+    marks.modifiers = frozenset({"severe", "intractable"})
     marks.names = {"severe combined immunodeficiency": TrainedName("MESH:D016511", "Disorders")}
     assert found() == {
         "infections": "MESH:D007239",
         "severe combined immunodeficiency": "HP:0004430",
         "severe blistering": "HP:0000000",
+        "intractable disease": "HP:0000001",
     }
     shipped = Recognizer()
     assert shipped.left_out("severe") and shipped.left_out("Recurrent") and not shipped.left_out("chronic")

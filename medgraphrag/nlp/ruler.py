@@ -298,7 +298,9 @@ def _without_modifiers(
         if not recognizer.left_out(word.group()):
             break
         rest = text[following.start() : end]
-        named = _trained(rest, recognizer, ruler) or ruler.lexicon.entries.get(normalize(rest))
+        if not _informative(key := normalize(rest)):
+            break  # "severe disease": "disease" alone says nothing
+        named = _trained(rest, recognizer, ruler) or ruler.lexicon.entries.get(key)
         if named is not None and named.group == DISORDERS:
             return following.start(), named
     return start, entry
@@ -358,13 +360,15 @@ def _trained(surface: str, recognizer: Recognizer | None, ruler: VocabularyRuler
 
 def trained_concept(trained: TrainedName | None, ruler: VocabularyRuler, surface: str = "") -> LexiconEntry | None:
     """The vocabulary concept carrying the id of a training name, of the training name's group
-    where the vocabulary states none: of several, the one the name `surface` names (MeSH's Breast
-    Neoplasms is cross-referenced by breast cancer and breast neoplasm: "breast cancer" is the
-    first); None if no concept carries it or the name has several ids (`_composite_parts` gives
-    their concepts)."""
+    where the vocabulary states none: the concept whose own id it is, else of several carrying it the
+    one the name `surface` names (breast cancer and breast neoplasm both carry MeSH's Breast
+    Neoplasms: "breast cancer" goes to the first); None if no concept carries it or the name has
+    several ids (`_composite_parts` gives their concepts)."""
     if trained is None or trained.more_ids or (entry := ruler.lexicon.by_id.get(trained.concept_id)) is None:
         return None
-    named = ruler.lexicon.entries.get(normalize(surface)) if surface else None
+    named = (
+        ruler.lexicon.entries.get(normalize(surface)) if surface and entry.concept_id != trained.concept_id else None
+    )
     if named is not None and ruler.lexicon.carries(named, trained.concept_id):
         entry = named
     return _typed(entry, trained.group)
