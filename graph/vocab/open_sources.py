@@ -543,9 +543,7 @@ def _final_ids(by_id: dict[str, SourceEntry]) -> dict[str, str]:
     for source_id in ordered:
         if by_id[source_id].source in EXACT_MATCH_SOURCES:
             for xref in (x for x in by_id[source_id].xrefs if x in by_id):
-                if by_id[xref].source == "mesh" and _named_elsewhere(
-                    _matched_names(by_id[source_id], by_id), by_id[xref], titles
-                ):
+                if _named_elsewhere(_matched(by_id[source_id], by_id), by_id[xref], by_id, titles):
                     set_apart.append((source_id, xref))
                 else:
                     classes.join(source_id, xref)
@@ -573,8 +571,8 @@ def _final_ids(by_id: dict[str, SourceEntry]) -> dict[str, str]:
         targets = (reached & with_cui) - {root}
         if root not in with_cui and root not in apart and len(targets) == 1:
             target = next(iter(targets))
-            names = {word_bag(n) for i in members[target] for n in (by_id[i].name, *by_id[i].synonyms)}
-            if not (len(members[root]) == 1 and _named_elsewhere(names, by_id[members[root][0]], titles)):
+            lone = by_id[members[root][0]] if len(members[root]) == 1 else None
+            if lone is None or not _named_elsewhere(members[target], lone, by_id, titles):
                 classes.join(target, root)
     _join_descriptors_by_name(classes)
     return _class_ids(classes)
@@ -589,22 +587,24 @@ def _titles(by_id: Mapping[str, SourceEntry]) -> dict[str, set[str]]:
     return titles
 
 
-def _matched_names(entry: SourceEntry, by_id: Mapping[str, SourceEntry]) -> set[str]:
-    """The word bags of the names of `entry` and of the terms (MeSH descriptors aside) it matches."""
-    matched = [entry, *(by_id[x] for x in entry.xrefs if x in by_id and by_id[x].source != "mesh")]
-    return {word_bag(name) for term in matched for name in (term.name, *term.synonyms)}
+def _matched(entry: SourceEntry, by_id: Mapping[str, SourceEntry]) -> list[str]:
+    """`entry` and the terms (MeSH descriptors aside) it matches."""
+    return [entry.source_id, *(x for x in entry.xrefs if x in by_id and by_id[x].source != "mesh")]
 
 
-def _named_elsewhere(names: Collection[str], target: SourceEntry, titles: Mapping[str, set[str]]) -> bool:
-    """Whether a link between terms named `names` (word bags) and the MeSH descriptor `target` is
-    better left out: they share no name, and another term bears the descriptor's name as its own.
+def _named_elsewhere(
+    ids: Iterable[str], target: SourceEntry, by_id: Mapping[str, SourceEntry], titles: Mapping[str, set[str]]
+) -> bool:
+    """Whether a link between the terms `ids` and the MeSH descriptor `target` is better left out:
+    another term bears the descriptor's name as its own, and the terms share no name with it.
     MONDO matches "visual epilepsy" to Seizures and "spasmodic dystonia" to Dysphonia, where HPO has
     Seizure and Dysphonia; hyperinsulinemic hypoglycemia cross-references Nesidioblastosis, which
     HPO has as a term. The descriptor then joins the class bearing its name where rule 4 finds one,
     else stays a concept of its own."""
-    if target.source != "mesh" or set(names) & {word_bag(name) for name in (target.name, *target.synonyms)}:
+    if target.source != "mesh" or not titles.get(word_bag(target.name)):
         return False
-    return bool(titles.get(word_bag(target.name)))
+    names = {word_bag(name) for i in ids for name in (by_id[i].name, *by_id[i].synonyms)}
+    return not names & {word_bag(name) for name in (target.name, *target.synonyms)}
 
 
 def _join_descriptors_by_name(classes: _EntryClasses) -> None:

@@ -62,9 +62,7 @@ class Lexicon:
     def carries(self, entry: LexiconEntry, concept_id: str) -> bool:
         """Whether the concept of `entry` carries the id `concept_id` (normalized) among its ids."""
         best = self.by_id.get(concept_id)
-        return best is not None and (
-            best.concept_id == entry.concept_id or entry.concept_id in self.holders.get(concept_id, ())
-        )
+        return best is not None and entry.concept_id in self.holders.get(concept_id, {best.concept_id})
 
     def __len__(self) -> int:
         return len(self.entries)

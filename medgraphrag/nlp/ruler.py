@@ -291,9 +291,10 @@ def _without_modifiers(
     of "recurrent pneumonia") and the rest is a disorder name too: where the rest starts, and its
     concept; the name as it is where the training annotations name it whole ("severe combined
     immunodeficiency")."""
-    if entry.group != DISORDERS or recognizer.trained_name(text[start:end]) is not None:
+    words = list(_WORD.finditer(text, start, end)) if entry.group == DISORDERS else []
+    # Most names start with no such word: the training names are looked up only for those that do.
+    if len(words) < 2 or not recognizer.left_out(words[0].group()) or recognizer.trained_name(text[start:end]):
         return start, entry
-    words = list(_WORD.finditer(text, start, end))
     for word, following in itertools.pairwise(words):
         if not recognizer.left_out(word.group()):
             break
@@ -367,7 +368,7 @@ def trained_concept(trained: TrainedName | None, ruler: VocabularyRuler, surface
     if trained is None or trained.more_ids or (entry := ruler.lexicon.by_id.get(trained.concept_id)) is None:
         return None
     named = (
-        ruler.lexicon.entries.get(normalize(surface)) if surface and entry.concept_id != trained.concept_id else None
+        ruler.lexicon.entries.get(_token_key(surface)) if surface and entry.concept_id != trained.concept_id else None
     )
     if named is not None and ruler.lexicon.carries(named, trained.concept_id):
         entry = named
