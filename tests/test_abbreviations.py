@@ -2,7 +2,7 @@ from itertools import pairwise
 
 import pytest
 
-from medgraphrag.nlp.abbreviations import Abbreviation, abbreviation_uses, find_definitions
+from medgraphrag.nlp.abbreviations import Abbreviation, abbreviation_uses, find_definitions, spells
 
 
 def definitions_by_short(text: str) -> dict[str, Abbreviation]:
@@ -125,3 +125,20 @@ def test_uses_of_several_definitions_come_in_text_order() -> None:
     assert [text[start:end] for start, end, _ in uses] == ["HFrEF", "T2DM", "HFrEF"]
     assert [d.short for _, _, d in uses] == ["HFrEF", "T2DM", "HFrEF"]
     assert all(a[0] < b[0] for a, b in pairwise(uses))
+
+
+@pytest.mark.parametrize(
+    ("short", "long", "expected"),
+    [
+        ("OAB", "overactive bladder", True),
+        ("JT", "jaw tumor", True),
+        ("PD", "Parkinson disease", True),
+        ("HC", "hemorrhagic cystitis", True),
+        ("OAB", "bladder overactivity", False),  # not from its first character
+        ("AB", "acute bronchitis of the lung", False),  # the last word spells nothing
+        ("TB", "tuberculosis", False),  # one word: "AD" is not "adenoma"
+        ("see", "severe edema", False),  # not a short form
+    ],
+)
+def test_a_name_spells_a_short_form_as_a_long_form_would(short: str, long: str, expected: bool) -> None:
+    assert spells(short, long) is expected

@@ -266,6 +266,7 @@ def test_a_recognized_disorder_spelled_another_way_than_the_vocabulary_names_tha
                 ("C12", "Hepatitis"),
                 ("C13", "Venous thromboembolism"),
                 ("C14", "Embolism"),
+                ("C15", "Adenovirus infection"),
             )
         ]
         + [ConceptNames("C7", "C7", "Kidney", ["MESHTREE:A05.810.453"], ["mesh"], indexed_keys(["Kidney"]))]
@@ -279,6 +280,7 @@ def test_a_recognized_disorder_spelled_another_way_than_the_vocabulary_names_tha
         "severe eye abnormalities",
         "type B hepatitis",
         "venous thrombo-embolism",
+        "adenovirus disease",
     )
 
     class Marks:
@@ -303,7 +305,7 @@ def test_a_recognized_disorder_spelled_another_way_than_the_vocabulary_names_tha
 
     text = (
         "He had myocardial hypertrophy, chronic renal impairment, visual deficits, bile duct injury and kidney "
-        "stones; severe eye abnormalities. Then type B hepatitis and venous thrombo-embolism."
+        "stones; severe eye abnormalities. Then type B hepatitis and venous thrombo-embolism, and adenovirus disease."
     )
     found = extract_mentions(text, parse([text])[0], VocabularyRuler(lexicon), Marks())  # type: ignore[arg-type]
     assert [(m.surface, m.concept_id) for m in found] == [
@@ -317,6 +319,7 @@ def test_a_recognized_disorder_spelled_another_way_than_the_vocabulary_names_tha
         ("eye abnormalities", "C8"),
         ("type B hepatitis", "C11"),  # its words in another order, over the "hepatitis" inside
         ("venous thrombo-embolism", "C13"),  # its hyphenated words joined
+        ("adenovirus disease", "C15"),  # an agent's disease is its infection
     ]
     # Words that name two disorders in two orders name neither.
     two = build_lexicon(

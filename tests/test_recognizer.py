@@ -335,3 +335,31 @@ def test_a_name_the_training_annotators_give_several_ids_is_a_mention_of_each() 
         ("HC", "MESH:D003556"),
         ("HC", "MESH:D006470"),
     ] * 2
+
+
+def test_a_short_form_used_without_its_definition_stands_for_the_name_of_the_document_that_spells_it() -> None:
+    ruler = VocabularyRuler(
+        build_lexicon(
+            ConceptNames(cid, cid, name, ["MESHTREE:C23"], ["mesh"], indexed_keys([name]))
+            for cid, name in (
+                ("MESH:D053201", "Overactive bladder"),
+                ("MESH:D010300", "Parkinson disease"),
+                ("MESH:D010195", "Pancreatic disease"),
+            )
+        )
+    )
+    marks = _Marks({"OAB": "Disorders", "PD": "Disorders"})
+
+    def found(text: str) -> list[tuple[str, str, str]]:
+        return [(m.surface, m.concept_id, m.method) for m in extract_mentions(text, parse([text])[0], ruler, marks)]
+
+    # The title names the disorder; the abstract writes its short form and never defines it.
+    assert found("Nerve growth factor in women with overactive bladder. Thirty women with OAB were studied.") == [
+        ("overactive bladder", "MESH:D053201", "ruler"),
+        ("OAB", "MESH:D053201", "abbreviation"),
+    ]
+    # Two names of the document spell "PD": it stands for neither.
+    assert found("Parkinson disease and pancreatic disease. PD was seen.")[-1] == ("PD", "", "recognizer")
+    # A name the short form does not spell, or none at all: the short form stays as it was found.
+    assert found("Women with bladder overactivity. OAB was studied.")[-1] == ("OAB", "", "recognizer")
+    assert found("OAB was studied.") == [("OAB", "", "recognizer")]

@@ -155,6 +155,16 @@ def find_definitions(text: str) -> list[Abbreviation]:
     return sorted(found.values(), key=lambda d: min(d.short_start, d.long_start))
 
 
+def spells(short: str, long: str) -> bool:
+    """Whether the name `long` spells the short form `short` whole, as the long form of a
+    definition would ("overactive bladder": OAB): of two words or more, the short form's characters
+    found in it from its first character, the last of them in its last word."""
+    if not _is_short_form(short) or len(words := long.split()) < 2:
+        return False
+    last = next((c.lower() for c in reversed(short) if c.isalnum()), "")
+    return _best_long_form_start(short, long) == 0 and last in words[-1].lower()
+
+
 def abbreviation_uses(text: str, definitions: Sequence[Abbreviation]) -> list[tuple[int, int, Abbreviation]]:
     """Every later occurrence (start, end, definition) of a defined short form as a whole word,
     case-sensitive, outside its own definition."""

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from medgraphrag.nlp.abbreviations import Abbreviation, abbreviation_uses, find_definitions
+from medgraphrag.nlp.abbreviations import Abbreviation, abbreviation_uses, find_definitions, spells
 from medgraphrag.nlp.assertion import NEGATED, Assertion, assertions
 from medgraphrag.nlp.composites import composite_names
 from medgraphrag.nlp.lexicon import Lexicon, LexiconEntry
@@ -140,6 +140,7 @@ def extract_mentions(
         for start, end, d in abbreviation_uses(text, definitions)
         if d.short in expansions
     )
+    uses.update(_undefined_uses(text, matched, defined))
     mentions: list[Mention] = []
     for sentence, found in zip(sentences, matched, strict=True):
         for (start, end), (entry, _) in uses.items():
@@ -173,6 +174,36 @@ def extract_mentions(
                     )
                 )
     return mentions
+
+
+def _undefined_uses(
+    text: str, matched: Sequence[dict[tuple[int, int], tuple[LexiconEntry, str]]], defined: set[str]
+) -> dict[tuple[int, int], tuple[LexiconEntry, str]]:
+    """The short forms the document uses without defining them ("OAB", where the title says
+    "overactive bladder"), found but left without a concept: each stands for the concept of the
+    document's mentions of its group whose words spell it (`spells`), where they name one concept.
+    By span: the concept and the words that spell it."""
+    bare = [
+        (span, entry.group)
+        for found in matched
+        for span, (entry, _) in found.items()
+        if not entry.concept_id and text[span[0] : span[1]] not in defined
+    ]
+    if not bare:
+        return {}
+    named = {
+        (text[start:end], entry)
+        for found in matched
+        for (start, end), (entry, _) in found.items()
+        if entry.concept_id and " " in text[start:end]
+    }
+    uses: dict[tuple[int, int], tuple[LexiconEntry, str]] = {}
+    for (start, end), group in bare:
+        short = text[start:end]
+        spelling = {e.concept_id: (e, words) for words, e in named if e.group == group and spells(short, words)}
+        if len(spelling) == 1:
+            uses[(start, end)] = next(iter(spelling.values()))
+    return uses
 
 
 def _head(
@@ -318,7 +349,8 @@ def _spelled_otherwise(surface: str, lexicon: Lexicon) -> LexiconEntry | None:
     hyphenated words joined ("thrombo-embolism"), its words in another order ("type B hepatitis"),
     or a site in it said the other way, else the site's problem as the site's disease class
     (nlp/sites.py); the words before the site ("chronic", "end-stage") left out where the whole
-    name gives none."""
+    name gives none; an agent's disease as the vocabularies name it, its infection ("adenovirus
+    disease": Adenoviridae Infections)."""
     joined = lexicon.entries.get(normalize(_JOINED_HYPHEN.sub("", surface))) if "-" in surface else None
     if joined is not None and joined.group == DISORDERS:
         return joined
@@ -330,6 +362,12 @@ def _spelled_otherwise(surface: str, lexicon: Lexicon) -> LexiconEntry | None:
         if start and rest in lexicon.entries:
             return None  # the name inside, as written, says what it is ("severe eye abnormalities")
         for candidate in (*site_rewrites(rest), *site_disease_keys(rest)):
+            entry = lexicon.entries.get(candidate)
+            if entry is not None and entry.group == DISORDERS:
+                return entry
+    agent, _, noun = " ".join(words).rpartition(" ")
+    if agent and noun == "disease":
+        for candidate in (f"{agent} infection", f"{agent} infectious disease"):
             entry = lexicon.entries.get(candidate)
             if entry is not None and entry.group == DISORDERS:
                 return entry
