@@ -30,6 +30,15 @@ def _ruler() -> VocabularyRuler:
     )
 
 
+def _disorders(*concepts: tuple[str, str]) -> VocabularyRuler:
+    """A ruler over MeSH disorders (id, name)."""
+    return VocabularyRuler(
+        build_lexicon(
+            ConceptNames(cid, cid, name, ["MESHTREE:C23"], ["mesh"], indexed_keys([name])) for cid, name in concepts
+        )
+    )
+
+
 def _mentions(text: str, recognizer: Recognizer | None) -> dict[str, tuple[str, str, str]]:
     found = extract_mentions(text, parse([text])[0], _ruler(), recognizer)
     return {m.surface: (m.concept_id, m.type, m.method) for m in found}
@@ -219,16 +228,11 @@ def test_a_recognized_name_no_name_spells_out_links_by_its_head() -> None:
 
 
 def test_words_marked_only_inside_longer_names_give_way_to_the_recognized_names() -> None:
-    ruler = VocabularyRuler(
-        build_lexicon(
-            ConceptNames(cid, cid, name, ["MESHTREE:C23"], ["mesh"], indexed_keys([name]))
-            for cid, name in (
-                ("MESH:D014947", "Injury"),
-                ("HP:0002017", "Nausea and vomiting"),
-                ("MESH:D009325", "Nausea"),
-                ("MESH:D014839", "Vomiting"),
-            )
-        )
+    ruler = _disorders(
+        ("MESH:D014947", "Injury"),
+        ("HP:0002017", "Nausea and vomiting"),
+        ("MESH:D009325", "Nausea"),
+        ("MESH:D014839", "Vomiting"),
     )
     text = "Cells showed mitochondrial injury. Injury healed. Nausea and vomiting followed."
     document = SourceDocument("note.txt", "note", text, "text/plain")
@@ -307,15 +311,10 @@ def test_words_the_annotators_leave_out_of_disease_names_are_left_out_of_vocabul
 
 
 def test_a_name_the_training_annotators_give_several_ids_is_a_mention_of_each() -> None:
-    ruler = VocabularyRuler(
-        build_lexicon(
-            ConceptNames(cid, cid, name, ["MESHTREE:C23"], ["mesh"], indexed_keys([name]))
-            for cid, name in (
-                ("MESH:D000094202", "Hemorrhagic Cystitis"),  # a heading newer than the annotations
-                ("MESH:D003556", "Cystitis"),
-                ("MESH:D006470", "Hemorrhage"),
-            )
-        )
+    ruler = _disorders(
+        ("MESH:D000094202", "Hemorrhagic Cystitis"),  # a heading newer than the annotations
+        ("MESH:D003556", "Cystitis"),
+        ("MESH:D006470", "Hemorrhage"),
     )
     text = "Ifosfamide caused hemorrhagic cystitis."
     marks = _Marks({})
@@ -338,15 +337,10 @@ def test_a_name_the_training_annotators_give_several_ids_is_a_mention_of_each() 
 
 
 def test_a_short_form_used_without_its_definition_stands_for_the_name_of_the_document_that_spells_it() -> None:
-    ruler = VocabularyRuler(
-        build_lexicon(
-            ConceptNames(cid, cid, name, ["MESHTREE:C23"], ["mesh"], indexed_keys([name]))
-            for cid, name in (
-                ("MESH:D053201", "Overactive bladder"),
-                ("MESH:D010300", "Parkinson disease"),
-                ("MESH:D010195", "Pancreatic disease"),
-            )
-        )
+    ruler = _disorders(
+        ("MESH:D053201", "Overactive bladder"),
+        ("MESH:D010300", "Parkinson disease"),
+        ("MESH:D010195", "Pancreatic disease"),
     )
     marks = _Marks({"OAB": "Disorders", "PD": "Disorders"})
 
