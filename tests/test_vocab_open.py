@@ -222,6 +222,11 @@ def test_a_lone_mesh_descriptor_joins_the_one_class_bearing_its_name() -> None:
         SourceEntry("DOID:6", "doid", "spastic paraparesis", xrefs=["UMLS:C0037771"]),
         SourceEntry("MESH:D6", "mesh", "Paraparesis, Spastic"),
         SourceEntry("MESH:D7", "mesh", "Paraplegia", synonyms=["Spastic Paraparesis, hereditary"]),
+        # An entry term names a narrower class, where two classes cross-reference the descriptor:
+        # that is no evidence ("Dissociative Amnesias" is an entry term of Amnesia).
+        SourceEntry("DOID:10914", "doid", "amnestic disorder", xrefs=["UMLS:C0002625", "MESH:D12"]),
+        SourceEntry("DOID:11037", "doid", "dissociative amnesia", xrefs=["UMLS:C0236795", "MESH:D12"]),
+        SourceEntry("MESH:D12", "mesh", "Amnesia", synonyms=["Dissociative Amnesias", "Global Amnesia"]),
     ]
     concepts, _ = merge_entries(entries, SkipCounter())
     by_concept = {concept.concept_id: concept for concept in concepts}
@@ -232,6 +237,7 @@ def test_a_lone_mesh_descriptor_joins_the_one_class_bearing_its_name() -> None:
     assert {"MESH:D2", "MESH:D3", "MESH:D5", "MESH:D7", "MESH:D10", "MESH:D11"} <= set(by_concept)
     assert "MESH:D4" in by_concept["C0040038"].xrefs
     assert by_concept["C0037771"].sources == ["doid", "mesh"] and "MESH:D6" in by_concept["C0037771"].xrefs
+    assert "MESH:D12" in by_concept and by_concept["C0236795"].sources == ["doid"]
 
 
 def test_an_exact_match_to_a_descriptor_named_as_another_term_is_left_out() -> None:

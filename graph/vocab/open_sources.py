@@ -22,7 +22,9 @@ Each source reader yields `SourceEntry` items (one per source term, ids prefixed
    cross-reference to another (case, punctuation and plurals aside; its preferred name as a term's
    own name before as a synonym, before its entry terms; the same word order before another; of
    several such classes, the only one with a CUI), unless another descriptor names that class as
-   strongly: "Edema" joins HPO's Edema.
+   strongly: "Edema" joins HPO's Edema. Its entry terms count only where at most one class
+   cross-references it: they are often narrower terms ("Dissociative Amnesias" of Amnesia, which
+   DOID's amnestic disorder and dissociative amnesia both cross-reference).
 5. A group's id is the CUI most of its members state (the earlier source's on a tie) unless another
    group took it first; else its first member's prefixed id. Its other CUIs stay as `UMLS:C...`
    xrefs: a concept carries every CUI its sources map it to.
@@ -641,10 +643,18 @@ def _join_descriptors_by_name(classes: _EntryClasses) -> None:
         (bags, word_bag, True),
         (bags, word_bag, False),
     )
+    referrers: dict[str, int] = defaultdict(int)
+    for refs in mesh_refs.values():
+        for ref in refs:
+            referrers[ref] += 1
     chosen: dict[str, tuple[str, int]] = {}
     for root, descriptor in sorted(lone.items()):
         entry = classes.by_id[descriptor]
         for tier, (index, key, preferred) in enumerate(tiers):
+            # Entry terms are often narrower terms ("Dissociative Amnesias" of Amnesia): where the
+            # sources point the descriptor at several classes, one an entry term names is no evidence.
+            if not preferred and referrers[descriptor] > 1:
+                continue
             keys = {key(n) for n in ([entry.name] if preferred else [entry.name, *entry.synonyms])} - {""}
             targets = {t for k in keys for t in index.get(k, ()) if mesh_refs[t] <= {descriptor}}
             if len(targets) > 1:
