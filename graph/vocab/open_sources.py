@@ -47,7 +47,7 @@ from __future__ import annotations
 import csv
 import importlib.metadata
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -643,10 +643,7 @@ def _join_descriptors_by_name(classes: _EntryClasses) -> None:
         (bags, word_bag, True),
         (bags, word_bag, False),
     )
-    referrers: dict[str, int] = defaultdict(int)
-    for refs in mesh_refs.values():
-        for ref in refs:
-            referrers[ref] += 1
+    referrers = Counter(ref for refs in mesh_refs.values() for ref in refs)
     chosen: dict[str, tuple[str, int]] = {}
     for root, descriptor in sorted(lone.items()):
         entry = classes.by_id[descriptor]

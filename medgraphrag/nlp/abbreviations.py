@@ -51,7 +51,9 @@ class Abbreviation:
         return self.short_start + len(self.short)
 
 
-def _is_short_form(candidate: str) -> bool:
+def is_short_form(candidate: str) -> bool:
+    """Whether `candidate` can be a short form: 2 to 10 characters in at most 2 words, a letter in
+    it, each word with a capital or a digit, no more lower-case letters than capitals and digits."""
     words = candidate.split()
     return (
         2 <= len(candidate) <= _MAX_SHORT_FORM
@@ -140,13 +142,13 @@ def find_definitions(text: str) -> list[Abbreviation]:
         before = bisect_right(boundaries, paren.start())
         region_start = boundaries[before - 1] if before else 0
         definition = None
-        if _is_short_form(text[inner_start:inner_end]):
+        if is_short_form(text[inner_start:inner_end]):
             definition = _definition(text, inner_start, inner_end, region_start, paren.start())
         outside = _WORD_BEFORE.search(text, region_start, paren.start())
         if (
             definition is None
             and outside is not None
-            and _is_short_form(outside.group(1))
+            and is_short_form(outside.group(1))
             and inner_end - inner_start > len(outside.group(1))
         ):
             definition = _definition(text, *outside.span(1), inner_start, inner_end)
@@ -159,7 +161,7 @@ def spells(short: str, long: str) -> bool:
     """Whether the name `long` spells the short form `short` whole, as the long form of a
     definition would ("overactive bladder": OAB): of two words or more, the short form's characters
     found in it from its first character, the last of them in its last word."""
-    if not _is_short_form(short) or len(words := long.split()) < 2:
+    if not is_short_form(short) or len(words := long.split()) < 2:
         return False
     last = next((c.lower() for c in reversed(short) if c.isalnum()), "")
     return _best_long_form_start(short, long) == 0 and last in words[-1].lower()

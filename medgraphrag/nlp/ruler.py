@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from medgraphrag.nlp.abbreviations import Abbreviation, abbreviation_uses, find_definitions, spells
+from medgraphrag.nlp.abbreviations import Abbreviation, abbreviation_uses, find_definitions, is_short_form, spells
 from medgraphrag.nlp.assertion import NEGATED, Assertion, assertions
 from medgraphrag.nlp.composites import composite_names
 from medgraphrag.nlp.lexicon import Lexicon, LexiconEntry
@@ -187,7 +187,7 @@ def _undefined_uses(
         (span, entry.group)
         for found in matched
         for span, (entry, _) in found.items()
-        if not entry.concept_id and text[span[0] : span[1]] not in defined
+        if not entry.concept_id and is_short_form(short := text[span[0] : span[1]]) and short not in defined
     ]
     if not bare:
         return {}
