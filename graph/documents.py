@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict
 
 from medgraphrag.core.ids import DocumentTier, chunk_id, graph_id
 from medgraphrag.graph.connection import Connection, Transaction
+from medgraphrag.graph.mesh_headings import mesh_headings
 from medgraphrag.nlp.assertion import Assertion
 
 PURGE_BATCH = 2000
@@ -369,11 +370,8 @@ class DocumentStore:
 
     def mesh_headings(self, concept_ids: Sequence[str]) -> dict[str, list[str]]:
         """The MeSH headings of each concept (its own descriptors, else those MeSH files it under;
-        cypher/mesh_headings.cypher); unknown ids give nothing."""
-        if not concept_ids:
-            return {}
-        rows = self._db.read("mesh_headings", concept_ids=list(concept_ids))
-        return {r["concept_id"]: list(r["mesh_headings"]) for r in rows}
+        graph/mesh_headings.py); unknown ids give nothing."""
+        return mesh_headings(self._db, concept_ids)
 
     def text(self, doc_id: str) -> DocumentText | None:
         """A document's chunks in text order with its mentions; None if there is none."""

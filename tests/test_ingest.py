@@ -191,6 +191,14 @@ def test_a_mention_carries_its_concepts_mesh_headings_or_its_nearest_ancestors(
         # A supplementary concept record (a C id) only: it keeps it and gains its parent's descriptor.
         ConceptRecord("C10", "Hepatitis", cui="C10", xrefs=["MESH:D006505"], semantic_types=disorder, sources=["t"]),
         ConceptRecord("HP:11", "Halothane hepatitis", xrefs=["MESH:C562477"], semantic_types=disorder, sources=["t"]),
+        # A classification's category without a descriptor, headed by its MeSH namesake.
+        ConceptRecord("C12", "Hematuria", cui="C12", xrefs=["MESH:D006417"], semantic_types=disorder, sources=["t"]),
+        ConceptRecord("ICD10CM:R31", "Hematuria", semantic_types=disorder, sources=["t"]),
+        ConceptRecord("ICD10CM:R31.0", "Gross hematuria", semantic_types=disorder, sources=["t"]),
+        # No parents of its own: it climbs through its namesake's.
+        ConceptRecord("C13", "Ventricular tachycardia", cui="C13", xrefs=["MESH:D017180"], sources=["t"]),
+        ConceptRecord("HP:13", "Polymorphic ventricular tachycardia", semantic_types=disorder, sources=["t"]),
+        ConceptRecord("MONDO:13", "polymorphic ventricular tachycardia", semantic_types=disorder, sources=["t"]),
     ]
     relations = [
         ConceptRelation("HP:1", "C1", "IS_A", "t"),
@@ -198,12 +206,14 @@ def test_a_mention_carries_its_concepts_mesh_headings_or_its_nearest_ancestors(
         ConceptRelation("HP:2", "C1", "IS_A", "t"),
         ConceptRelation("HP:7", "C1", "IS_A", "t"),
         ConceptRelation("HP:11", "C10", "IS_A", "t"),
+        ConceptRelation("ICD10CM:R31.0", "ICD10CM:R31", "IS_A", "t"),
+        ConceptRelation("HP:13", "C13", "IS_A", "t"),
     ]
     service.store.vocabulary.write(versions={"t": "1"}, concepts=concepts, relations=relations, skipped=SkipCounter())
     note = tmp_path / "note.txt"
     note.write_text(
         "Urticaria for years. Chronic urticaria now, and familial cold urticaria in the family history. "
-        "Pruritus at night. Hives of the scalp. Restlessness and wheals. Halothane hepatitis.\n",
+        "Pruritus at night. Hives of the scalp. Restlessness and wheals. Halothane hepatitis. Gross hematuria.\n",
         encoding="utf-8",
     )
     assert service.ingest([note], tier="user").documents_written == 1
@@ -217,6 +227,9 @@ def test_a_mention_carries_its_concepts_mesh_headings_or_its_nearest_ancestors(
     assert headings["restlessness"] == ["MESH:D011595"]  # the descriptor whose names name it
     assert headings["wheals"] == ["MESH:D014581"]
     assert headings["halothane hepatitis"] == ["MESH:C562477", "MESH:D006505"]
+    assert headings["gross hematuria"] == ["MESH:D006417"]  # its parent's namesake's
+    up_from_its_namesake = service.store.documents.mesh_headings(["MONDO:13", "HP:13", "HP:4"])
+    assert up_from_its_namesake == {"MONDO:13": ["MESH:D017180"], "HP:13": ["MESH:D017180"], "HP:4": []}
 
 
 def test_a_concepts_entity_takes_the_group_most_of_its_mentions_give_it(
