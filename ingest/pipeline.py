@@ -71,8 +71,9 @@ from medgraphrag.nlp.sentences import Span, parse, pieces
 # 7: equally weak chunk boundaries told apart by the balance of the sides they leave;
 # 8: recognized names no concept matches take the id of the nearest training name;
 # 9: ... else, before that, their head's concept; a concept's entity takes its mentions' group;
-# 10: short forms used without a definition, an agent's disease as its infection.
-PIPELINE_VERSION = 10
+# 10: short forms used without a definition, an agent's disease as its infection;
+# 11: names with sulph- or dilatation match their sulf- and dilation spellings.
+PIPELINE_VERSION = 11
 # How long post-write work waits for a concurrent run's tag tree before it is left for the next run.
 TAG_WAIT_S = 600.0
 # Batches built and waiting to be embedded or written, at most: memory holds these and the one being built.

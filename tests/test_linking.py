@@ -68,6 +68,8 @@ def test_keys_fold_case_accents_punctuation_plurals_and_order() -> None:
     assert normalize("Haemorrhagic oedema of the tumours") == normalize("hemorrhagic edema of the tumor")
     assert normalize("hypokalaemia") == "hypokalemia" and normalize("leucocytoclastic") == "leukocytoclastic"
     assert normalize("Fibres") == normalize("fiber") and normalize("diarrhoea") == "diarrhea"
+    assert normalize("dimethyl sulphoxide") == "dimethyl sulfoxide" and normalize("Sulphur") == "sulfur"
+    assert normalize("cardiac dilatations") == normalize("cardiac dilation") == "cardiac dilation"
     assert normalize("vertebrae") == "vertebre" and normalize("four hours") == "four hour" and normalize("AE") == "ae"
     assert normalize("Diabetes") == "diabetes" and normalize("Crisis") == "crisis"
     assert word_bag("Diabetes mellitus, type 2") == word_bag("type 2 diabetes mellitus") == "2 diabetes mellitus"

@@ -33,7 +33,8 @@ _A_PLURALS = ("omas", "emas", "umas", "ias")
 KEY_START, KEY_END = "^", "$"
 _CUI = re.compile(r"C\d{7}")
 # Recorded with every vocabulary load: concepts written under another format need loading again.
-KEY_FORMAT = "name_keys/3"  # 2: British spellings folded to American; 3: plurals of -a nouns
+# 2: British spellings folded to American; 3: plurals of -a nouns; 4: sulph- and dilatation folded
+KEY_FORMAT = "name_keys/4"
 
 
 def fold(text: str) -> str:
@@ -62,7 +63,7 @@ def singular(word: str) -> str:
 
 
 # British spellings of medical words, folded to the American ones: haemorrhage, anaemia, aetiology;
-# oedema, oesophagus, diarrhoea; tumour; fibre, centre; leucocyte. Every key goes through it, the
+# oedema, oesophagus, diarrhoea; tumour; fibre, centre; leucocyte; sulphate. Every key goes through it, the
 # vocabulary's and the text's, so a word it folds wrongly ("poetry") still matches only itself.
 _BRITISH: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     (re.compile(r"(?<=[a-z]{2}[bt])re$"), "er"),  # before "ae": vertebrae is no -re word
@@ -71,11 +72,14 @@ _BRITISH: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ..
     # oedema, foetal, coeliac, amoeba, homoeopathy, dyspnoea; not a compound's o-e (angioedema)
     (re.compile(r"^(|[cf]|amo|homo)oe|oea$"), lambda m: m.group(0).replace("oe", "e")),
     (re.compile(r"^leuc"), "leuk"),
+    (re.compile(r"sulph"), "sulf"),  # sulphate, sulphonamide, dimethyl sulphoxide
+    # Not British only, but the same word either way: "cardiac dilatation", "cardiac dilation".
+    (re.compile(r"(?<=dil)atation"), "ation"),
 )
 
 
 # Whether any of the rules could apply: most words skip them (normalize is on every load's path).
-_BRITISH_HINT = re.compile(r"ae|oe|our$|[bt]re$|^leuc")
+_BRITISH_HINT = re.compile(r"ae|oe|our$|[bt]re$|^leuc|sulph|dilatat")
 
 
 def american(word: str) -> str:
