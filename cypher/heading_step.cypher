@@ -24,4 +24,4 @@ CALL (k) {
   OPTIONAL MATCH (k)-[:IS_A]->(parent:Concept)
   RETURN collect(parent.concept_id) AS parents
 }
-RETURN k.concept_id AS concept_id, own, descriptors, parents, namesakes
+RETURN k.concept_id AS concept_id, own, descriptors, parents, namesakes, coalesce(k.name_keys, [])[0] AS key

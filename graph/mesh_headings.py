@@ -13,6 +13,13 @@ while another holds its cross-references (MONDO's "polymorphic ventricular tachy
 parents here, climbs through HPO's namesake to Ventricular Tachycardia). A concept whose only MeSH
 ids are supplementary concept records (C ids: "halothane hepatitis") keeps them and gains the
 descriptors found so, as MeSH indexes a supplementary concept under the headings it is mapped to.
+
+A concept that none of this heads (MONDO's concepts have no parents here) is indexed under what its
+name's head names: the longest ending of its preferred name, a word or more shorter, that names one
+concept of MeSH's disease trees ("corticosteroid myopathy": Muscular Diseases, by "myopathy";
+"familial ovarian cancer": Ovarian Neoplasms). A name with a qualifying word ("with", "of", "and")
+has no such head ("hyperparathyroidism with jaw tumors" is no jaw tumor), nor does a general
+problem noun ("injury", "disease") head one alone; two disease concepts bearing the head give none.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from medgraphrag.graph.connection import Connection
+from medgraphrag.nlp.names import NAME_FILLER, indexed_key, key_phrase, stored_key
+from medgraphrag.nlp.sites import PROBLEM_NOUNS
 
 # How far up the hierarchy a heading is sought: further up, headings say too little.
 MAX_STEPS = 3
@@ -38,13 +47,14 @@ class Namesake:
 @dataclass(frozen=True, slots=True)
 class HeadingStep:
     """What one concept contributes to the search: its own MeSH ids, its descriptors among them,
-    its IS_A parents and (where it has no descriptor) its namesakes."""
+    its IS_A parents, (where it has no descriptor) its namesakes, and its preferred name's key."""
 
     concept_id: str
     own: tuple[str, ...]
     descriptors: tuple[str, ...]
     parents: tuple[str, ...]
     namesakes: tuple[Namesake, ...]
+    key: str | None = None
 
     def headings(self) -> tuple[str, ...]:
         """Its descriptors, else those of its one namesake that has any."""
@@ -72,9 +82,42 @@ def mesh_headings(connection: Connection, concept_ids: Sequence[str]) -> dict[st
         for cid, level in list(levels.items()):
             headings = sorted({h for x in level if x in steps for h in steps[x].headings()})
             if headings or depth == MAX_STEPS or not level:
-                own = list(steps[cid].own)
-                found[cid] = own + [h for h in headings if h not in own]
+                found[cid] = list(headings)
                 del levels[cid]
+    unheaded = {cid: steps[cid].key for cid, headings in found.items() if not headings}
+    found.update(_head_headings(connection, {cid: key for cid, key in unheaded.items() if key}))
+    return {cid: [*steps[cid].own, *(h for h in found[cid] if h not in steps[cid].own)] for cid in found}
+
+
+def head_names(key: str) -> list[str]:
+    """The endings of the name key `key` that may be its head, longest first: none if a
+    qualifying word is in it, and no general problem noun alone."""
+    words = key.split()
+    if any(w in NAME_FILLER for w in words):
+        return []
+    endings = (" ".join(words[i:]) for i in range(1, len(words)))
+    return [e for e in endings if " " in e or e not in PROBLEM_NOUNS]
+
+
+def _head_headings(connection: Connection, keys: dict[str, str]) -> dict[str, list[str]]:
+    """By concept, the descriptors of the one disease concept its longest head name names, where
+    one does (cypher/disease_headings_by_name.cypher)."""
+    heads = {cid: head_names(key) for cid, key in keys.items()}
+    names = sorted({name for names in heads.values() for name in names})
+    if not names:
+        return {}
+    rows = connection.read(
+        "disease_headings_by_name",
+        names=[{"key": n, "indexed": indexed_key(n), "phrase": key_phrase(n)} for n in names],
+    )
+    bearers: dict[str, list[list[str]]] = {}
+    for r in rows:
+        bearers.setdefault(r["key"], []).append(list(r["descriptors"]))
+    found: dict[str, list[str]] = {}
+    for cid, names_of in heads.items():
+        named = next((bearers[n] for n in names_of if n in bearers), [])
+        if len(named) == 1:
+            found[cid] = sorted(named[0])
     return found
 
 
@@ -92,6 +135,7 @@ def _steps(connection: Connection, concept_ids: Sequence[str]) -> dict[str, Head
                 Namesake(n["concept_id"], tuple(n["descriptors"]), tuple(sorted(n["parents"])))
                 for n in sorted(r["namesakes"], key=lambda n: n["concept_id"])
             ),
+            stored_key(r["key"]) if r["key"] else None,
         )
         for r in connection.read("heading_step", concept_ids=list(concept_ids))
     }

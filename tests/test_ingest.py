@@ -199,6 +199,13 @@ def test_a_mention_carries_its_concepts_mesh_headings_or_its_nearest_ancestors(
         ConceptRecord("C13", "Ventricular tachycardia", cui="C13", xrefs=["MESH:D017180"], sources=["t"]),
         ConceptRecord("HP:13", "Polymorphic ventricular tachycardia", semantic_types=disorder, sources=["t"]),
         ConceptRecord("MONDO:13", "polymorphic ventricular tachycardia", semantic_types=disorder, sources=["t"]),
+        # Headed by nothing else: what its name's head names, if that is one concept of MeSH's disease trees.
+        ConceptRecord("C14", "Edema", cui="C14", xrefs=["MESH:D004487"], semantic_types=["MESHTREE:C23.888.475"]),
+        ConceptRecord("MONDO:14", "Localized edema", semantic_types=disorder, sources=["t"]),
+        ConceptRecord("C15", "Jaw tumor", cui="C15", xrefs=["MESH:D007573"], semantic_types=["MESHTREE:C04.588.531"]),
+        ConceptRecord("MONDO:15", "Hyperparathyroidism with jaw tumor", semantic_types=disorder, sources=["t"]),
+        ConceptRecord("C16", "Cardiac output", cui="C16", xrefs=["MESH:D002302"], semantic_types=["MESHTREE:G09.330"]),
+        ConceptRecord("HP:16", "Increased cardiac output", semantic_types=disorder, sources=["t"]),
     ]
     relations = [
         ConceptRelation("HP:1", "C1", "IS_A", "t"),
@@ -230,6 +237,9 @@ def test_a_mention_carries_its_concepts_mesh_headings_or_its_nearest_ancestors(
     assert headings["gross hematuria"] == ["MESH:D006417"]  # its parent's namesake's
     up_from_its_namesake = service.store.documents.mesh_headings(["MONDO:13", "HP:13", "HP:4"])
     assert up_from_its_namesake == {"MONDO:13": ["MESH:D017180"], "HP:13": ["MESH:D017180"], "HP:4": []}
+    by_its_head = service.store.documents.mesh_headings(["MONDO:14", "MONDO:15", "HP:16"])
+    # No head past a qualifying word ("with"), nor one outside MeSH's disease trees (a measurement).
+    assert by_its_head == {"MONDO:14": ["MESH:D004487"], "MONDO:15": [], "HP:16": []}
 
 
 def test_a_concepts_entity_takes_the_group_most_of_its_mentions_give_it(

@@ -136,12 +136,17 @@ def word_bag(text: str) -> str:
 
 def indexed_keys(names: Iterable[str]) -> list[str]:
     """The distinct keys of `names` in first-seen order, each as stored and indexed: `^ key $`."""
-    return [f"{KEY_START} {key} {KEY_END}" for key in dict.fromkeys(map(normalize, names)) if key]
+    return [indexed_key(key) for key in dict.fromkeys(map(normalize, names)) if key]
+
+
+def indexed_key(key: str) -> str:
+    """The key `key` as stored and indexed: `^ key $`."""
+    return f"{KEY_START} {key} {KEY_END}"
 
 
 def key_phrase(key: str) -> str:
     """The full-text phrase that matches a stored name whose key is exactly `key`."""
-    return f'"{KEY_START} {key} {KEY_END}"'
+    return f'"{indexed_key(key)}"'
 
 
 def stored_key(indexed: str) -> str:
