@@ -24,7 +24,7 @@ problem noun ("injury", "disease") head one alone; two disease concepts bearing 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from medgraphrag.graph.connection import Connection
@@ -46,15 +46,19 @@ class Namesake:
 
 @dataclass(frozen=True, slots=True)
 class HeadingStep:
-    """What one concept contributes to the search: its own MeSH ids, its descriptors among them,
-    its IS_A parents, (where it has no descriptor) its namesakes, and its preferred name's key."""
+    """What one concept contributes to the search: its own MeSH ids, its IS_A parents, (where it
+    has no descriptor) its namesakes, and its preferred name's key."""
 
     concept_id: str
     own: tuple[str, ...]
-    descriptors: tuple[str, ...]
     parents: tuple[str, ...]
     namesakes: tuple[Namesake, ...]
     key: str | None = None
+
+    @property
+    def descriptors(self) -> tuple[str, ...]:
+        """Its own MeSH descriptors."""
+        return descriptors(self.own)
 
     def headings(self) -> tuple[str, ...]:
         """Its descriptors, else those of its one namesake that has any."""
@@ -89,6 +93,11 @@ def mesh_headings(connection: Connection, concept_ids: Sequence[str]) -> dict[st
     return {cid: [*steps[cid].own, *(h for h in found[cid] if h not in steps[cid].own)] for cid in found}
 
 
+def descriptors(ids: Iterable[str]) -> tuple[str, ...]:
+    """The MeSH descriptor ids among `ids` (`MESH:D...`), not supplementary concept records (C ids)."""
+    return tuple(x for x in ids if x.startswith(("MESH:", "MSH:")) and not x.split(":", 1)[1].startswith("C"))
+
+
 def head_names(key: str) -> list[str]:
     """The endings of the name key `key` that may be its head, longest first: none if a
     qualifying word is in it, and no general problem noun alone."""
@@ -110,9 +119,10 @@ def _head_headings(connection: Connection, keys: dict[str, str]) -> dict[str, li
         "disease_headings_by_name",
         names=[{"key": n, "indexed": indexed_key(n), "phrase": key_phrase(n)} for n in names],
     )
-    bearers: dict[str, list[list[str]]] = {}
+    bearers: dict[str, list[tuple[str, ...]]] = {}
     for r in rows:
-        bearers.setdefault(r["key"], []).append(list(r["descriptors"]))
+        if found_descriptors := descriptors(r["ids"]):
+            bearers.setdefault(r["key"], []).append(found_descriptors)
     found: dict[str, list[str]] = {}
     for cid, names_of in heads.items():
         named = next((bearers[n] for n in names_of if n in bearers), [])
@@ -129,10 +139,9 @@ def _steps(connection: Connection, concept_ids: Sequence[str]) -> dict[str, Head
         r["concept_id"]: HeadingStep(
             r["concept_id"],
             tuple(r["own"]),
-            tuple(r["descriptors"]),
             tuple(sorted(r["parents"])),
             tuple(
-                Namesake(n["concept_id"], tuple(n["descriptors"]), tuple(sorted(n["parents"])))
+                Namesake(n["concept_id"], descriptors(n["ids"]), tuple(sorted(n["parents"])))
                 for n in sorted(r["namesakes"], key=lambda n: n["concept_id"])
             ),
             stored_key(r["key"]) if r["key"] else None,
