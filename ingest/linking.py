@@ -12,6 +12,9 @@ normalized name keys (nlp/names.py), never a scan of the vocabulary:
 5. embedding: where nothing matched exactly, the best contained and fuzzy candidates are re-ranked
    by embedding similarity of the span and each candidate's matched name (the last resort; the
    vocabulary itself is never embedded in bulk).
+With the extraction lexicon at hand (nlp/lexicon.py), lookups 1-3 skip the graph when the lexicon
+knows no name with any of their keys or word bags, which is most of the names a recognizer finds
+that the vocabulary does not spell: the answer is the same, without the query.
 Each lookup also runs on variants of the span: without a parenthetical, with the parenthetical as
 an abbreviation, with "head - qualifier" / "head, qualifier" inverted or reduced to the head, with
 a body site said the other way ("renal" / "kidney") and, for a site's problem in general words
@@ -33,6 +36,7 @@ import numpy as np
 
 from medgraphrag.graph.vocabulary import ConceptCandidate, VocabularyStore
 from medgraphrag.models.embeddings import Embedder
+from medgraphrag.nlp.lexicon import Lexicon
 from medgraphrag.nlp.names import key_phrase, normalize, word_bag
 from medgraphrag.nlp.semantic_groups import DEFAULT_GROUP, GROUPS, semantic_group
 from medgraphrag.nlp.sites import site_disease_keys, site_rewrites
@@ -144,15 +148,23 @@ def contained_keys(text: str, *, max_words: int = MAX_CONTAINED_WORDS) -> dict[s
 
 
 class ConceptLinker:
-    """Links text spans to the vocabulary concepts stored in Neo4j."""
+    """Links text spans to the vocabulary concepts stored in Neo4j; with `lexicon` (the lexicon of
+    the same vocabulary), names it knows none of are not looked up in the graph."""
 
     def __init__(
-        self, vocabulary: VocabularyStore, embedder: Embedder | None = None, *, candidates: int = 40, rerank: int = 10
+        self,
+        vocabulary: VocabularyStore,
+        embedder: Embedder | None = None,
+        *,
+        candidates: int = 40,
+        rerank: int = 10,
+        lexicon: Lexicon | None = None,
     ) -> None:
         self.vocabulary = vocabulary
         self.embedder = embedder
         self.candidates = candidates
         self.rerank = rerank
+        self.lexicon = lexicon
 
     def link(
         self, text: str, semantic_type: str | None = None, *, k: int = 5, fuzzy: bool = True
@@ -185,6 +197,8 @@ class ConceptLinker:
         keys = {normalize(v.text): v.weight for v in variants}
         contained = {key: share for key, share in contained.items() if key not in keys}
         hits: list[tuple[ConceptCandidate, str, str, float]] = []
+        if self.lexicon is not None and not self.lexicon.may_name([*keys, *contained]):
+            return hits
         for row in self._candidates([*keys, *contained], phrases=True):
             for name, key in _names_with_keys(row, set(keys) | set(contained)):
                 if key in keys:
@@ -196,8 +210,10 @@ class ConceptLinker:
     def _bag_hits(self, variants: list[Variant]) -> list[tuple[ConceptCandidate, str]]:
         """Names with the same content words as a variant, in any order."""
         bags = {word_bag(v.text) for v in variants} - {""}
-        groups = ["(" + " ".join(f"+{w}" for w in bag.split()) + ")" for bag in bags]
         hits: list[tuple[ConceptCandidate, str]] = []
+        if self.lexicon is not None and not self.lexicon.may_bag(bags):
+            return hits
+        groups = ["(" + " ".join(f"+{w}" for w in bag.split()) + ")" for bag in bags]
         for row in self._candidates(groups):
             hits.extend((row, name) for name, _ in _names_with_keys(row, bags, key_of=word_bag))
         return hits

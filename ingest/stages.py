@@ -48,7 +48,7 @@ def offline_extractor(
     """The offline mention extractor over `ruler`'s vocabulary: the ruler, the recognizer where the
     settings ask for it and it is installed, and the concept linker."""
     recognizer = Recognizer() if settings.recognizer and available() else None
-    return RulerExtractor(ruler, recognizer, ConceptLinker(vocabulary, embedder))
+    return RulerExtractor(ruler, recognizer, ConceptLinker(vocabulary, embedder, lexicon=ruler.lexicon))
 
 
 def summarizer(model: ChatModel | None) -> TagSummarizer:

@@ -6,7 +6,9 @@ from neo4j import Driver
 from medgraphrag.core.settings import Settings
 from medgraphrag.graph.store import GraphStore
 from medgraphrag.graph.vocab.records import ConceptRecord, SkipCounter
+from medgraphrag.graph.vocabulary import ConceptCandidate
 from medgraphrag.ingest.linking import ConceptLinker, contained_keys, span_variants
+from medgraphrag.nlp.lexicon import build_lexicon
 from medgraphrag.nlp.names import indexed_keys, key_phrase, normalize, stored_key, word_bag
 
 CONCEPTS = [
@@ -171,3 +173,42 @@ def test_a_name_inside_the_span_links_when_the_whole_span_does_not(linker: Conce
 def test_a_match_carries_every_cui_of_its_concept(linker: ConceptLinker) -> None:
     best = linker.link("cardiomyopathies")[0]
     assert (best.cui, best.cuis) == ("C0878544", ["C0878544", "C0033141"])
+
+
+# Eleven words: longer than any name the lexicon holds.
+LONG_NAME = "Autosomal dominant partial epilepsy with auditory features of temporal lobe origin"
+
+
+def test_with_the_lexicon_names_none_has_skip_the_graph_and_the_links_stay_the_same(
+    linker: ConceptLinker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vocabulary = linker.vocabulary
+    concept = ConceptRecord("C0000001", LONG_NAME, cui="C0000001", sources=["DOID"])
+    vocabulary.write(versions={"TEST-LONG": None}, concepts=[concept], relations=[], skipped=SkipCounter())
+    fast = ConceptLinker(vocabulary, lexicon=build_lexicon(vocabulary.concept_names()))
+    queries: list[str] = []
+    ask = vocabulary.candidates
+
+    def counted(query: str, *, limit: int) -> list[ConceptCandidate]:
+        queries.append(query)
+        return ask(query, limit=limit)
+
+    monkeypatch.setattr(vocabulary, "candidates", counted)
+    spans = [
+        "heart attacks",  # a name
+        "infarction of the myocardial",  # a name's words in another order
+        "Exercising and asthma at school",  # a name inside
+        "renal impairment",  # a site's problem: the site's disease class
+        LONG_NAME.lower(),  # longer than the lexicon's names: the graph is asked
+        "zzzz qqqq",  # nothing
+        "myocardial infraction",  # a misspelling: nothing without spelling similarity
+    ]
+    for span in spans:
+        assert fast.link(span, fuzzy=False) == linker.link(span, fuzzy=False), span
+    assert fast.link(LONG_NAME, fuzzy=False)[0].method == "exact"
+    queries.clear()
+    assert fast.link("zzzz qqqq", fuzzy=False) == [] and queries == []
+    assert linker.link("zzzz qqqq", fuzzy=False) == [] and len(queries) == 2
+    queries.clear()
+    # No name has its keys, one has its words: only the word-order lookup asks the graph.
+    assert fast.link("infarction of the myocardial", fuzzy=False)[0].method == "word_order" and len(queries) == 1

@@ -7,7 +7,8 @@ the smallest id (deterministic). The lexicon also finds a concept by any of its 
 its cross-references: `MESH:D003924`; of the concepts carrying an id, the one whose own id it is,
 then as for a name), for names a trained model normalizes to an id, and a
 disorder by the words of its name in any order ("type B hepatitis": hepatitis B), where those
-words name one disorder only.
+words name one disorder only. It knows the word bag of every name, of any length, so a lookup of
+names the vocabulary cannot hold is answered without asking the graph (`may_name`, `may_bag`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from medgraphrag.nlp.names import normalized_id, stored_key, word_bag
+from medgraphrag.nlp.names import NAME_FILLER, normalized_id, stored_key, word_bag
 from medgraphrag.nlp.semantic_groups import DISORDERS, outside_mesh_disease_trees, semantic_group
 
 
@@ -58,6 +59,18 @@ class Lexicon:
     disorder_bags: dict[str, LexiconEntry] = field(default_factory=dict)
     # An id several concepts carry (one holds it, others cross-reference it) -> all of them.
     holders: dict[str, frozenset[str]] = field(default_factory=dict)
+    # The word bag (nlp/names.py `word_bag`) of every name, however long.
+    bags: frozenset[str] = frozenset()
+    max_words: int = 8
+
+    def may_name(self, keys: Iterable[str]) -> bool:
+        """Whether some vocabulary name may have one of these normalized keys: the lexicon holds
+        it, or it is longer than the names the lexicon holds. False means none can."""
+        return any(key in self.entries or key.count(" ") >= self.max_words for key in keys)
+
+    def may_bag(self, bags: Iterable[str]) -> bool:
+        """Whether some vocabulary name has one of these word bags."""
+        return any(bag in self.bags for bag in bags)
 
     def carries(self, entry: LexiconEntry, concept_id: str) -> bool:
         """Whether the concept of `entry` carries the id `concept_id` (normalized) among its ids."""
@@ -74,6 +87,7 @@ def build_lexicon(concepts: Iterable[ConceptNames], *, max_words: int = 8) -> Le
     best: dict[str, tuple[tuple[object, ...], LexiconEntry]] = {}
     best_by_id: dict[str, tuple[tuple[object, ...], LexiconEntry]] = {}
     holders: dict[str, set[str]] = {}
+    name_bags: set[str] = set()
     for concept in concepts:
         entry = LexiconEntry(
             concept.concept_id,
@@ -92,6 +106,8 @@ def build_lexicon(concepts: Iterable[ConceptNames], *, max_words: int = 8) -> Le
                 if current is not None:
                     holders.setdefault(key, {current[1].concept_id}).add(entry.concept_id)
         for position, key in enumerate(map(stored_key, concept.name_keys)):
+            # A stored key is its name normalized, so its bag needs no second normalization.
+            name_bags.add(" ".join(sorted({word for word in key.split() if word not in NAME_FILLER})))
             if key.count(" ") + 1 > max_words:
                 continue
             rank = (position != 0, entry.cui is None, -sources, entry.concept_id)
@@ -114,4 +130,6 @@ def build_lexicon(concepts: Iterable[ConceptNames], *, max_words: int = 8) -> Le
         {key: entry for key, (_, entry) in best_by_id.items()},
         {bag: entry for bag, entry in bags.items() if entry is not None},
         {key: frozenset(concepts) for key, concepts in holders.items()},
+        frozenset(name_bags),
+        max_words,
     )
