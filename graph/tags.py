@@ -135,14 +135,19 @@ class TagStore:
         for first in range(0, len(tags), BATCH):
             self._db.write("create_tags", tags=[_row(t) for t in tags[first : first + BATCH]], generation=generation)
 
-    def publish(self, generation: int) -> None:
-        """Make `generation` the tree readers see, in one write, then remove the old tree;
-        `Conflict` (and the new tree removed) when the lease was lost to another rebuild."""
-        if self._db.write_one("publish_tags", generation=generation) is None:
+    def publish(self, generation: int) -> bool:
+        """Make `generation` the tree readers see, in one write, then remove the old tree, if there
+        was one (returned: whether there was); `Conflict` (and the new tree removed) when the lease
+        was lost to another rebuild."""
+        record = self._db.write_one("publish_tags", generation=generation)
+        if record is None:
             self._db.auto_commit("delete_tag_generation", generation=generation)
             raise Conflict(f"tag generation {generation} lost its lease to another rebuild and was not published")
-        time.sleep(RETIRE_AFTER_S)
-        self._db.auto_commit("delete_tags")
+        retiring = bool(record["retiring"])
+        if retiring:  # nobody walks a tree that never was: a graph's first tree waits for no one
+            time.sleep(RETIRE_AFTER_S)
+            self._db.auto_commit("delete_tags")
+        return retiring
 
     def abandon(self, generation: int) -> None:
         """Remove the partial tree of a failed rebuild and release its lease."""

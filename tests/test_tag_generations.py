@@ -106,6 +106,23 @@ def test_a_question_during_a_rebuild_always_sees_one_whole_tree(service: MedGrap
     assert stale == 0
 
 
+def test_a_first_tree_waits_for_no_reader_and_a_rebuild_retires_the_old_one(service: MedGraph) -> None:
+    tags = service.store.tags
+    first = tags.begin_rebuild()
+    assert tags.publish(first) is False and tags.published() == first  # no tree before: none to retire
+
+
+def test_publishing_over_a_tree_retires_it_after_its_readers(service: MedGraph, notes: int, driver: Driver) -> None:
+    tags = service.store.tags
+    old = tags.published()
+    assert tags.count() > 0
+    new = tags.begin_rebuild()
+    assert tags.publish(new) is True and tags.published() == new
+    with driver.session(database=service.database) as session:
+        left = session.run("MATCH (t:Tag {generation: $g}) RETURN count(t) AS n", g=old).single(strict=True)["n"]
+    assert left == 0
+
+
 def test_the_walk_still_answers_from_the_published_tree(service: MedGraph, notes: int) -> None:
     service.rebuild_tags()
     evidence = service.retrieve("What treats pneumonia?", k=3)
