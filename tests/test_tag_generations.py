@@ -106,7 +106,7 @@ def test_a_question_during_a_rebuild_always_sees_one_whole_tree(service: MedGrap
     assert stale == 0
 
 
-def test_a_first_tree_waits_for_no_reader_and_a_rebuild_retires_the_old_one(service: MedGraph) -> None:
+def test_a_first_tree_is_published_without_waiting_for_readers_of_none(service: MedGraph) -> None:
     tags = service.store.tags
     first = tags.begin_rebuild()
     assert tags.publish(first) is False and tags.published() == first  # no tree before: none to retire
