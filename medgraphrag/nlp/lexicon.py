@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from medgraphrag.nlp.names import NAME_FILLER, normalized_id, stored_key, word_bag
+from medgraphrag.nlp.names import key_bag, normalized_id, stored_key, word_bag
 from medgraphrag.nlp.semantic_groups import DISORDERS, outside_mesh_disease_trees, semantic_group
 
 
@@ -107,7 +107,7 @@ def build_lexicon(concepts: Iterable[ConceptNames], *, max_words: int = 8) -> Le
                     holders.setdefault(key, {current[1].concept_id}).add(entry.concept_id)
         for position, key in enumerate(map(stored_key, concept.name_keys)):
             # A stored key is its name normalized, so its bag needs no second normalization.
-            name_bags.add(" ".join(sorted({word for word in key.split() if word not in NAME_FILLER})))
+            name_bags.add(key_bag(key))
             if key.count(" ") + 1 > max_words:
                 continue
             rank = (position != 0, entry.cui is None, -sources, entry.concept_id)

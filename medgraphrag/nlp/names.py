@@ -130,8 +130,13 @@ def disorder_nouns(key: str) -> list[str]:
 
 def word_bag(text: str) -> str:
     """The word-order key: the sorted distinct content words of the normalized text."""
-    words = {w for w in normalize(text).split() if w not in NAME_FILLER}
-    return " ".join(sorted(words))
+    return key_bag(normalize(text))
+
+
+def key_bag(key: str) -> str:
+    """The word-order key of a text already normalized (a name key): its sorted distinct content
+    words."""
+    return " ".join(sorted({w for w in key.split() if w not in NAME_FILLER}))
 
 
 def indexed_keys(names: Iterable[str]) -> list[str]:
